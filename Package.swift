@@ -1,0 +1,16 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "nanobatch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nanobatch", targets: ["nanobatch"]),
+        .library(name: "NanobatchCore", targets: ["NanobatchCore"]),
+    ],
+    targets: [
+        .target(name: "NanobatchCore"),
+        .executableTarget(name: "nanobatch", dependencies: ["NanobatchCore"]),
+        .testTarget(name: "NanobatchCoreTests", dependencies: ["NanobatchCore"]),
+    ]
+)

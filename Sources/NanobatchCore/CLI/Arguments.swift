@@ -1,0 +1,91 @@
+import Foundation
+
+/// A small command-line parser: one subcommand, `--flag`, `--option value` / `--option=value`, positionals.
+public struct ParsedArguments: Sendable, Equatable {
+    public var command: String
+    public var positionals: [String] = []
+    public var options: [String: String] = [:]
+    public var flags: Set<String> = []
+}
+
+public struct UsageError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public struct CommandSpec: Sendable {
+    public var name: String
+    public var summary: String
+    public var positionals: String
+    public var options: [String: String]  // option name → help
+    public var flags: [String: String]    // flag name → help
+    public var minPositionals: Int
+    public var maxPositionals: Int?
+}
+
+public enum ArgumentParser {
+    public static func parse(_ arguments: [String], commands: [CommandSpec]) throws -> (CommandSpec, ParsedArguments) {
+        guard let first = arguments.first else { throw UsageError("missing command") }
+        guard let spec = commands.first(where: { $0.name == first }) else {
+            throw UsageError("unknown command \"\(first)\"; commands: \(commands.map(\.name).joined(separator: ", "))")
+        }
+        var parsed = ParsedArguments(command: first)
+        var index = 1
+        var onlyPositionals = false
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if onlyPositionals || !argument.hasPrefix("-") || argument == "-" {
+                parsed.positionals.append(argument)
+                continue
+            }
+            if argument == "--" { onlyPositionals = true; continue }
+            guard argument.hasPrefix("--") else { throw UsageError("unknown option \"\(argument)\" for \(spec.name)") }
+            var name = String(argument.dropFirst(2))
+            var inlineValue: String?
+            if let equals = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            if spec.flags[name] != nil {
+                if inlineValue != nil { throw UsageError("--\(name) takes no value") }
+                parsed.flags.insert(name)
+            } else if spec.options[name] != nil {
+                if let inlineValue {
+                    parsed.options[name] = inlineValue
+                } else {
+                    guard index < arguments.count else { throw UsageError("--\(name) needs a value") }
+                    parsed.options[name] = arguments[index]
+                    index += 1
+                }
+            } else {
+                let known = (Array(spec.flags.keys) + Array(spec.options.keys)).sorted().map { "--\($0)" }
+                throw UsageError("unknown option --\(name) for \(spec.name)" + (known.isEmpty ? "" : "; options: \(known.joined(separator: ", "))"))
+            }
+        }
+        if parsed.positionals.count < spec.minPositionals {
+            throw UsageError("\(spec.name) needs \(spec.positionals)")
+        }
+        if let max = spec.maxPositionals, parsed.positionals.count > max {
+            throw UsageError("\(spec.name) takes \(spec.positionals), got \(parsed.positionals.count) arguments")
+        }
+        return (spec, parsed)
+    }
+
+    public static func integer(_ parsed: ParsedArguments, _ name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let text = parsed.options[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw UsageError("--\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+        }
+        return value
+    }
+
+    public static func number(_ parsed: ParsedArguments, _ name: String) throws -> Double? {
+        guard let text = parsed.options[name] else { return nil }
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            throw UsageError("--\(name) must be a number ≥ 0, not \"\(text)\"")
+        }
+        return value
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+
+/// The command-line front: arguments in, exit code out. `main.swift` only wires signals to this.
+public struct NanobatchCLI: Sendable {
+    public let console: Console
+    public let environment: [String: String]
+    public let stop: StopSignal
+    /// Overrides the providers built from the manifest (tests inject counting or failing ones).
+    public let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
+
+    public init(console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
+                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil) {
+        self.console = console
+        self.environment = environment
+        self.stop = stop
+        self.providerOverride = providerOverride
+    }
+
+    static let outputOption = ["output": "output root (default: the manifest's \"output\", else ./output)"]
+
+    public static let commands: [CommandSpec] = [
+        CommandSpec(name: "validate", summary: "check a manifest; report every problem with its JSON path",
+                    positionals: "MANIFEST", options: [:], flags: [:], minPositionals: 1, maxPositionals: 1),
+        CommandSpec(name: "plan", summary: "show jobs, cache state and estimated cost; no network",
+                    positionals: "MANIFEST", options: outputOption.merging(["max-cost": "budget in USD (overrides the manifest's)"]) { $1 },
+                    flags: ["json": "print the plan as JSON"], minPositionals: 1, maxPositionals: 1),
+        CommandSpec(name: "run", summary: "make every image that is not cached; write index.json",
+                    positionals: "MANIFEST", options: outputOption.merging([
+                        "max-cost": "budget in USD (overrides the manifest's)",
+                        "concurrency": "global limit on jobs in flight (overrides the manifest's)",
+                    ]) { $1 }, flags: ["quiet": "no progress lines"], minPositionals: 1, maxPositionals: 1),
+        CommandSpec(name: "help", summary: "show this help", positionals: "", options: [:], flags: [:],
+                    minPositionals: 0, maxPositionals: 1),
+        CommandSpec(name: "version", summary: "print the version", positionals: "", options: [:], flags: [:],
+                    minPositionals: 0, maxPositionals: 0),
+    ]
+
+    public static let version = "0.1.0"
+
+    public static var usage: String {
+        var text = "nanobatch \(version) — turn a JSON manifest into a finished, cached set of AI-generated images\n\n"
+        text += "Usage: nanobatch <command> [options] MANIFEST\n\nCommands:\n"
+        for spec in commands { text += "  \(spec.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(spec.summary)\n" }
+        text += "\nOptions:\n"
+        var seen = Set<String>()
+        for spec in commands {
+            for (name, help) in spec.options.merging(spec.flags, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key })
+            where seen.insert(name).inserted {
+                let label = spec.options[name] != nil ? "--\(name) VALUE" : "--\(name)"
+                text += "  \(label.padding(toLength: 20, withPad: " ", startingAt: 0)) \(help)\n"
+            }
+        }
+        text += "\nExit status: 0 all jobs succeeded, 1 some failed, 2 usage or manifest error, 3 over budget, 130 interrupted.\n"
+        return text
+    }
+
+    public func run(_ arguments: [String]) async -> Int32 {
+        if arguments.isEmpty || ["-h", "--help"].contains(arguments.first!) {
+            console.out(NanobatchCLI.usage)
+            return arguments.isEmpty ? ExitCode.usage.rawValue : ExitCode.success.rawValue
+        }
+        do {
+            let (_, parsed) = try ArgumentParser.parse(arguments, commands: NanobatchCLI.commands)
+            switch parsed.command {
+            case "help": console.out(NanobatchCLI.usage); return 0
+            case "version": console.out("nanobatch \(NanobatchCLI.version)\n"); return 0
+            case "validate": return try validate(parsed).rawValue
+            case "plan": return try plan(parsed).rawValue
+            case "run": return try await runManifest(parsed).rawValue
+            default: throw UsageError("unknown command \(parsed.command)")
+            }
+        } catch let error as ManifestError {
+            console.err("error: \(error)\n")
+            return ExitCode.usage.rawValue
+        } catch let error as UsageError {
+            console.err("error: \(error.message)\nRun `nanobatch help` for usage.\n")
+            return ExitCode.usage.rawValue
+        } catch let error as PlanError {
+            console.err("error: \(error.message)\n")
+            return ExitCode.usage.rawValue
+        } catch {
+            console.err("error: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+    }
+
+    func validate(_ parsed: ParsedArguments) throws -> ExitCode {
+        let manifest = try ManifestLoader.load(path: parsed.positionals[0])
+        let graph = Planner.expand(manifest)
+        console.out("\(parsed.positionals[0]): valid — \(graph.jobs.count) jobs across \(manifest.providers.count) provider\(manifest.providers.count == 1 ? "" : "s")\n")
+        return .success
+    }
+
+    /// The output root: `--output`, else the manifest's `output` (relative to the manifest), else ./output.
+    func outputRoot(_ parsed: ParsedArguments, _ manifest: Manifest) -> URL {
+        if let option = parsed.options["output"] {
+            return URL(fileURLWithPath: option).standardizedFileURL
+        }
+        if let output = manifest.output {
+            let url = output.hasPrefix("/") ? URL(fileURLWithPath: output) : manifest.directory.appendingPathComponent(output)
+            return url.standardizedFileURL
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("output").standardizedFileURL
+    }
+
+    func plan(_ parsed: ParsedArguments) throws -> ExitCode {
+        let manifest = try ManifestLoader.load(path: parsed.positionals[0])
+        let root = outputRoot(parsed, manifest)
+        let evaluated = try PlanEvaluator.evaluate(Planner.expand(manifest), store: ContentStore(root: root))
+        let summary = PlanSummary(plan: evaluated, maxCost: try ArgumentParser.number(parsed, "max-cost") ?? manifest.budget?.maxCost)
+        if parsed.flags.contains("json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            console.out(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+        } else {
+            console.out(summary.renderText())
+        }
+        return summary.withinBudget == false ? .overBudget : .success
+    }
+
+    func runManifest(_ parsed: ParsedArguments) async throws -> ExitCode {
+        let manifestPath = parsed.positionals[0]
+        let manifest = try ManifestLoader.load(path: manifestPath)
+        let root = outputRoot(parsed, manifest)
+        let store = ContentStore(root: root)
+        try FileIO.createDirectory(root.path)
+        guard let lock = try FileLock(path: root.appendingPathComponent(".nanobatch/lock").path) else {
+            throw UsageError("another nanobatch run is using \(root.path); wait for it to finish")
+        }
+        store.removeAbandonedTemporaries()
+        let evaluated = try PlanEvaluator.evaluate(Planner.expand(manifest), store: store)
+        let maxCost = try ArgumentParser.number(parsed, "max-cost") ?? manifest.budget?.maxCost
+        let summary = PlanSummary(plan: evaluated, maxCost: maxCost)
+        if summary.withinBudget == false, let maxCost {
+            console.err("error: the estimated cost \(Money.format(summary.estimatedCost)) exceeds the budget \(Money.format(maxCost)); nothing was run. Raise budget.maxCost or pass --max-cost.\n")
+            return .overBudget
+        }
+
+        // Build only the providers that have work; a fully cached build needs no API key.
+        var providers: [String: any ImageProvider] = [:]
+        let needed = Set(evaluated.graph.jobs.filter { evaluated.willBeMade($0.index) }.map(\.provider))
+        for config in manifest.providers where needed.contains(config.name) {
+            providers[config.name] = try providerOverride?(config) ?? ProviderFactory.make(config, environment: environment)
+        }
+
+        let folder = root.appendingPathComponent(manifest.name)
+        let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: console)
+        let concurrency = try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? manifest.concurrency
+        var limits: [String: Int] = [:]
+        var deadlines: [String: Duration] = [:]
+        for config in manifest.providers {
+            limits[config.name] = config.concurrency
+            deadlines[config.name] = .seconds(config.deadlineSeconds)
+        }
+        var progress: (@Sendable (RunProgress) -> Void)?
+        if let printer { progress = { printer.update($0) } }
+        let runner = Runner(plan: evaluated, store: store, providers: providers, manifestFolder: folder,
+                            globalLimit: concurrency, providerLimits: limits, deadlines: deadlines,
+                            stop: stop, progress: progress)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcomes = await runner.run()
+        let interrupted = stop.stopReason != nil || Task.isCancelled
+        let report = IndexReport(plan: evaluated, outcomes: outcomes, outputRoot: root,
+                                 wallSeconds: start.duration(to: clock.now).seconds,
+                                 stoppedBecause: stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil))
+        let indexPath = folder.appendingPathComponent("index.json").path
+        try report.write(to: indexPath, temporaryDirectory: store.temporaryDirectory)
+        withExtendedLifetime(lock) {}
+
+        let totals = report.totals
+        var line = "\(manifest.name): \(totals.made) made, \(totals.cached) cached, \(totals.failed) failed, \(totals.skipped) skipped"
+        line += " · spent \(Money.describe(totals.actualCost))"
+        console.err(line + "\nindex: \(indexPath)\n")
+        for row in report.jobs where row.status == .failed {
+            console.err("  failed \(row.id): \(row.error ?? "unknown error")\n")
+        }
+        if interrupted {
+            console.err("stopped: \(report.stoppedBecause ?? "interrupted"); finished images are kept, rerun to continue\n")
+            return .interrupted
+        }
+        return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Where a job stands before a run.
+public enum JobState: Sendable {
+    /// A verified store entry already holds this job's image.
+    case cached(key: String, entry: StoreEntry)
+    case toMake(key: String)
+    /// Waiting on an upstream job that is not made yet; its key is not known until then.
+    case blocked(upstream: Int)
+    /// The same request as an earlier job in this build: made once, shared.
+    case duplicate(key: String, of: Int)
+
+    public var key: String? {
+        switch self {
+        case .cached(let key, _), .toMake(let key), .duplicate(let key, _): return key
+        case .blocked: return nil
+        }
+    }
+}
+
+/// Evaluation stage: `JobGraph` + store in, `EvaluatedPlan` out (keys and cache state, no network).
+public struct EvaluatedPlan: Sendable {
+    public let graph: JobGraph
+    public let states: [JobState]
+    /// Reference hash strings by reference, as they enter content keys.
+    public let referenceHashes: [Reference: String]
+
+    public var cachedCount: Int { states.filter { if case .cached = $0 { return true }; return false }.count }
+    public var toMakeCount: Int { states.filter { if case .toMake = $0 { return true }; return false }.count }
+    public var blockedCount: Int { states.filter { if case .blocked = $0 { return true }; return false }.count }
+    public var duplicateCount: Int { states.filter { if case .duplicate = $0 { return true }; return false }.count }
+
+    /// Jobs that will be sent to a provider: to make now, or blocked on an upstream that will be made.
+    public func willBeMade(_ index: Int) -> Bool {
+        switch states[index] {
+        case .toMake, .blocked: return true
+        case .cached, .duplicate: return false
+        }
+    }
+
+    public func key(for job: Job, upstreamOutputHash: String?) -> String {
+        ContentKey.compute(job: job, referenceHashes: job.references.map { referenceHashes[$0] ?? "" },
+                           upstreamOutputHash: upstreamOutputHash)
+    }
+}
+
+public struct PlanError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+public enum PlanEvaluator {
+    public static func evaluate(_ graph: JobGraph, store: ContentStore) throws -> EvaluatedPlan {
+        var referenceHashes: [Reference: String] = [:]
+        for job in graph.jobs {
+            for reference in job.references where referenceHashes[reference] == nil {
+                switch reference {
+                case .url(let url):
+                    referenceHashes[reference] = "url:\(url)"
+                case .file(let path, let written):
+                    do {
+                        referenceHashes[reference] = "sha256:" + (try SHA256.hashFile(at: URL(fileURLWithPath: path))).hexString
+                    } catch {
+                        throw PlanError(message: "cannot read reference file \"\(written)\" (\(path))")
+                    }
+                }
+            }
+        }
+        var states: [JobState] = []
+        states.reserveCapacity(graph.jobs.count)
+        var firstWithKey: [String: Int] = [:]
+        let partial = EvaluatedPlan(graph: graph, states: [], referenceHashes: referenceHashes)
+        for job in graph.jobs {
+            var upstreamHash: String?
+            if let upstream = job.upstream {
+                guard case .cached(_, let entry) = states[upstream] else {
+                    states.append(.blocked(upstream: upstream))
+                    continue
+                }
+                upstreamHash = entry.outputHash
+            }
+            let key = partial.key(for: job, upstreamOutputHash: upstreamHash)
+            if let entry = store.lookup(key) {
+                states.append(.cached(key: key, entry: entry))
+            } else if let first = firstWithKey[key] {
+                states.append(.duplicate(key: key, of: first))
+            } else {
+                firstWithKey[key] = job.index
+                states.append(.toMake(key: key))
+            }
+        }
+        return EvaluatedPlan(graph: graph, states: states, referenceHashes: referenceHashes)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Expansion stage: `Manifest` in, `JobGraph` out. Order: prompts as written, then models,
+/// ratios, reference sets, variants; steps after all prompts, in the order written.
+public enum Planner {
+    public static func expand(_ manifest: Manifest) -> JobGraph {
+        var jobs: [Job] = []
+        var jobsByGroup: [String: [Int]] = [:]
+        let multipleReferenceSets = manifest.matrix.references.count > 1
+
+        for prompt in manifest.matrix.prompts {
+            var indices: [Int] = []
+            for ref in prompt.models ?? manifest.matrix.models {
+                guard let provider = manifest.provider(named: ref.provider),
+                      let spec = ModelCatalog.dialect(provider.dialect)?.model(ref.model) else { continue }
+                let size = effectiveSize(requested: prompt.imageSize ?? manifest.matrix.imageSize, spec: spec)
+                for ratio in prompt.aspectRatios ?? manifest.matrix.aspectRatios {
+                    for (setIndex, set) in manifest.matrix.references.enumerated() {
+                        let references = (set + prompt.addReferences).map { reference(from: $0, manifest: manifest) }
+                        for variant in 1...(prompt.variants ?? manifest.matrix.variants) {
+                            var stem = "\(provider.name)-\(safeName(ref.model))_\(ratio.replacingOccurrences(of: ":", with: "x"))"
+                            if let size { stem += "_\(size)" }
+                            if multipleReferenceSets { stem += "_refs\(setIndex + 1)" }
+                            stem += "_v\(variant)"
+                            let job = Job(
+                                index: jobs.count, id: "\(prompt.id)/\(stem)", group: prompt.id, promptID: prompt.id,
+                                stepID: nil, promptText: prompt.text, provider: provider.name, dialect: provider.dialect,
+                                model: ref.model, aspectRatio: ratio, imageSize: size, format: manifest.matrix.format,
+                                variant: variant, references: references, upstream: nil, friendlyStem: "\(prompt.id)/\(stem)",
+                                unitPrice: price(manifest: manifest, ref: ref, size: size, spec: spec))
+                            indices.append(job.index)
+                            jobs.append(job)
+                        }
+                    }
+                }
+            }
+            jobsByGroup[prompt.id] = indices
+        }
+
+        // Steps may name later steps as their source: resolve in dependency order.
+        var pending = manifest.steps
+        while !pending.isEmpty {
+            guard let position = pending.firstIndex(where: { jobsByGroup[$0.from] != nil }) else { break }
+            let step = pending.remove(at: position)
+            var indices: [Int] = []
+            for sourceIndex in jobsByGroup[step.from] ?? [] {
+                let source = jobs[sourceIndex]
+                if let models = step.models, !models.contains(ModelRef(provider: source.provider, model: source.model)) { continue }
+                if let ratios = step.aspectRatios, !ratios.contains(source.aspectRatio) { continue }
+                guard let provider = manifest.provider(named: source.provider),
+                      let spec = ModelCatalog.dialect(provider.dialect)?.model(source.model) else { continue }
+                let sourceStem = source.friendlyStem.split(separator: "/").last.map(String.init) ?? source.friendlyStem
+                for variant in 1...step.variants {
+                    let stem = step.variants > 1 ? "\(sourceStem)_e\(variant)" : sourceStem
+                    let job = Job(
+                        index: jobs.count, id: "\(step.id)/\(stem)", group: step.id, promptID: source.promptID,
+                        stepID: step.id, promptText: step.prompt, provider: source.provider, dialect: source.dialect,
+                        model: source.model, aspectRatio: source.aspectRatio, imageSize: source.imageSize,
+                        format: source.format, variant: variant,
+                        references: step.addReferences.map { reference(from: $0, manifest: manifest) },
+                        upstream: sourceIndex, friendlyStem: "\(step.id)/\(stem)",
+                        unitPrice: price(manifest: manifest, ref: ModelRef(provider: source.provider, model: source.model),
+                                         size: source.imageSize, spec: spec))
+                    indices.append(job.index)
+                    jobs.append(job)
+                }
+            }
+            jobsByGroup[step.id] = indices
+        }
+
+        var dependents = [[Int]](repeating: [], count: jobs.count)
+        for job in jobs { if let upstream = job.upstream { dependents[upstream].append(job.index) } }
+        return JobGraph(manifest: manifest, jobs: jobs, dependents: dependents)
+    }
+
+    static func effectiveSize(requested: String?, spec: ModelSpec) -> String? {
+        guard !spec.imageSizes.isEmpty else { return nil }
+        if let requested, spec.imageSizes.contains(requested) { return requested }
+        return spec.imageSizes.contains("1K") ? "1K" : spec.imageSizes.first
+    }
+
+    /// Manifest pricing (`provider:model@size`, then `provider:model`) wins over the built-in table.
+    static func price(manifest: Manifest, ref: ModelRef, size: String?, spec: ModelSpec) -> Double? {
+        if let size, let price = manifest.pricing["\(ref.qualified)@\(size)"] { return price }
+        if let price = manifest.pricing[ref.qualified] { return price }
+        return spec.price(size: size)
+    }
+
+    static func reference(from written: String, manifest: Manifest) -> Reference {
+        if ManifestLoader.isURL(written) { return .url(written) }
+        let url = written.hasPrefix("/") ? URL(fileURLWithPath: written) : manifest.directory.appendingPathComponent(written)
+        return .file(path: url.standardizedFileURL.path, written: written)
+    }
+
+    static func safeName(_ name: String) -> String {
+        String(name.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "." || scalar == "-") ? Character(scalar) : "-"
+        })
+    }
+}

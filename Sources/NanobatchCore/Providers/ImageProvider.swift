@@ -1,0 +1,70 @@
+import Foundation
+
+/// What a provider is asked to make, and where to write the image.
+public struct GenerationRequest: Sendable {
+    public let job: Job
+    public let key: String
+    /// The references to send, in order: an upstream output first (chained steps), then the job's own.
+    public let references: [Reference]
+    /// The provider writes the finished image here; the runner verifies it and moves it into the store.
+    public let destination: URL
+    /// The point after which the provider should give up.
+    public let deadline: ContinuousClock.Instant
+
+    public init(job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant) {
+        self.job = job
+        self.key = key
+        self.references = references
+        self.destination = destination
+        self.deadline = deadline
+    }
+}
+
+/// What a provider reports after writing an image.
+public struct GenerationReceipt: Sendable {
+    /// What the provider charged, when it says; in `costUnit`.
+    public var actualCost: Double?
+    public var costUnit: String
+    /// Requests that reached the provider and may have been billed.
+    public var attempts: Int
+    /// Diagnostics worth keeping in the job's record (no secrets).
+    public var notes: [String]
+
+    public init(actualCost: Double? = nil, costUnit: String = "USD", attempts: Int = 1, notes: [String] = []) {
+        self.actualCost = actualCost
+        self.costUnit = costUnit
+        self.attempts = attempts
+        self.notes = notes
+    }
+}
+
+/// A job-level failure with what the provider said.
+public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var httpStatus: Int?
+    public var providerCode: String?
+    /// The raw answer, truncated, with secrets removed.
+    public var rawAnswer: String?
+    public var attempts: Int
+
+    public init(_ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil, attempts: Int = 1) {
+        self.message = message
+        self.httpStatus = httpStatus
+        self.providerCode = providerCode
+        self.rawAnswer = rawAnswer
+        self.attempts = attempts
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if let httpStatus { parts.append("HTTP \(httpStatus)") }
+        if let providerCode { parts.append(providerCode) }
+        parts.append(message)
+        return parts.joined(separator: ": ")
+    }
+}
+
+/// One image API. Implementations are small and `Sendable`; transports are injected.
+public protocol ImageProvider: Sendable {
+    func generate(_ request: GenerationRequest) async throws -> GenerationReceipt
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Report stage: plan + outcomes in, `index.json` out.
+public struct IndexReport: Codable, Sendable {
+    public struct Totals: Codable, Sendable {
+        public var jobs: Int
+        public var made: Int
+        public var cached: Int
+        public var failed: Int
+        public var skipped: Int
+        /// USD: the sum of the unit prices of the jobs made in this run.
+        public var estimatedCost: Double
+        public var unknownPriceJobs: Int
+        /// What providers reported, by unit ("USD", "credits").
+        public var actualCost: [String: Double]
+        /// Requests that reached a provider and may have been billed.
+        public var attempts: Int
+        public var wallSeconds: Double
+    }
+
+    public struct JobRow: Codable, Sendable {
+        public var id: String
+        public var key: String?
+        public var promptID: String
+        public var step: String?
+        public var prompt: String
+        public var provider: String
+        public var dialect: String
+        public var model: String
+        public var aspectRatio: String
+        public var imageSize: String?
+        public var references: [String]
+        public var upstream: String?
+        public var status: JobStatus
+        /// Relative to the manifest's output folder.
+        public var file: String?
+        /// Relative to the output root.
+        public var storePath: String?
+        public var format: String?
+        public var width: Int?
+        public var height: Int?
+        public var bytes: Int?
+        public var estimatedCost: Double?
+        public var actualCost: Double?
+        public var costUnit: String?
+        public var attempts: Int
+        public var durationSeconds: Double
+        public var error: String?
+        public var httpStatus: Int?
+        public var providerCode: String?
+        public var rawAnswer: String?
+        public var notes: [String]?
+    }
+
+    public var formatVersion = 1
+    public var manifest: String
+    public var generatedAt: String
+    public var stoppedBecause: String?
+    public var totals: Totals
+    public var jobs: [JobRow]
+
+    public init(plan: EvaluatedPlan, outcomes: [JobOutcome], outputRoot: URL, wallSeconds: Double, stoppedBecause: String?,
+                now: Date = Date()) {
+        let graph = plan.graph
+        manifest = graph.manifest.name
+        let formatter = ISO8601DateFormatter()
+        generatedAt = formatter.string(from: now)
+        self.stoppedBecause = stoppedBecause
+        var rows: [JobRow] = []
+        rows.reserveCapacity(graph.jobs.count)
+        var totals = Totals(jobs: graph.jobs.count, made: 0, cached: 0, failed: 0, skipped: 0, estimatedCost: 0,
+                            unknownPriceJobs: 0, actualCost: [:], attempts: 0, wallSeconds: wallSeconds)
+        let rootPath = outputRoot.standardizedFileURL.path
+        for (job, outcome) in zip(graph.jobs, outcomes) {
+            switch outcome.status {
+            case .made:
+                totals.made += 1
+                if let price = job.unitPrice { totals.estimatedCost += price } else { totals.unknownPriceJobs += 1 }
+                if let cost = outcome.actualCost { totals.actualCost[outcome.costUnit, default: 0] += cost }
+            case .cached: totals.cached += 1
+            case .failed: totals.failed += 1
+            case .skipped: totals.skipped += 1
+            }
+            totals.attempts += outcome.attempts
+            let entry = outcome.entry
+            var storePath = entry?.blobPath
+            if let path = storePath, path.hasPrefix(rootPath + "/") { storePath = String(path.dropFirst(rootPath.count + 1)) }
+            rows.append(JobRow(
+                id: job.id, key: outcome.key, promptID: job.promptID, step: job.stepID, prompt: job.promptText,
+                provider: job.provider, dialect: job.dialect, model: job.model, aspectRatio: job.aspectRatio,
+                imageSize: job.imageSize, references: job.references.map(\.written),
+                upstream: job.upstream.map { graph.jobs[$0].id }, status: outcome.status,
+                file: entry.map { "\(job.friendlyStem).\($0.info.format.fileExtension)" }, storePath: storePath,
+                format: entry?.info.format.rawValue, width: entry?.info.width, height: entry?.info.height, bytes: entry?.bytes,
+                estimatedCost: job.unitPrice, actualCost: outcome.status == .made ? outcome.actualCost : (outcome.succeeded ? 0 : outcome.actualCost),
+                costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
+                error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
+                rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes))
+        }
+        totals.wallSeconds = (wallSeconds * 1000).rounded() / 1000
+        self.totals = totals
+        jobs = rows
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    public func write(to path: String, temporaryDirectory: String?) throws {
+        try FileIO.writeAtomically(try encoded(), to: path, temporaryDirectory: temporaryDirectory)
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+/// The answer to "what will this manifest cost?": counts and estimated cost, with no network call.
+public struct PlanSummary: Codable, Sendable, Equatable {
+    public struct ModelLine: Codable, Sendable, Equatable {
+        public var provider: String
+        public var model: String
+        public var jobs: Int
+        public var toMake: Int
+        /// Known part of the estimate; `unknownPriceJobs` says how many jobs it leaves out.
+        public var estimatedCost: Double
+        public var unknownPriceJobs: Int
+        public var unitPrice: Double?
+    }
+
+    public struct Row: Codable, Sendable, Equatable {
+        public var id: String
+        public var key: String?
+        public var state: String
+        public var provider: String
+        public var model: String
+        public var price: Double?
+    }
+
+    public var manifest: String
+    public var jobs: Int
+    public var cached: Int
+    public var toMake: Int
+    public var blockedByUpstream: Int
+    public var duplicates: Int
+    /// USD for every job that will be sent (to make now plus blocked); unknown prices excluded and counted.
+    public var estimatedCost: Double
+    public var unknownPriceJobs: Int
+    public var budget: Double?
+    public var withinBudget: Bool?
+    public var byModel: [ModelLine]
+    public var byProvider: [String: Double]
+    public var rows: [Row]
+
+    public init(plan: EvaluatedPlan, maxCost: Double?) {
+        let graph = plan.graph
+        manifest = graph.manifest.name
+        jobs = graph.jobs.count
+        cached = plan.cachedCount
+        toMake = plan.toMakeCount
+        blockedByUpstream = plan.blockedCount
+        duplicates = plan.duplicateCount
+        var lines: [String: ModelLine] = [:]
+        var order: [String] = []
+        var total = 0.0, unknown = 0
+        var providers: [String: Double] = [:]
+        var rows: [Row] = []
+        rows.reserveCapacity(graph.jobs.count)
+        for job in graph.jobs {
+            let lineKey = job.imageSize.map { "\(job.qualifiedModel)@\($0)" } ?? job.qualifiedModel
+            if lines[lineKey] == nil {
+                order.append(lineKey)
+                lines[lineKey] = ModelLine(provider: job.provider, model: job.imageSize.map { "\(job.model)@\($0)" } ?? job.model,
+                                           jobs: 0, toMake: 0, estimatedCost: 0, unknownPriceJobs: 0, unitPrice: job.unitPrice)
+            }
+            lines[lineKey]!.jobs += 1
+            let state: String
+            switch plan.states[job.index] {
+            case .cached: state = "cached"
+            case .toMake: state = "to-make"
+            case .blocked: state = "blocked"
+            case .duplicate: state = "duplicate"
+            }
+            rows.append(Row(id: job.id, key: plan.states[job.index].key, state: state, provider: job.provider,
+                            model: job.model, price: job.unitPrice))
+            guard plan.willBeMade(job.index) else { continue }
+            lines[lineKey]!.toMake += 1
+            if let price = job.unitPrice {
+                lines[lineKey]!.estimatedCost += price
+                total += price
+                providers[job.provider, default: 0] += price
+            } else {
+                lines[lineKey]!.unknownPriceJobs += 1
+                unknown += 1
+            }
+        }
+        estimatedCost = total
+        unknownPriceJobs = unknown
+        byModel = order.map { lines[$0]! }
+        byProvider = providers
+        self.rows = rows
+        budget = maxCost
+        withinBudget = maxCost.map { total <= $0 + 1e-9 }
+    }
+
+    /// The human-readable table `nanobatch plan` prints.
+    public func renderText() -> String {
+        var out = "Plan for \(manifest): \(jobs) jobs — \(cached) cached, \(toMake) to make"
+        if blockedByUpstream > 0 { out += ", \(blockedByUpstream) waiting on upstream jobs" }
+        if duplicates > 0 { out += ", \(duplicates) identical to another job (made once)" }
+        out += "\n\n"
+        let header = ["provider", "model", "jobs", "to make", "unit price", "estimate"]
+        var table = [header]
+        for line in byModel {
+            let unit = line.unitPrice.map { Money.format($0) } ?? "unknown"
+            var estimate = Money.format(line.estimatedCost)
+            if line.unknownPriceJobs > 0 { estimate = line.unknownPriceJobs == line.toMake ? "unknown" : "\(estimate) + \(line.unknownPriceJobs) unknown" }
+            table.append([line.provider, line.model, "\(line.jobs)", "\(line.toMake)", unit, estimate])
+        }
+        out += TextTable.render(table, rightAligned: [2, 3, 4, 5])
+        out += "\nEstimated cost of this run: \(Money.format(estimatedCost))"
+        if unknownPriceJobs > 0 {
+            out += " + \(unknownPriceJobs) job\(unknownPriceJobs == 1 ? "" : "s") of unknown price (set them in \"pricing\")"
+        }
+        out += "\n"
+        if let budget {
+            out += withinBudget == true
+                ? "Budget: \(Money.format(budget)) — within budget\n"
+                : "Budget: \(Money.format(budget)) — the estimate exceeds it; `run` will refuse to start\n"
+        }
+        return out
+    }
+}
+
+enum Money {
+    /// "$1.20" or "$1.20 + 3.2 credits"; "$0.00" when nothing was spent.
+    static func describe(_ amounts: [String: Double]) -> String {
+        if amounts.isEmpty { return "$0.00" }
+        let ordered = amounts.keys.sorted { ($0 == "USD" ? 0 : 1, $0) < ($1 == "USD" ? 0 : 1, $1) }
+        let parts: [String] = ordered.map { unit in
+            let amount = amounts[unit] ?? 0
+            return unit == "USD" ? format(amount) : "\(amount) \(unit)"
+        }
+        return parts.joined(separator: " + ")
+    }
+
+    static func format(_ amount: Double) -> String {
+        amount < 1 && amount > 0 ? String(format: "$%.3f", amount) : String(format: "$%.2f", amount)
+    }
+}
+
+enum TextTable {
+    static func render(_ rows: [[String]], rightAligned: Set<Int>) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = [Int](repeating: 0, count: first.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return rightAligned.contains(i) ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+
+/// Run stage: `EvaluatedPlan` in, one `JobOutcome` per job out. Jobs run in a `TaskGroup` bounded
+/// by a global limit and each provider's limit; a job starts only after its upstream finished;
+/// a failure skips only its dependents; identical requests are made once.
+public struct Runner: Sendable {
+    public let plan: EvaluatedPlan
+    public let store: ContentStore
+    public let providers: [String: any ImageProvider]
+    /// The manifest's folder under the output root; friendly paths live here.
+    public let manifestFolder: URL
+    public let globalLimit: Int
+    public let providerLimits: [String: Int]
+    public let deadlines: [String: Duration]
+    public let stop: StopSignal
+    public let progress: (@Sendable (RunProgress) -> Void)?
+
+    public init(plan: EvaluatedPlan, store: ContentStore, providers: [String: any ImageProvider], manifestFolder: URL,
+                globalLimit: Int, providerLimits: [String: Int], deadlines: [String: Duration] = [:],
+                stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil) {
+        self.plan = plan
+        self.store = store
+        self.providers = providers
+        self.manifestFolder = manifestFolder
+        self.globalLimit = max(1, globalLimit)
+        self.providerLimits = providerLimits
+        self.deadlines = deadlines
+        self.stop = stop
+        self.progress = progress
+    }
+
+    struct Finished: Sendable {
+        let index: Int
+        let outcome: JobOutcome
+    }
+
+    public func run() async -> [JobOutcome] {
+        let jobs = plan.graph.jobs
+        var outcomes = [JobOutcome?](repeating: nil, count: jobs.count)
+        var keys = plan.states.map(\.key)
+        var queues: [String: [Int]] = [:]
+        var queueHeads: [String: Int] = [:]
+        var providerOrder: [String] = []
+        var running: [String: Int] = [:]
+        var waiters: [Int: [Int]] = [:]
+        var owner: [String: Int] = [:]
+        var tally = RunProgress(total: jobs.count, toMake: plan.toMakeCount + plan.blockedCount)
+        let clock = ContinuousClock()
+        let started = clock.now
+
+        func enqueue(_ index: Int) {
+            let provider = jobs[index].provider
+            if queues[provider] == nil { queues[provider] = []; queueHeads[provider] = 0; providerOrder.append(provider) }
+            queues[provider]!.append(index)
+        }
+
+        func settle(_ index: Int, _ outcome: JobOutcome) {
+            var outcome = outcome
+            if outcome.succeeded, let entry = outcome.entry {
+                do {
+                    try store.link(entry, to: friendlyPath(jobs[index], entry.info.format))
+                } catch {
+                    outcome.notes.append("could not write the friendly file: \(error)")
+                }
+            }
+            outcomes[index] = outcome
+            tally.record(outcome.status, cost: outcome.status == .made ? outcome.actualCost ?? 0 : 0,
+                         elapsed: started.duration(to: clock.now))
+            for waiter in waiters.removeValue(forKey: index) ?? [] {
+                if outcome.succeeded {
+                    settle(waiter, JobOutcome(status: .cached, key: outcome.key, entry: outcome.entry,
+                                              notes: ["same request as \(jobs[index].id)"]))
+                } else {
+                    settle(waiter, JobOutcome(status: .failed, key: outcome.key,
+                                              error: "same request as \(jobs[index].id), which failed: \(outcome.error ?? "unknown error")"))
+                }
+            }
+            // Only jobs the plan left blocked are resolved here; the others already have their state.
+            for dependent in plan.graph.dependents[index] {
+                guard case .blocked = plan.states[dependent] else { continue }
+                guard outcome.succeeded, let entry = outcome.entry else {
+                    settle(dependent, JobOutcome(status: .skipped, error: "upstream \(jobs[index].id) \(outcome.status.rawValue)"))
+                    continue
+                }
+                let key = plan.key(for: jobs[dependent], upstreamOutputHash: entry.outputHash)
+                keys[dependent] = key
+                if let cached = store.lookup(key) {
+                    settle(dependent, JobOutcome(status: .cached, key: key, entry: cached))
+                } else if let first = owner[key] {
+                    waiters[first, default: []].append(dependent)
+                } else {
+                    owner[key] = dependent
+                    enqueue(dependent)
+                }
+            }
+        }
+
+        for (index, state) in plan.states.enumerated() {
+            switch state {
+            case .cached(let key, let entry):
+                if outcomes[index] == nil { settle(index, JobOutcome(status: .cached, key: key, entry: entry)) }
+            case .toMake(let key):
+                owner[key] = index
+                enqueue(index)
+            case .duplicate(_, let first):
+                waiters[first, default: []].append(index)
+            case .blocked:
+                break
+            }
+        }
+        progress?(tally)
+
+        func nextReady() -> Int? {
+            for provider in providerOrder {
+                let limit = providerLimits[provider] ?? globalLimit
+                guard running[provider, default: 0] < limit, let queue = queues[provider] else { continue }
+                let head = queueHeads[provider]!
+                if head < queue.count {
+                    queueHeads[provider] = head + 1
+                    return queue[head]
+                }
+            }
+            return nil
+        }
+
+        await withTaskGroup(of: Finished.self) { group in
+            var inFlight = 0
+            func fill() {
+                while inFlight < globalLimit, stop.stopReason == nil, !Task.isCancelled, let index = nextReady() {
+                    let job = jobs[index]
+                    guard let key = keys[index], let provider = providers[job.provider] else {
+                        settle(index, JobOutcome(status: .failed, error: "no provider \"\(job.provider)\" is configured"))
+                        continue
+                    }
+                    var references = job.references
+                    if let upstream = job.upstream, let entry = outcomes[upstream]?.entry {
+                        references.insert(.file(path: entry.blobPath, written: jobs[upstream].id), at: 0)
+                    }
+                    let deadline = clock.now + (deadlines[job.provider] ?? .seconds(600))
+                    running[job.provider, default: 0] += 1
+                    inFlight += 1
+                    let store = self.store
+                    group.addTask {
+                        Finished(index: index, outcome: await Runner.make(job: job, key: key, references: references,
+                                                                          provider: provider, store: store, deadline: deadline))
+                    }
+                }
+            }
+            fill()
+            while let finished = await group.next() {
+                inFlight -= 1
+                running[jobs[finished.index].provider, default: 1] -= 1
+                settle(finished.index, finished.outcome)
+                progress?(tally)
+                fill()
+            }
+        }
+
+        let reason = stop.stopReason ?? (Task.isCancelled ? "interrupted" : "not started")
+        return outcomes.enumerated().map { index, outcome in
+            outcome ?? JobOutcome(status: .skipped, key: keys[index], error: "not submitted: \(reason)")
+        }
+    }
+
+    public func friendlyPath(_ job: Job, _ format: ImageFormat) -> String {
+        manifestFolder.appendingPathComponent("\(job.friendlyStem).\(format.fileExtension)").path
+    }
+
+    static func make(job: Job, key: String, references: [Reference], provider: any ImageProvider,
+                     store: ContentStore, deadline: ContinuousClock.Instant) async -> JobOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var outcome = JobOutcome(status: .failed, key: key)
+        var temporary: URL?
+        do {
+            let destination = try store.temporaryFile(for: key)
+            temporary = destination
+            let request = GenerationRequest(job: job, key: key, references: references, destination: destination, deadline: deadline)
+            let receipt = try await provider.generate(request)
+            outcome.attempts = receipt.attempts
+            outcome.actualCost = receipt.actualCost
+            outcome.costUnit = receipt.costUnit
+            outcome.notes = receipt.notes
+            outcome.entry = try store.commit(temporary: destination, key: key)
+            outcome.status = .made
+            let expected = ModelCatalog.ratioValue(job.aspectRatio) ?? 1
+            if let info = outcome.entry?.info, abs(Double(info.width) / Double(info.height) / expected - 1) > 0.03 {
+                outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(job.aspectRatio)")
+            }
+        } catch let failure as ProviderFailure {
+            outcome.error = failure.description
+            outcome.httpStatus = failure.httpStatus
+            outcome.providerCode = failure.providerCode
+            outcome.rawAnswer = failure.rawAnswer
+            outcome.attempts = failure.attempts
+        } catch is CancellationError {
+            outcome.error = "interrupted"
+        } catch {
+            outcome.error = "\(error)"
+            outcome.attempts = max(outcome.attempts, 1)
+        }
+        if outcome.status != .made, let temporary { try? FileManager.default.removeItem(at: temporary) }
+        outcome.duration = start.duration(to: clock.now).seconds
+        return outcome
+    }
+}
+
+extension Duration {
+    public var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}
+
+/// Counts for the progress line.
+public struct RunProgress: Sendable {
+    public var total: Int
+    public var toMake: Int
+    public var made = 0
+    public var cached = 0
+    public var failed = 0
+    public var skipped = 0
+    public var spent: Double = 0
+    public var elapsed: Double = 0
+
+    public var done: Int { made + cached + failed + skipped }
+
+    mutating func record(_ status: JobStatus, cost: Double, elapsed: Duration) {
+        switch status {
+        case .made: made += 1
+        case .cached: cached += 1
+        case .failed: failed += 1
+        case .skipped: skipped += 1
+        }
+        spent += cost
+        self.elapsed = elapsed.seconds
+    }
+
+    /// Seconds left, from the pace of jobs sent so far.
+    public var eta: Double? {
+        let finished = made + failed
+        guard finished > 0 else { return nil }
+        let remaining = max(0, toMake - finished)
+        return elapsed / Double(finished) * Double(remaining)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Small POSIX helpers for crash-safe writes.
+public enum FileIO {
+    public struct Failure: Error, CustomStringConvertible {
+        public let operation: String
+        public let path: String
+        public let code: Int32
+        public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+    }
+
+    static func check(_ result: Int32, _ operation: String, _ path: String) throws {
+        if result != 0 { throw Failure(operation: operation, path: path, code: errno) }
+    }
+
+    public static func createDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    public static func fsync(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        defer { close(fd) }
+        try check(Foundation.fsync(fd), "fsync", path)
+    }
+
+    /// A temporary name whose pid lets a later run tell a dead process's leftovers from live work.
+    public static func temporaryName(in directory: String, hint: String) -> String {
+        "\(directory)/\(hint.prefix(40)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial"
+    }
+
+    /// Writes `data` to a temporary file (beside `path`, or in `temporaryDirectory` on the same
+    /// file system), fsyncs it, renames it over `path`, and fsyncs the folder.
+    public static func writeAtomically(_ data: Data, to path: String, temporaryDirectory: String? = nil) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try createDirectory(directory)
+        if let temporaryDirectory { try createDirectory(temporaryDirectory) }
+        let temporary = temporaryName(in: temporaryDirectory ?? directory, hint: "." + (path as NSString).lastPathComponent)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw Failure(operation: "create", path: temporary, code: errno) }
+        var written = 0
+        let ok = data.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
+                if n <= 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return true
+        }
+        let syncResult = Foundation.fsync(fd)
+        close(fd)
+        guard ok, syncResult == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw Failure(operation: "write", path: temporary, code: code)
+        }
+        try rename(temporary, to: path)
+        try? fsync(path: directory)
+    }
+
+    public static func rename(_ from: String, to: String) throws {
+        try check(Foundation.rename(from, to), "rename", from)
+    }
+
+    public static func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
+    public static func inode(_ path: String) -> (device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    public static func isProcessAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+}
+
+/// An exclusive advisory lock on a file, held until released or the process ends.
+public final class FileLock: @unchecked Sendable {
+    private let fd: Int32
+
+    /// Returns `nil` when another process holds the lock.
+    public init?(path: String) throws {
+        try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            return nil
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+}

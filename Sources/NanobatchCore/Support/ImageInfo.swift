@@ -1,0 +1,122 @@
+import Foundation
+
+public enum ImageFormat: String, Codable, Sendable, CaseIterable {
+    case png, jpeg, webp
+
+    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
+    public var mimeType: String { "image/\(rawValue)" }
+}
+
+/// What an image header says: its format and pixel size.
+public struct ImageInfo: Codable, Sendable, Equatable {
+    public var format: ImageFormat
+    public var width: Int
+    public var height: Int
+
+    public init(format: ImageFormat, width: Int, height: Int) {
+        self.format = format
+        self.width = width
+        self.height = height
+    }
+}
+
+/// Reads image headers and checks that a file is whole, without decoding pixels.
+public enum ImageInspector {
+    /// Identifies PNG, JPEG and WebP from their leading bytes; `nil` when the bytes are not a known image.
+    public static func inspect(_ bytes: [UInt8]) -> ImageInfo? {
+        if bytes.count >= 24, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+           Array(bytes[12..<16]) == Array("IHDR".utf8) {
+            let width = Int(readBE32(bytes, 16)), height = Int(readBE32(bytes, 20))
+            guard width > 0, height > 0 else { return nil }
+            return ImageInfo(format: .png, width: width, height: height)
+        }
+        if bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[2] == 0xFF {
+            return inspectJPEG(bytes)
+        }
+        if bytes.count >= 30, Array(bytes[0..<4]) == Array("RIFF".utf8), Array(bytes[8..<12]) == Array("WEBP".utf8) {
+            return inspectWebP(bytes)
+        }
+        return nil
+    }
+
+    private static func readBE32(_ b: [UInt8], _ i: Int) -> UInt32 {
+        UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])
+    }
+
+    private static func readLE(_ b: [UInt8], _ i: Int, _ count: Int) -> Int {
+        var value = 0
+        for k in 0..<count { value |= Int(b[i + k]) << (8 * k) }
+        return value
+    }
+
+    private static func inspectJPEG(_ b: [UInt8]) -> ImageInfo? {
+        var i = 2
+        while i + 9 < b.count {
+            guard b[i] == 0xFF else { return nil }
+            let marker = b[i + 1]
+            if marker == 0xFF { i += 1; continue }
+            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }
+            let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
+            guard length >= 2 else { return nil }
+            let isStartOfFrame = (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker)
+            if isStartOfFrame {
+                let height = Int(b[i + 5]) << 8 | Int(b[i + 6])
+                let width = Int(b[i + 7]) << 8 | Int(b[i + 8])
+                guard width > 0, height > 0 else { return nil }
+                return ImageInfo(format: .jpeg, width: width, height: height)
+            }
+            i += 2 + length
+        }
+        return nil
+    }
+
+    private static func inspectWebP(_ b: [UInt8]) -> ImageInfo? {
+        let chunk = String(decoding: b[12..<16], as: UTF8.self)
+        switch chunk {
+        case "VP8X":
+            return ImageInfo(format: .webp, width: readLE(b, 24, 3) + 1, height: readLE(b, 27, 3) + 1)
+        case "VP8 ":
+            guard b[23] == 0x9D, b[24] == 0x01, b[25] == 0x2A else { return nil }
+            let width = readLE(b, 26, 2) & 0x3FFF, height = readLE(b, 28, 2) & 0x3FFF
+            guard width > 0, height > 0 else { return nil }
+            return ImageInfo(format: .webp, width: width, height: height)
+        case "VP8L":
+            guard b[20] == 0x2F else { return nil }
+            let bits = readLE(b, 21, 4)
+            return ImageInfo(format: .webp, width: (bits & 0x3FFF) + 1, height: ((bits >> 14) & 0x3FFF) + 1)
+        default:
+            return nil
+        }
+    }
+
+    /// Bytes of the header region read for `inspectFile` (large enough for JPEG EXIF blocks).
+    static let headerWindow = 256 * 1024
+
+    /// Checks a file cheaply: a known image header, and an ending that says the file is whole
+    /// (PNG's IEND chunk, JPEG's EOI marker, WebP's RIFF length).
+    public static func inspectFile(at path: String) -> ImageInfo? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 64), head.count >= 4 else { return nil }
+        var bytes = [UInt8](head)
+        if bytes[0] == 0xFF, let more = try? handle.read(upToCount: headerWindow - 64) { bytes += more }
+        guard let info = inspect(bytes) else { return nil }
+        guard let size = try? handle.seekToEnd(), size >= 16 else { return nil }
+        let tailLength: UInt64 = 12
+        guard (try? handle.seek(toOffset: size - tailLength)) != nil,
+              let tailData = try? handle.read(upToCount: Int(tailLength)) else { return nil }
+        let tail = [UInt8](tailData)
+        switch info.format {
+        case .png:
+            guard tail == pngEnd else { return nil }
+        case .jpeg:
+            guard tail.count >= 2, tail[tail.count - 2] == 0xFF, tail[tail.count - 1] == 0xD9 else { return nil }
+        case .webp:
+            let declared = UInt64(readLE(bytes, 4, 4)) + 8
+            guard declared == size || declared + 1 == size else { return nil }
+        }
+        return info
+    }
+
+    static let pngEnd: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+}
