@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import NanobatchCore
+
+/// The built `nanobatch` executable, beside the test bundle.
+func nanobatchExecutable() -> URL? {
+    var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = directory.appendingPathComponent("nanobatch")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    let fromArguments = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nanobatch")
+    return FileManager.default.isExecutableFile(atPath: fromArguments.path) ? fromArguments : nil
+}
+
+@Suite struct CrashSafetyTests {
+    @Test func sigkillMidRunLeavesNoBrokenImageAndRedoesNothing() async throws {
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let workspace = try TestWorkspace()
+        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 6, "latencyMs": 40 } }"#,
+                                references: "[[]]", matrixExtra: #", "variants": 15"#)
+        let manifest = try workspace.write("m.json", json)
+        let store = ContentStore(root: workspace.outputRoot)
+        let graph = Planner.expand(try ManifestLoader.load(path: manifest))
+        let total = graph.jobs.count
+        #expect(total == 60)
+
+        var finishedBefore = 0
+        for round in 0..<4 {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["run", manifest, "--output", workspace.outputRoot.path, "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(120 + 70 * round))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+
+            // Whatever the store holds after the kill is whole; nothing finished was lost.
+            let plan = try PlanEvaluator.evaluate(graph, store: store)
+            #expect(plan.cachedCount >= finishedBefore, "round \(round): finished work was lost")
+            finishedBefore = plan.cachedCount
+            try assertNoBrokenImages(workspace)
+        }
+        #expect(finishedBefore < total, "the kills should land before the run finished")
+
+        let rerun = await runCLI(["run", manifest, "--output", workspace.outputRoot.path, "--quiet"])
+        #expect(rerun.status == 0, "\(rerun.err)")
+        let index = try readIndex(workspace, manifest: "test")
+        #expect(index["totals"]?["made"]?.numberValue == Double(total - finishedBefore), "finished jobs were made again")
+        #expect(index["totals"]?["cached"]?.numberValue == Double(finishedBefore))
+        try assertNoBrokenImages(workspace)
+        let leftovers = workspace.filesUnderOutput().filter { $0.hasSuffix(".partial") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+
+    func assertNoBrokenImages(_ workspace: TestWorkspace) throws {
+        for file in workspace.filesUnderOutput() where file.hasSuffix(".png") {
+            let path = workspace.outputRoot.appendingPathComponent(file).path
+            #expect(ImageInspector.inspectFile(at: path) != nil, "broken image: \(file)")
+        }
+    }
+}
