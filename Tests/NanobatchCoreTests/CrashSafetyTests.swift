@@ -19,7 +19,7 @@ func nanobatchExecutable() -> URL? {
     @Test func sigkillMidRunLeavesNoBrokenImageAndRedoesNothing() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let workspace = try TestWorkspace()
-        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 6, "latencyMs": 40 } }"#,
+        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 3, "latencyMs": 60 } }"#,
                                 references: "[[]]", matrixExtra: #", "variants": 15"#)
         let manifest = try workspace.write("m.json", json)
         let store = ContentStore(root: workspace.outputRoot)
@@ -35,7 +35,12 @@ func nanobatchExecutable() -> URL? {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            try await Task.sleep(for: .milliseconds(120 + 70 * round))
+            // Kill once a few more images than before are finished, so every kill lands mid-run.
+            let target = finishedBefore + 3 + round * 2
+            let giveUp = ContinuousClock.now + .seconds(60)
+            while storedImageCount(workspace) < target, process.isRunning, ContinuousClock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
@@ -58,10 +63,57 @@ func nanobatchExecutable() -> URL? {
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     }
 
+    func storedImageCount(_ workspace: TestWorkspace) -> Int {
+        let store = workspace.outputRoot.appendingPathComponent(".nanobatch/store")
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? []
+        return folders.reduce(0) { count, folder in
+            count + ((try? FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent(folder).path)) ?? [])
+                .filter { $0.hasSuffix(".meta") }.count
+        }
+    }
+
     func assertNoBrokenImages(_ workspace: TestWorkspace) throws {
         for file in workspace.filesUnderOutput() where file.hasSuffix(".png") {
             let path = workspace.outputRoot.appendingPathComponent(file).path
             #expect(ImageInspector.inspectFile(at: path) != nil, "broken image: \(file)")
         }
+    }
+}
+
+@Suite struct ContentStoreTests {
+    @Test func anImageWithoutItsMetaLineIsRecoveredNotRemade() throws {
+        let workspace = try TestWorkspace()
+        let store = ContentStore(root: workspace.outputRoot)
+        let key = SHA256.hash("k").hexString
+        let temporary = try store.temporaryFile(for: key)
+        try smallPNG(seed: "k").write(to: temporary)
+        let entry = try store.commit(temporary: temporary, key: key)
+        try FileManager.default.removeItem(atPath: store.metaPath(for: key))
+        #expect(store.lookup(key) == entry)
+        #expect(FileManager.default.fileExists(atPath: store.metaPath(for: key)))
+    }
+
+    @Test func commitRefusesWhatIsNotAWholeImage() throws {
+        let workspace = try TestWorkspace()
+        let store = ContentStore(root: workspace.outputRoot)
+        let key = SHA256.hash("bad").hexString
+        let temporary = try store.temporaryFile(for: key)
+        try Data(smallPNG(seed: "bad").dropLast(8)).write(to: temporary)
+        #expect(throws: ContentStore.CommitError.self) { try store.commit(temporary: temporary, key: key) }
+        #expect(store.lookup(key) == nil)
+        #expect(!FileManager.default.fileExists(atPath: temporary.path))
+    }
+
+    @Test func abandonedTemporariesOfDeadProcessesAreRemoved() throws {
+        let workspace = try TestWorkspace()
+        let store = ContentStore(root: workspace.outputRoot)
+        try FileIO.createDirectory(store.temporaryDirectory)
+        let dead = "\(store.temporaryDirectory)/abc.999999.1.partial"   // no such pid
+        let live = "\(store.temporaryDirectory)/abc.\(getpid()).2.partial"
+        try Data([1]).write(to: URL(fileURLWithPath: dead))
+        try Data([1]).write(to: URL(fileURLWithPath: live))
+        store.removeAbandonedTemporaries()
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: live))
     }
 }

@@ -31,7 +31,7 @@ public final class ContentStore: Sendable {
 
     /// The verified entry for `key`, or `nil` (absent, incomplete, or corrupt: such an entry is made again).
     public func lookup(_ key: String) -> StoreEntry? {
-        guard let line = try? String(contentsOfFile: metaPath(for: key), encoding: .utf8) else { return nil }
+        guard let line = try? String(contentsOfFile: metaPath(for: key), encoding: .utf8) else { return recover(key) }
         let fields = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\t").map(String.init)
         guard fields.count == 6, fields[0] == "v1", let format = ImageFormat(rawValue: fields[1]),
               let width = Int(fields[2]), let height = Int(fields[3]), let bytes = Int(fields[4]) else { return nil }
@@ -39,6 +39,21 @@ public final class ContentStore: Sendable {
         guard FileIO.fileSize(blob) == bytes, let info = ImageInspector.inspectFile(at: blob),
               info == ImageInfo(format: format, width: width, height: height) else { return nil }
         return StoreEntry(key: key, info: info, bytes: bytes, outputHash: fields[5], blobPath: blob)
+    }
+
+    /// A run killed between moving an image into place and writing its meta line left a whole image
+    /// without one: keep it (it was paid for) and write the missing line.
+    func recover(_ key: String) -> StoreEntry? {
+        for format in ImageFormat.allCases {
+            let blob = blobPath(for: key, format: format)
+            guard let size = FileIO.fileSize(blob) else { continue }
+            guard let info = ImageInspector.inspectFile(at: blob), info.format == format,
+                  let hash = try? SHA256.hashFile(at: URL(fileURLWithPath: blob)).hexString else { return nil }
+            let meta = "v1\t\(info.format.rawValue)\t\(info.width)\t\(info.height)\t\(size)\t\(hash)\n"
+            try? FileIO.writeAtomically(Data(meta.utf8), to: metaPath(for: key), temporaryDirectory: temporaryDirectory)
+            return StoreEntry(key: key, info: info, bytes: size, outputHash: hash, blobPath: blob)
+        }
+        return nil
     }
 
     /// A fresh temporary path for a provider to write into; the name carries our pid so that
