@@ -19,7 +19,7 @@ func nanobatchExecutable() -> URL? {
     @Test func sigkillMidRunLeavesNoBrokenImageAndRedoesNothing() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let workspace = try TestWorkspace()
-        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 3, "latencyMs": 60 } }"#,
+        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 3, "latencyMs": 150 } }"#,
                                 references: "[[]]", matrixExtra: #", "variants": 15"#)
         let manifest = try workspace.write("m.json", json)
         let store = ContentStore(root: workspace.outputRoot)
@@ -37,11 +37,15 @@ func nanobatchExecutable() -> URL? {
             try process.run()
             // Kill once a few more images than before are finished, so every kill lands mid-run.
             let target = finishedBefore + 3 + round * 2
-            let giveUp = ContinuousClock.now + .seconds(60)
-            while storedImageCount(workspace) < target, process.isRunning, ContinuousClock.now < giveUp {
-                try await Task.sleep(for: .milliseconds(5))
+            // Polled on a plain thread: the test pool's threads may be busy with other tests.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    let giveUp = Date().addingTimeInterval(60)
+                    while self.storedImageCount(workspace) < target, process.isRunning, Date() < giveUp { usleep(2000) }
+                    kill(process.processIdentifier, SIGKILL)
+                    done.resume()
+                }
             }
-            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
 

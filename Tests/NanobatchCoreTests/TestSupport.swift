@@ -2,7 +2,7 @@ import Foundation
 @testable import NanobatchCore
 
 /// A temporary folder removed when the value goes away.
-final class TestWorkspace {
+final class TestWorkspace: @unchecked Sendable {
     let url: URL
 
     init() throws {
