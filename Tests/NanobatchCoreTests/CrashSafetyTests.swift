@@ -67,6 +67,38 @@ func nanobatchExecutable() -> URL? {
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     }
 
+    @Test func ctrlCStopsSubmittingKeepsFinishedWorkAndExitsNonZero() async throws {
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let workspace = try TestWorkspace()
+        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 2, "latencyMs": 200 } }"#,
+                                references: "[[]]", matrixExtra: #", "variants": 10"#)
+        let manifest = try workspace.write("m.json", json)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", manifest, "--output", workspace.outputRoot.path]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                let giveUp = Date().addingTimeInterval(60)
+                while self.storedImageCount(workspace) < 2, process.isRunning, Date() < giveUp { usleep(2000) }
+                kill(process.processIdentifier, SIGINT)
+                process.waitUntilExit()
+                done.resume()
+            }
+        }
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("stopping: no new jobs"))
+        let index = try readIndex(workspace, manifest: "test")
+        let made = statuses(index).values.filter { $0 == "made" }.count
+        #expect(made >= 2 && made < 40)
+        #expect(index["stoppedBecause"]?.stringValue?.contains("Ctrl-C") == true)
+        try assertNoBrokenImages(workspace)
+    }
+
     func storedImageCount(_ workspace: TestWorkspace) -> Int {
         let store = workspace.outputRoot.appendingPathComponent(".nanobatch/store")
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? []

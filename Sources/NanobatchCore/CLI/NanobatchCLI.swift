@@ -171,6 +171,10 @@ public struct NanobatchCLI: Sendable {
         let totals = report.totals
         var line = "\(manifest.name): \(totals.made) made, \(totals.cached) cached, \(totals.failed) failed, \(totals.skipped) skipped"
         line += " · spent \(Money.describe(totals.actualCost))"
+        if totals.made > 0 {
+            line += " (list price of what was made: \(Money.format(totals.estimatedCost))"
+            line += totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) of unknown price)" : ")"
+        }
         console.err(line + "\nindex: \(indexPath)\n")
         for row in report.jobs where row.status == .failed {
             console.err("  failed \(row.id): \(row.error ?? "unknown error")\n")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The embedded provider: no network, no key. Draws a deterministic placeholder PNG of the exact
+/// The embedded provider: no network, no key, no charge. Draws a deterministic placeholder PNG of the exact
 /// pixel size the real model would return: a colour from the content key, a frame, diagonals,
 /// and the ratio and size written in the middle.
 public struct OfflineProvider: ImageProvider {
@@ -14,7 +14,7 @@ public struct OfflineProvider: ImageProvider {
         let png = PlaceholderImage.render(key: request.key, aspectRatio: request.job.aspectRatio,
                                           imageSize: request.job.imageSize)
         try png.write(to: request.destination)
-        return GenerationReceipt(actualCost: request.job.unitPrice ?? 0)
+        return GenerationReceipt(actualCost: 0)
     }
 }
 

@@ -103,6 +103,9 @@ public struct PlanSummary: Codable, Sendable, Equatable {
             table.append([line.provider, line.model, "\(line.jobs)", "\(line.toMake)", unit, estimate])
         }
         out += TextTable.render(table, rightAligned: [2, 3, 4, 5])
+        if byProvider.count > 1 {
+            out += "\nBy provider: " + byProvider.keys.sorted().map { "\($0) \(Money.format(byProvider[$0] ?? 0))" }.joined(separator: ", ")
+        }
         out += "\nEstimated cost of this run: \(Money.format(estimatedCost))"
         if unknownPriceJobs > 0 {
             out += " + \(unknownPriceJobs) job\(unknownPriceJobs == 1 ? "" : "s") of unknown price (set them in \"pricing\")"
