@@ -10,7 +10,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "NanobatchCore"),
+        // A loopback HTTP/1.1 server for tests and benchmarks (not part of the tool).
+        .target(name: "LoopbackHTTP"),
         .executableTarget(name: "nanobatch", dependencies: ["NanobatchCore"]),
-        .testTarget(name: "NanobatchCoreTests", dependencies: ["NanobatchCore"]),
+        .testTarget(name: "NanobatchCoreTests", dependencies: ["NanobatchCore", "LoopbackHTTP"]),
     ]
 )

@@ -31,7 +31,7 @@ public final class ContentStore: Sendable {
 
     /// The verified entry for `key`, or `nil` (absent, incomplete, or corrupt: such an entry is made again).
     public func lookup(_ key: String) -> StoreEntry? {
-        guard let line = try? String(contentsOfFile: metaPath(for: key), encoding: .utf8) else { return recover(key) }
+        guard let line = FileIO.readSmallFile(metaPath(for: key)) else { return recover(key) }
         let fields = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\t").map(String.init)
         guard fields.count == 6, fields[0] == "v1", let format = ImageFormat(rawValue: fields[1]),
               let width = Int(fields[2]), let height = Int(fields[3]), let bytes = Int(fields[4]) else { return nil }
