@@ -251,7 +251,10 @@ struct SocketReader {
     private mutating func fill() -> Bool {
         if position > 0 && position == buffer.count { buffer.removeAll(keepingCapacity: true); position = 0 }
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 65536, 0) }
+        var n = -1
+        repeat {
+            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 65536, 0) }
+        } while n < 0 && errno == EINTR
         guard n > 0 else { return false }
         buffer.append(contentsOf: chunk[0..<n])
         return true

@@ -21,11 +21,13 @@ func rawExchange(port: Int, _ payload: String, until: (String) -> Bool) throws -
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw ServerTestError() }
-    _ = payload.withCString { send(fd, $0, strlen($0), 0) }
+    let sent = payload.withCString { send(fd, $0, strlen($0), 0) }
+    guard sent == payload.utf8.count else { throw ServerTestError() }
     var received = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 4096)
     while !until(String(decoding: received, as: UTF8.self)) {
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
+        if n < 0 && errno == EINTR { continue }
         if n <= 0 { break }
         received += buffer[0..<n]
     }

@@ -73,7 +73,10 @@ public enum FileIO {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: limit)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, limit) }
+        var count = -1
+        repeat {
+            count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, limit) }
+        } while count < 0 && errno == EINTR
         guard count > 0 else { return nil }
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
