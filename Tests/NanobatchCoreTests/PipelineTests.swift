@@ -144,7 +144,7 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
         let (workspace, manifest) = try prepare(json)
         let probe = ConcurrencyProbe()
         let result = await run(workspace, manifest, override: { config in
-            ProbedProvider(inner: OfflineProvider(latency: .milliseconds(30)), probe: probe, name: config.name)
+            ProbedProvider(inner: OfflineProvider(latency: .milliseconds(80)), probe: probe, name: config.name)
         })
         #expect(result.status == 0, "\(result.err)")
         #expect(probe.callCount == 48)
