@@ -18,10 +18,7 @@ func nanobatchExecutable() -> URL? {
 @Suite struct CrashSafetyTests {
     @Test func sigkillMidRunLeavesNoBrokenImageAndRedoesNothing() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
-        let workspace = try TestWorkspace()
-        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 3, "latencyMs": 150 } }"#,
-                                references: "[[]]", matrixExtra: #", "variants": 15"#)
-        let manifest = try workspace.write("m.json", json)
+        let (workspace, manifest) = try slowManifest(concurrency: 3, latencyMs: 150, variants: 15)
         let store = ContentStore(root: workspace.outputRoot)
         let graph = Planner.expand(try ManifestLoader.load(path: manifest))
         let total = graph.jobs.count
@@ -37,16 +34,7 @@ func nanobatchExecutable() -> URL? {
             try process.run()
             // Kill once a few more images than before are finished, so every kill lands mid-run.
             let target = finishedBefore + 3 + round * 2
-            // Polled on a plain thread: the test pool's threads may be busy with other tests.
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    let giveUp = Date().addingTimeInterval(60)
-                    while self.storedImageCount(workspace) < target, process.isRunning, Date() < giveUp { usleep(2000) }
-                    kill(process.processIdentifier, SIGKILL)
-                    done.resume()
-                }
-            }
-            process.waitUntilExit()
+            await signal(SIGKILL, to: process, once: target, storedIn: workspace)
             #expect(process.terminationReason == .uncaughtSignal)
 
             // Whatever the store holds after the kill is whole; nothing finished was lost.
@@ -69,10 +57,7 @@ func nanobatchExecutable() -> URL? {
 
     @Test func ctrlCStopsSubmittingKeepsFinishedWorkAndExitsNonZero() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
-        let workspace = try TestWorkspace()
-        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 2, "latencyMs": 200 } }"#,
-                                references: "[[]]", matrixExtra: #", "variants": 10"#)
-        let manifest = try workspace.write("m.json", json)
+        let (workspace, manifest) = try slowManifest(concurrency: 2, latencyMs: 200, variants: 10)
         let process = Process()
         process.executableURL = executable
         process.arguments = ["run", manifest, "--output", workspace.outputRoot.path]
@@ -80,15 +65,7 @@ func nanobatchExecutable() -> URL? {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
         try process.run()
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                let giveUp = Date().addingTimeInterval(60)
-                while self.storedImageCount(workspace) < 2, process.isRunning, Date() < giveUp { usleep(2000) }
-                kill(process.processIdentifier, SIGINT)
-                process.waitUntilExit()
-                done.resume()
-            }
-        }
+        await signal(SIGINT, to: process, once: 2, storedIn: workspace)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 130, "\(stderr)")
         #expect(stderr.contains("stopping: no new jobs"))
@@ -97,6 +74,27 @@ func nanobatchExecutable() -> URL? {
         #expect(made >= 2 && made < 40)
         #expect(index["stoppedBecause"]?.stringValue?.contains("Ctrl-C") == true)
         try assertNoBrokenImages(workspace)
+    }
+
+    func slowManifest(concurrency: Int, latencyMs: Int, variants: Int) throws -> (TestWorkspace, String) {
+        let workspace = try TestWorkspace()
+        let providers = #"{ "local": { "dialect": "offline", "concurrency": \#(concurrency), "latencyMs": \#(latencyMs) } }"#
+        let json = baseManifest(providers: providers, references: "[[]]", matrixExtra: #", "variants": \#(variants)"#)
+        return (workspace, try workspace.write("m.json", json))
+    }
+
+    /// Sends `signal` once `count` images are in the store, then waits for the process to end.
+    /// Polled on a plain thread: the test pool's threads may be busy with other tests.
+    func signal(_ signal: Int32, to process: Process, once count: Int, storedIn workspace: TestWorkspace) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                let giveUp = Date().addingTimeInterval(60)
+                while self.storedImageCount(workspace) < count, process.isRunning, Date() < giveUp { usleep(2000) }
+                kill(process.processIdentifier, signal)
+                process.waitUntilExit()
+                done.resume()
+            }
+        }
     }
 
     func storedImageCount(_ workspace: TestWorkspace) -> Int {

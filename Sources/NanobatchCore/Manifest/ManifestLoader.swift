@@ -142,10 +142,7 @@ struct ManifestReader {
     // MARK: - Document
 
     mutating func read(_ root: JSONValue) -> Manifest? {
-        guard let top = object(root, "", allowed: ManifestLoader.topLevelKeys) else {
-            if case .object = root {} else { return nil }
-            return nil
-        }
+        guard let top = object(root, "", allowed: ManifestLoader.topLevelKeys) else { return nil }
         let version = integer(top, "version", "", range: 1...1_000_000, required: true)
         if let version, version != Manifest.currentVersion {
             problem("version", "\(version) is not supported; this nanobatch reads version \(Manifest.currentVersion)")
