@@ -92,7 +92,7 @@ public struct IndexReport: Codable, Sendable {
                 upstream: job.upstream.map { graph.jobs[$0].id }, status: outcome.status,
                 file: entry.map { "\(job.friendlyStem).\($0.info.format.fileExtension)" }, storePath: storePath,
                 format: entry?.info.format.rawValue, width: entry?.info.width, height: entry?.info.height, bytes: entry?.bytes,
-                estimatedCost: job.unitPrice, actualCost: outcome.status == .made ? outcome.actualCost : (outcome.succeeded ? 0 : outcome.actualCost),
+                estimatedCost: job.unitPrice, actualCost: outcome.status == .cached ? 0 : outcome.actualCost,
                 costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
                 error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
                 rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes))

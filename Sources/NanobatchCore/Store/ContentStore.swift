@@ -49,11 +49,18 @@ public final class ContentStore: Sendable {
             guard let size = FileIO.fileSize(blob) else { continue }
             guard let info = ImageInspector.inspectFile(at: blob), info.format == format,
                   let hash = try? SHA256.hashFile(at: URL(fileURLWithPath: blob)).hexString else { return nil }
-            let meta = "v1\t\(info.format.rawValue)\t\(info.width)\t\(info.height)\t\(size)\t\(hash)\n"
-            try? FileIO.writeAtomically(Data(meta.utf8), to: metaPath(for: key), temporaryDirectory: temporaryDirectory)
-            return StoreEntry(key: key, info: info, bytes: size, outputHash: hash, blobPath: blob)
+            let entry = StoreEntry(key: key, info: info, bytes: size, outputHash: hash, blobPath: blob)
+            try? writeMeta(entry)
+            return entry
         }
         return nil
+    }
+
+    /// The one-line meta record that `lookup` reads back: `v1 format width height bytes sha256`, tab-separated.
+    func writeMeta(_ entry: StoreEntry) throws {
+        let info = entry.info
+        let line = "v1\t\(info.format.rawValue)\t\(info.width)\t\(info.height)\t\(entry.bytes)\t\(entry.outputHash)\n"
+        try FileIO.writeAtomically(Data(line.utf8), to: metaPath(for: entry.key), temporaryDirectory: temporaryDirectory)
     }
 
     /// A fresh temporary path for a provider to write into; the name carries our pid so that
@@ -86,9 +93,9 @@ public final class ContentStore: Sendable {
         try FileIO.createDirectory(folder)
         let blob = blobPath(for: key, format: info.format)
         try FileIO.rename(path, to: blob)
-        let meta = "v1\t\(info.format.rawValue)\t\(info.width)\t\(info.height)\t\(size)\t\(outputHash)\n"
-        try FileIO.writeAtomically(Data(meta.utf8), to: metaPath(for: key), temporaryDirectory: temporaryDirectory)
-        return StoreEntry(key: key, info: info, bytes: size, outputHash: outputHash, blobPath: blob)
+        let entry = StoreEntry(key: key, info: info, bytes: size, outputHash: outputHash, blobPath: blob)
+        try writeMeta(entry)
+        return entry
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
