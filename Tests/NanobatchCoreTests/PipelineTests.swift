@@ -216,6 +216,9 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
     @Test func budgetRefusesToStart() async throws {
         let json = baseManifest(extra: #", "pricing": { "local:nano-banana-2": 1 }, "budget": { "maxCost": 2 }"#)
         let (workspace, manifest) = try prepare(json)
+        let plan = await runCLI(["plan", manifest, "--output", workspace.outputRoot.path])
+        #expect(plan.status == 3)
+        #expect(plan.out.contains("the estimate exceeds it"))
         let result = await run(workspace, manifest)
         #expect(result.status == 3)
         #expect(result.err.contains("exceeds the budget"))
