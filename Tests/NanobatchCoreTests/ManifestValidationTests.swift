@@ -118,6 +118,8 @@ func baseManifest(
     @Test func usageErrorsExitTwo() async {
         #expect(await runCLI(["frobnicate"]).status == 2)
         #expect(await runCLI(["run"]).status == 2)
+        let missing = await runCLI(["run", "/nonexistent/m.json"])
+        #expect(missing.status == 2 && missing.err.contains("no such file"))
         #expect(await runCLI(["plan", "m.json", "--bogus"]).err.contains("unknown option --bogus"))
         #expect(await runCLI(["run", "m.json", "--concurrency", "zero"]).status == 2)
     }

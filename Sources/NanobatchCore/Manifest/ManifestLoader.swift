@@ -15,7 +15,9 @@ public enum ManifestLoader {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ManifestError(file: path, issues: [ManifestIssue(path: "", message: "cannot read the manifest file")])
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            let why = exists ? "cannot read the manifest file" : "no such file (looked for \(url.standardizedFileURL.path))"
+            throw ManifestError(file: path, issues: [ManifestIssue(path: "", message: why)])
         }
         return try decode(data, file: path, directory: url.deletingLastPathComponent())
     }
