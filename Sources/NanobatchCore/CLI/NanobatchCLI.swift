@@ -35,7 +35,7 @@ public struct NanobatchCLI: Sendable {
                     minPositionals: 0, maxPositionals: 0),
     ]
 
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     public static var usage: String {
         var text = "nanobatch \(version) — turn a JSON manifest into a finished, cached set of AI-generated images\n\n"
@@ -139,8 +139,16 @@ public struct NanobatchCLI: Sendable {
         // Build only the providers that have work; a fully cached build needs no API key.
         var providers: [String: any ImageProvider] = [:]
         let needed = Set(evaluated.graph.jobs.filter { evaluated.willBeMade($0.index) }.map(\.provider))
+        var transport: URLSessionTransport?
+        func sharedTransport() -> URLSessionTransport {
+            if let transport { return transport }
+            let made = URLSessionTransport()
+            transport = made
+            return made
+        }
         for config in manifest.providers where needed.contains(config.name) {
-            providers[config.name] = try providerOverride?(config) ?? ProviderFactory.make(config, environment: environment)
+            providers[config.name] = try providerOverride?(config)
+                ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport())
         }
 
         let folder = root.appendingPathComponent(manifest.name)

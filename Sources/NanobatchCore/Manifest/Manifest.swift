@@ -33,6 +33,29 @@ public struct ProviderConfig: Sendable, Equatable {
     public var referenceURLs: [String: String]
     /// Overall deadline for one job (async dialects poll until it passes).
     public var deadlineSeconds: Double
+    /// First wait between polls of an async task; it grows ×1.5 up to 30 s.
+    public var pollSeconds: Double?
+    /// `openai-images`: `url` or `b64_json`.
+    public var responseFormat: String?
+    /// `evolink`: HTTPS address the provider calls when a task ends.
+    public var callbackURL: String?
+
+    public init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil, concurrency: Int = 4,
+                requestsPerMinute: Double? = nil, latencyMilliseconds: Int = 0, referenceURLs: [String: String] = [:],
+                deadlineSeconds: Double = 600, pollSeconds: Double? = nil, responseFormat: String? = nil, callbackURL: String? = nil) {
+        self.name = name
+        self.dialect = dialect
+        self.baseURL = baseURL
+        self.apiKeyEnv = apiKeyEnv
+        self.concurrency = concurrency
+        self.requestsPerMinute = requestsPerMinute
+        self.latencyMilliseconds = latencyMilliseconds
+        self.referenceURLs = referenceURLs
+        self.deadlineSeconds = deadlineSeconds
+        self.pollSeconds = pollSeconds
+        self.responseFormat = responseFormat
+        self.callbackURL = callbackURL
+    }
 }
 
 /// "provider:model" as written in the manifest.

@@ -3,7 +3,8 @@ import Foundation
 /// Manifest stage: JSON file in, validated `Manifest` out (or a `ManifestError` listing every problem).
 public enum ManifestLoader {
     public static let topLevelKeys = ["$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget"]
-    public static let providerKeys = ["dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds"]
+    public static let providerKeys = ["dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
+                                             "pollSeconds", "responseFormat", "callbackURL"]
     public static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format"]
     public static let promptKeys = ["id", "text", "aspectRatios", "models", "addReferences", "imageSize", "variants"]
     public static let stepKeys = ["id", "from", "prompt", "models", "aspectRatios", "addReferences", "variants"]
@@ -239,10 +240,31 @@ struct ManifestReader {
                     problem(mapPath, "expected an object mapping reference files to URLs, found \(mapping.typeName)")
                 }
             }
+            let pollSeconds = number(fields, "pollSeconds", path, minimum: 0, exclusive: true)
+            if fields["pollSeconds"] != nil && !["mountsea", "image-tasks", "evolink"].contains(dialect.name) {
+                problem(ManifestReader.child(path, "pollSeconds"), "only the async dialects (mountsea, image-tasks, evolink) poll")
+            }
+            let responseFormat = string(fields, "responseFormat", path)
+            if let responseFormat {
+                if dialect.name != "openai-images" {
+                    problem(ManifestReader.child(path, "responseFormat"), "only the openai-images dialect takes a response format")
+                } else if !["url", "b64_json"].contains(responseFormat) {
+                    problem(ManifestReader.child(path, "responseFormat"), "\"\(responseFormat)\" is not one of url, b64_json")
+                }
+            }
+            let callbackURL = string(fields, "callbackURL", path)
+            if let callbackURL {
+                if dialect.name != "evolink" {
+                    problem(ManifestReader.child(path, "callbackURL"), "only the evolink dialect calls back")
+                } else if let reason = CallbackURLCheck.problem(callbackURL) {
+                    problem(ManifestReader.child(path, "callbackURL"), reason)
+                }
+            }
             providers.append(ProviderConfig(name: name, dialect: dialect.name, baseURL: baseURL, apiKeyEnv: apiKeyEnv,
                                             concurrency: concurrency, requestsPerMinute: rpm,
                                             latencyMilliseconds: latency, referenceURLs: referenceURLs,
-                                            deadlineSeconds: deadline))
+                                            deadlineSeconds: deadline, pollSeconds: pollSeconds,
+                                            responseFormat: responseFormat, callbackURL: callbackURL))
         }
         return providers
     }
@@ -414,6 +436,9 @@ struct ManifestReader {
                 guard let provider = providers.first(where: { $0.name == ref.provider }),
                       let dialect = ModelCatalog.dialect(provider.dialect),
                       let spec = dialect.model(ref.model) else { continue }
+                if let limit = spec.maxPromptCharacters, prompt.text.count > limit, once("prompt|\(promptPath)|\(ref.qualified)") {
+                    problem("\(promptPath).text", "\(prompt.text.count) characters, but \(ref.qualified) accepts at most \(limit)")
+                }
                 let ratios = prompt.aspectRatios ?? matrix.aspectRatios
                 for ratio in ratios where !spec.aspectRatios.contains(ratio) {
                     let path = prompt.aspectRatios != nil

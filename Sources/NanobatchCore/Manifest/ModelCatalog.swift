@@ -12,9 +12,16 @@ public struct ModelSpec: Sendable, Equatable {
     public var acceptsReferences: Bool
     /// USD per image by size ("" for any size); missing means unknown, never zero.
     public var prices: [String: Double]
+    /// USD per million tokens, where the provider reports token usage (Gemini).
+    public var tokenPrices: TokenPrices?
+    /// A documented prompt length limit, in characters.
+    public var maxPromptCharacters: Int?
 
     public init(id: String, aspectRatios: [String], imageSizes: [String] = [], formats: [ImageFormat] = [.png],
-                maxReferences: Int? = nil, acceptsReferences: Bool = true, prices: [String: Double] = [:]) {
+                maxReferences: Int? = nil, acceptsReferences: Bool = true, prices: [String: Double] = [:],
+                tokenPrices: TokenPrices? = nil, maxPromptCharacters: Int? = nil) {
+        self.tokenPrices = tokenPrices
+        self.maxPromptCharacters = maxPromptCharacters
         self.id = id
         self.aspectRatios = aspectRatios
         self.imageSizes = imageSizes
@@ -28,6 +35,13 @@ public struct ModelSpec: Sendable, Equatable {
         if let size, let price = prices[size] { return price }
         return prices[""]
     }
+}
+
+/// USD per million tokens (Google's Standard tier).
+public struct TokenPrices: Sendable, Equatable {
+    public var input: Double
+    public var imageOutput: Double
+    public var textOutput: Double
 }
 
 /// One HTTP API dialect: how it is reached and which models it serves.
@@ -54,6 +68,10 @@ public enum ModelCatalog {
     public static let standardRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
     public static let extendedRatios = standardRatios + ["1:4", "4:1", "1:8", "8:1"]
     public static let allSizes = ["0.5K", "1K", "2K", "4K"]
+
+    static let flashImageTokens = TokenPrices(input: 0.30, imageOutput: 30, textOutput: 2.50)
+    static let proImageTokens = TokenPrices(input: 2.00, imageOutput: 120, textOutput: 12)
+    static let flash31ImageTokens = TokenPrices(input: 0.50, imageOutput: 60, textOutput: 3)
 
     public static let dialects: [DialectSpec] = [
         DialectSpec(
@@ -85,22 +103,28 @@ public enum ModelCatalog {
                 }),
         DialectSpec(
             name: "evolink", defaultBaseURL: "https://api.evolink.ai", needsAPIKey: true, referencesMustBeURLs: true,
-            models: ["nano-banana-beta", "gemini-2.5-flash-image"].map {
-                ModelSpec(id: $0, aspectRatios: ["1:1", "2:3", "3:2", "4:3", "3:4", "16:9", "9:16"], maxReferences: 5)
-            }),
+            models: [
+                ModelSpec(id: "nano-banana-beta", aspectRatios: ["1:1", "2:3", "3:2", "4:3", "3:4", "16:9", "9:16"],
+                          maxReferences: 5),
+                ModelSpec(id: "gemini-2.5-flash-image", aspectRatios: ["1:1", "2:3", "3:2", "4:3", "3:4", "16:9", "9:16"],
+                          maxReferences: 5, maxPromptCharacters: 1000),
+            ]),
         DialectSpec(
             name: "gemini", defaultBaseURL: "https://generativelanguage.googleapis.com", needsAPIKey: true,
             referencesMustBeURLs: false,
             models: [
-                ModelSpec(id: "gemini-2.5-flash-image", aspectRatios: standardRatios, prices: ["": 0.039]),
+                ModelSpec(id: "gemini-2.5-flash-image", aspectRatios: standardRatios, prices: ["": 0.039],
+                          tokenPrices: flashImageTokens),
                 ModelSpec(id: "gemini-3-pro-image", aspectRatios: standardRatios, imageSizes: ["1K", "2K", "4K"],
-                          maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24]),
+                          maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: proImageTokens),
                 ModelSpec(id: "gemini-3-pro-image-preview", aspectRatios: standardRatios, imageSizes: ["1K", "2K", "4K"],
-                          maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24]),
+                          maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: proImageTokens),
                 ModelSpec(id: "gemini-3.1-flash-image", aspectRatios: extendedRatios, imageSizes: allSizes,
-                          maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151]),
+                          maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
+                          tokenPrices: flash31ImageTokens),
                 ModelSpec(id: "gemini-3.1-flash-image-preview", aspectRatios: extendedRatios, imageSizes: allSizes,
-                          maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151]),
+                          maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
+                          tokenPrices: flash31ImageTokens),
                 ModelSpec(id: "gemini-3.1-flash-lite-image", aspectRatios: standardRatios, imageSizes: ["1K"],
                           maxReferences: 14),
             ]),

@@ -46,13 +46,23 @@ public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
     /// The raw answer, truncated, with secrets removed.
     public var rawAnswer: String?
     public var attempts: Int
+    /// Trying again later may succeed (rate limits, server errors, lost connections).
+    public var retryable: Bool
+    /// Seconds the provider asked us to wait (Retry-After, Gemini RetryInfo).
+    public var retryAfter: Double?
+    /// No further job can succeed at this provider in this run (bad key, no credit, daily quota).
+    public var stopsProvider: Bool
 
-    public init(_ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil, attempts: Int = 1) {
+    public init(_ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil,
+                attempts: Int = 1, retryable: Bool = false, retryAfter: Double? = nil, stopsProvider: Bool = false) {
         self.message = message
         self.httpStatus = httpStatus
         self.providerCode = providerCode
         self.rawAnswer = rawAnswer
         self.attempts = attempts
+        self.retryable = retryable
+        self.retryAfter = retryAfter
+        self.stopsProvider = stopsProvider
     }
 
     public var description: String {

@@ -1,0 +1,80 @@
+import Foundation
+
+/// One HTTP request as an adapter builds it.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: URL
+    public var headers: [String: String]
+    public var body: Data?
+
+    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A finished HTTP exchange. Header names are lowercased.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    /// The body, or (for a download that succeeded) empty: the bytes went to the file.
+    public var body: Data
+    /// Bytes written to the file of a download.
+    public var bytesWritten: Int
+
+    public init(status: Int, headers: [String: String] = [:], body: Data = Data(), bytesWritten: Int = 0) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.bytesWritten = bytesWritten
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    public var isSuccess: Bool { (200..<300).contains(status) }
+}
+
+/// Where a response body goes: memory (capped) or, for a 2xx answer, a file (capped, streamed).
+public enum ResponseSink: Sendable {
+    case memory(limit: Int)
+    case file(URL, limit: Int)
+
+    var limit: Int {
+        switch self {
+        case .memory(let limit), .file(_, let limit): return limit
+        }
+    }
+}
+
+/// A request that got no usable HTTP answer.
+public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    case connection(String)
+    case timedOut
+    case tooLarge(limit: Int)
+    case truncated(expected: Int, received: Int)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .connection(let detail): return "connection failed: \(detail)"
+        case .timedOut: return "timed out"
+        case .tooLarge(let limit): return "answer larger than the \(ByteCount.describe(limit)) limit"
+        case .truncated(let expected, let received): return "answer cut short: \(received) of \(expected) bytes"
+        case .cancelled: return "cancelled"
+        }
+    }
+}
+
+/// Moves HTTP requests. Adapters take one as a value, so tests and benchmarks can count or shape traffic.
+public protocol HTTPTransport: Sendable {
+    func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse
+}
+
+public enum ByteCount {
+    public static func describe(_ bytes: Int) -> String {
+        if bytes >= 1 << 20 { return "\(bytes >> 20) MB" }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KB" }
+        return "\(bytes) bytes"
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+
+/// Size caps on what providers send back.
+public struct SizeLimits: Sendable, Equatable {
+    /// A JSON answer (Gemini's carries the image as base64, so this is generous).
+    public var answerBytes: Int
+    /// One downloaded or decoded image.
+    public var imageBytes: Int
+
+    public static let standard = SizeLimits(answerBytes: 96 << 20, imageBytes: 64 << 20)
+
+    public init(answerBytes: Int, imageBytes: Int) {
+        self.answerBytes = answerBytes
+        self.imageBytes = imageBytes
+    }
+}
+
+/// How a dialect sends its key.
+public enum AuthStyle: Sendable {
+    case bearer
+    case googleAPIKey
+}
+
+/// What every HTTP adapter shares: the provider's settings, its key, the transport, the retry and
+/// poll policies, and injected time and randomness (so tests of waiting never wait).
+public struct ProviderClient: Sendable {
+    public var config: ProviderConfig
+    public var baseURL: String
+    public var auth: AuthStyle
+    public var transport: any HTTPTransport
+    public var retry: RetryPolicy
+    public var poll: PollSchedule
+    public var limits: SizeLimits
+    public var sleep: @Sendable (Duration) async throws -> Void
+    public var random: @Sendable () -> Double
+    /// Longest wait for one create or poll request.
+    public var requestTimeout: Duration
+    let apiKey: String?
+    public let redactor: Redactor
+
+    public init(config: ProviderConfig, baseURL: String, apiKey: String?, auth: AuthStyle = .bearer,
+                transport: any HTTPTransport, retry: RetryPolicy = .standard, poll: PollSchedule, limits: SizeLimits = .standard,
+                requestTimeout: Duration = .seconds(300),
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.config = config
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.auth = auth
+        self.transport = transport
+        self.retry = retry
+        self.poll = poll
+        self.limits = limits
+        self.requestTimeout = requestTimeout
+        self.sleep = sleep
+        self.random = random
+        redactor = Redactor(secrets: [apiKey].compactMap { $0 })
+    }
+
+    // MARK: Requests
+
+    public func url(_ path: String, query: [(String, String)] = []) throws -> URL {
+        guard let url = Endpoint.join(baseURL, path, query: query) else {
+            throw ProviderFailure("cannot form a URL from base \"\(redactor.redact(baseURL))\" and path \"\(path)\"")
+        }
+        return url
+    }
+
+    public func headers(json: Bool) -> [String: String] {
+        var headers = ["Accept": "application/json", "User-Agent": "nanobatch/\(NanobatchCLI.version)"]
+        if json { headers["Content-Type"] = "application/json" }
+        if let apiKey, !apiKey.isEmpty {
+            switch auth {
+            case .bearer: headers["Authorization"] = "Bearer \(apiKey)"
+            case .googleAPIKey: headers["x-goog-api-key"] = apiKey
+            }
+        }
+        return headers
+    }
+
+    /// Sends a request and parses its JSON answer, retrying what the policy allows before `deadline`.
+    /// `billable` counts requests that reached the provider and might have been charged.
+    public func exchange(_ request: HTTPRequest, deadline: ContinuousClock.Instant, what: String,
+                         billable: inout Int) async throws -> (response: HTTPResponse, answer: JSONValue) {
+        let countsAsBillable = request.method == "POST"
+        var attempt = 0
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            let secondsLeft = ContinuousClock.now.duration(to: deadline).seconds
+            guard secondsLeft > 0 else {
+                throw ProviderFailure("\(what): the job's deadline passed", attempts: billable)
+            }
+            var failure: ProviderFailure
+            do {
+                let timeout = min(requestTimeout, .seconds(secondsLeft))
+                let response = try await transport.send(request, into: .memory(limit: limits.answerBytes), timeout: timeout)
+                if countsAsBillable { billable += 1 }
+                if response.isSuccess {
+                    do {
+                        return (response, try JSONParser.parse(response.body))
+                    } catch {
+                        failure = ProviderFailure("\(what): the answer is not JSON (\(error))", httpStatus: response.status,
+                                                  rawAnswer: redactor.record(response.body), retryable: true)
+                    }
+                } else {
+                    failure = ProviderErrorReader.failure(response, redactor: redactor, apiKeyEnv: config.apiKeyEnv)
+                    failure.message = "\(what): \(failure.message)"
+                }
+            } catch let error as TransportError {
+                if error == .cancelled { throw CancellationError() }
+                // The request may have reached the provider before the connection failed.
+                if countsAsBillable { billable += 1 }
+                failure = ProviderFailure("\(what): \(redactor.redact(error.description))",
+                                          retryable: error != .tooLarge(limit: limits.answerBytes))
+            }
+            failure.attempts = billable
+            let wait = retry.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)
+            let left = ContinuousClock.now.duration(to: deadline).seconds
+            guard retry.shouldRetry(failure, attempt: attempt, secondsLeft: left, wait: wait) else { throw failure }
+            try await sleep(.seconds(wait))
+        }
+    }
+
+    public func sendJSON(_ method: String, _ path: String, body: JSONValue?, query: [(String, String)] = [],
+                         deadline: ContinuousClock.Instant, what: String,
+                         billable: inout Int) async throws -> (response: HTTPResponse, answer: JSONValue) {
+        let request = HTTPRequest(method: method, url: try url(path, query: query), headers: headers(json: body != nil),
+                                  body: body?.data())
+        return try await exchange(request, deadline: deadline, what: what, billable: &billable)
+    }
+
+    // MARK: Results
+
+    /// Writes a result to `destination`: an http(s) URL streamed to disk, or a `data:` URL decoded.
+    /// The file must be a whole PNG, JPEG or WebP; failed or broken downloads are tried again briefly.
+    public func fetchResult(_ location: String, to destination: URL, deadline: ContinuousClock.Instant) async throws -> ImageInfo {
+        let trimmed = location.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.lowercased().hasPrefix("data:") {
+            guard let bytes = ResultDecoder.dataURL(trimmed) else {
+                throw ProviderFailure("the result is a data URL that is not base64 image data",
+                                      rawAnswer: redactor.redact(String(trimmed.prefix(200))))
+            }
+            return try writeImage(bytes, to: destination)
+        }
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              url.host != nil else {
+            throw ProviderFailure("the result location is not an http(s) URL: \(redactor.redact(String(trimmed.prefix(200))))")
+        }
+        let shown = redactor.redact(trimmed)
+        var attempt = 0
+        let downloadPolicy = RetryPolicy(maxAttempts: 3, initialDelay: retry.initialDelay, multiplier: 2,
+                                         maximumDelay: 10, jitter: retry.jitter, longestHonouredWait: 30)
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            var failure: ProviderFailure
+            do {
+                let left = ContinuousClock.now.duration(to: deadline).seconds
+                guard left > 0 else { throw ProviderFailure("downloading \(shown): the job's deadline passed") }
+                // Result URLs are public: the API key is never sent to them.
+                let request = HTTPRequest(method: "GET", url: url, headers: ["User-Agent": "nanobatch/\(NanobatchCLI.version)"])
+                let response = try await transport.send(request, into: .file(destination, limit: limits.imageBytes),
+                                                        timeout: min(requestTimeout, .seconds(left)))
+                if response.isSuccess {
+                    if let info = ImageInspector.inspectFile(at: destination.path) { return info }
+                    failure = ProviderFailure("downloading \(shown): \(response.bytesWritten) bytes that are not a whole PNG, JPEG or WebP image",
+                                              httpStatus: response.status, retryable: true)
+                } else {
+                    failure = ProviderErrorReader.failure(response, redactor: redactor, apiKeyEnv: nil)
+                    failure.message = "downloading \(shown): \(failure.message)"
+                    failure.stopsProvider = false
+                    failure.retryable = failure.retryable || response.status == 404 && attempt == 1
+                }
+            } catch let error as TransportError {
+                if error == .cancelled { throw CancellationError() }
+                failure = ProviderFailure("downloading \(shown): \(error)", retryable: error != .tooLarge(limit: limits.imageBytes))
+            }
+            try? FileManager.default.removeItem(at: destination)
+            let wait = downloadPolicy.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)
+            let left = ContinuousClock.now.duration(to: deadline).seconds
+            guard downloadPolicy.shouldRetry(failure, attempt: attempt, secondsLeft: left, wait: wait) else { throw failure }
+            try await sleep(.seconds(wait))
+        }
+    }
+
+    /// Writes decoded image bytes, refusing anything that is not a whole image or is over the cap.
+    public func writeImage(_ bytes: Data, to destination: URL) throws -> ImageInfo {
+        guard bytes.count <= limits.imageBytes else {
+            throw ProviderFailure("the image is larger than the \(ByteCount.describe(limits.imageBytes)) limit")
+        }
+        guard let info = ImageInspector.inspect([UInt8](bytes)) else {
+            throw ProviderFailure("the provider's image data (\(bytes.count) bytes) is not a whole PNG, JPEG or WebP image")
+        }
+        do {
+            try bytes.write(to: destination)
+        } catch {
+            throw ProviderFailure("cannot write the image: \(error.localizedDescription)")
+        }
+        return info
+    }
+
+    // MARK: Polling
+
+    /// What one poll of an async task found.
+    public enum TaskState: Sendable {
+        case running(status: String)
+        case succeeded(resultLocations: [String], answer: JSONValue)
+        case failed(ProviderFailure)
+    }
+
+    /// Polls until the task ends or the deadline passes. Poll requests that fail for a reason worth
+    /// retrying (rate limit, server error, lost connection) count as "still running".
+    public func waitForTask(id: String, deadline: ContinuousClock.Instant,
+                            check: () async throws -> TaskState) async throws -> (locations: [String], answer: JSONValue) {
+        var pollNumber = 0
+        var lastStatus = "submitted"
+        var consecutiveErrors = 0
+        while true {
+            pollNumber += 1
+            let wait = poll.interval(beforePoll: pollNumber)
+            let left = ContinuousClock.now.duration(to: deadline).seconds
+            guard left > 0 else {
+                throw ProviderFailure("task \(id) did not finish before the job's deadline (\(Int(config.deadlineSeconds)) s); last status: \(lastStatus)",
+                                      retryable: false)
+            }
+            try await sleep(.seconds(min(wait, left)))
+            let state: TaskState
+            do {
+                state = try await check()
+            } catch let failure as ProviderFailure where failure.retryable && !failure.stopsProvider {
+                // The poll itself failed after its own retries; the task may still be running.
+                consecutiveErrors += 1
+                lastStatus = "poll error: \(failure)"
+                if consecutiveErrors >= 3 { throw failure }
+                continue
+            }
+            consecutiveErrors = 0
+            switch state {
+            case .running(let status): lastStatus = status
+            case .succeeded(let locations, let answer): return (locations, answer)
+            case .failed(let failure): throw failure
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real transport: URLSession with a delegate that streams bodies into memory or a file,
+/// stops at the size cap, and notices bodies shorter than their Content-Length.
+public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+    private let session: URLSession
+    private let delegate: SessionDelegate
+
+    public init(maxConnectionsPerHost: Int = 256) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.timeoutIntervalForResource = 24 * 3600
+        delegate = SessionDelegate()
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    public func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
+        var urlRequest = URLRequest(url: request.url)
+        urlRequest.httpMethod = request.method
+        urlRequest.timeoutInterval = max(1, timeout.seconds)
+        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        urlRequest.httpBody = request.body
+        let task = session.dataTask(with: urlRequest)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                delegate.register(task, sink: sink, continuation: continuation)
+                task.resume()
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+}
+
+/// Per-task bookkeeping; every callback arrives on one serial queue, the lock guards registration.
+private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    final class Exchange {
+        let sink: ResponseSink
+        let continuation: CheckedContinuation<HTTPResponse, any Error>
+        var status = 0
+        var headers: [String: String] = [:]
+        var expectedLength: Int?
+        var body = Data()
+        var received = 0
+        var file: FileHandle?
+        var failure: TransportError?
+
+        init(sink: ResponseSink, continuation: CheckedContinuation<HTTPResponse, any Error>) {
+            self.sink = sink
+            self.continuation = continuation
+        }
+    }
+
+    private let lock = NSLock()
+    private var exchanges: [Int: Exchange] = [:]
+
+    func register(_ task: URLSessionTask, sink: ResponseSink, continuation: CheckedContinuation<HTTPResponse, any Error>) {
+        lock.withLock { exchanges[task.taskIdentifier] = Exchange(sink: sink, continuation: continuation) }
+    }
+
+    private func exchange(_ task: URLSessionTask) -> Exchange? {
+        lock.withLock { exchanges[task.taskIdentifier] }
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        guard let exchange = exchange(dataTask), let http = response as? HTTPURLResponse else {
+            completionHandler(.cancel)
+            return
+        }
+        exchange.status = http.statusCode
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { exchange.headers[name.lowercased()] = value }
+        }
+        if let length = exchange.headers["content-length"].flatMap({ Int($0) }), length >= 0 {
+            exchange.expectedLength = length
+            if length > exchange.sink.limit {
+                exchange.failure = .tooLarge(limit: exchange.sink.limit)
+                completionHandler(.cancel)
+                return
+            }
+        }
+        if case .file(let url, _) = exchange.sink, (200..<300).contains(http.statusCode) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil),
+                  let handle = try? FileHandle(forWritingTo: url) else {
+                exchange.failure = .connection("cannot write \(url.lastPathComponent)")
+                completionHandler(.cancel)
+                return
+            }
+            exchange.file = handle
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        guard let exchange = exchange(dataTask), exchange.failure == nil else { return }
+        exchange.received += data.count
+        // Error bodies of downloads stay small: they are read for the message only.
+        let limit = exchange.isFileSink && exchange.file == nil ? min(exchange.sink.limit, 1 << 20) : exchange.sink.limit
+        if exchange.received > limit {
+            exchange.failure = .tooLarge(limit: limit)
+            dataTask.cancel()
+            return
+        }
+        if let file = exchange.file {
+            do { try file.write(contentsOf: data) } catch {
+                exchange.failure = .connection("cannot write the download: \(error.localizedDescription)")
+                dataTask.cancel()
+            }
+        } else {
+            exchange.body.append(data)
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let exchange = lock.withLock({ exchanges.removeValue(forKey: task.taskIdentifier) }) else { return }
+        try? exchange.file?.close()
+        if let failure = exchange.failure {
+            exchange.continuation.resume(throwing: failure)
+            return
+        }
+        if let error {
+            exchange.continuation.resume(throwing: SessionDelegate.transportError(error))
+            return
+        }
+        if let expected = exchange.expectedLength, exchange.received < expected {
+            exchange.continuation.resume(throwing: TransportError.truncated(expected: expected, received: exchange.received))
+            return
+        }
+        exchange.continuation.resume(returning: HTTPResponse(
+            status: exchange.status, headers: exchange.headers, body: exchange.body,
+            bytesWritten: exchange.file == nil ? 0 : exchange.received))
+    }
+
+    static func transportError(_ error: any Error) -> TransportError {
+        guard let urlError = error as? URLError else { return .connection("\(error)") }
+        switch urlError.code {
+        case .timedOut: return .timedOut
+        case .cancelled: return .cancelled
+        default: return .connection(urlError.localizedDescription)
+        }
+    }
+}
+
+extension SessionDelegate.Exchange {
+    var isFileSink: Bool {
+        if case .file = sink { return true }
+        return false
+    }
+}

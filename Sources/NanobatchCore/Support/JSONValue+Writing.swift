@@ -1,0 +1,116 @@
+import Foundation
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+}
+
+extension JSONValue {
+    /// Compact JSON text, keys in their stored order.
+    public func serialized() -> String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    public func data() -> Data { Data(serialized().utf8) }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let value): out += value ? "true" : "false"
+        case .number(let value):
+            if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+                out += String(Int64(value))
+            } else if value.isFinite {
+                out += "\(value)"
+            } else {
+                out += "null"
+            }
+        case .string(let value): JSONValue.writeString(value, to: &out)
+        case .array(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            for (index, entry) in object.entries.enumerated() {
+                if index > 0 { out += "," }
+                JSONValue.writeString(entry.key, to: &out)
+                out += ":"
+                entry.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func writeString(_ value: String, to out: inout String) {
+        out += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// Follows a path of object keys and array indexes: `answer.at("data", 0, "url")`.
+    public func at(_ path: any JSONPathComponent...) -> JSONValue? {
+        var current: JSONValue? = self
+        for component in path {
+            current = current.flatMap { component.step(into: $0) }
+        }
+        return current
+    }
+
+    /// Every string in the document, depth first, in document order.
+    public var allStrings: [String] {
+        switch self {
+        case .string(let value): return [value]
+        case .array(let items): return items.flatMap(\.allStrings)
+        case .object(let object): return object.entries.flatMap(\.value.allStrings)
+        default: return []
+        }
+    }
+
+    /// A string, or a number written as text (ids are sometimes numbers).
+    public var textValue: String? {
+        switch self {
+        case .string(let value): return value
+        case .number(let value) where value == value.rounded() && abs(value) < 1e15: return String(Int64(value))
+        case .number(let value): return "\(value)"
+        default: return nil
+        }
+    }
+}
+
+public protocol JSONPathComponent: Sendable {
+    func step(into value: JSONValue) -> JSONValue?
+}
+
+extension String: JSONPathComponent {
+    public func step(into value: JSONValue) -> JSONValue? { value[self] }
+}
+
+extension Int: JSONPathComponent {
+    public func step(into value: JSONValue) -> JSONValue? {
+        guard let items = value.arrayValue, indices(items).contains(self) else { return nil }
+        return items[self]
+    }
+
+    private func indices(_ items: [JSONValue]) -> Range<Int> { items.startIndex..<items.endIndex }
+}
