@@ -110,17 +110,22 @@ public final class LoopbackServer: @unchecked Sendable {
         thread.start()
     }
 
-    deinit { stop() }
-
-    public func stop() {
-        let open: Set<Int32> = lock.withLock {
-            if stopped { return [] }
-            stopped = true
-            return connections
-        }
-        shutdown(listener, Int32(SHUT_RDWR))
+    /// The listening socket is closed only here: the accept loop holds the server while it runs,
+    /// so no thread can touch the descriptor after it is closed and perhaps reused.
+    deinit {
+        stop()
         close(listener)
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    /// Stops accepting and ends open connections. Descriptors are shut down, never closed, here,
+    /// and under the lock that connection threads take to close theirs.
+    public func stop() {
+        lock.withLock {
+            guard !stopped else { return }
+            stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     private var isStopped: Bool { lock.withLock { stopped } }
@@ -139,9 +144,15 @@ public final class LoopbackServer: @unchecked Sendable {
                 acceptedCount += 1
             }
             let thread = Thread { [weak self] in
-                self?.serve(client)
-                close(client)
-                _ = self?.lock.withLock { self?.connections.remove(client) }
+                guard let self else {
+                    close(client)
+                    return
+                }
+                self.serve(client)
+                self.lock.withLock {
+                    self.connections.remove(client)
+                    close(client)
+                }
             }
             thread.stackSize = 1 << 20
             thread.start()

@@ -154,6 +154,12 @@ public enum ModelCatalog {
         }
     }
 
+    /// Whether a pixel size is more than 3 % off a requested ratio.
+    public static func isOffRatio(width: Int, height: Int, ratio: String) -> Bool {
+        guard let expected = ratioValue(ratio), width > 0, height > 0 else { return false }
+        return abs(Double(width) / Double(height) / expected - 1) > 0.03
+    }
+
     /// Width ÷ height of a ratio string such as "16:9".
     public static func ratioValue(_ ratio: String) -> Double? {
         let parts = ratio.split(separator: ":")

@@ -50,6 +50,8 @@ public struct IndexReport: Codable, Sendable {
         public var providerCode: String?
         public var rawAnswer: String?
         public var notes: [String]?
+        /// Present (true) when the image's pixel size is more than 3 % off the requested ratio.
+        public var ratioMismatch: Bool?
     }
 
     public var formatVersion = 1
@@ -95,7 +97,8 @@ public struct IndexReport: Codable, Sendable {
                 estimatedCost: job.unitPrice, actualCost: outcome.status == .cached ? 0 : outcome.actualCost,
                 costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
                 error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
-                rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes))
+                rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes,
+                ratioMismatch: entry.map { ModelCatalog.isOffRatio(width: $0.info.width, height: $0.info.height, ratio: job.aspectRatio) } == true ? true : nil))
         }
         totals.wallSeconds = (wallSeconds * 1000).rounded() / 1000
         self.totals = totals

@@ -183,8 +183,7 @@ public struct Runner: Sendable {
             outcome.notes = receipt.notes
             outcome.entry = try store.commit(temporary: destination, key: key)
             outcome.status = .made
-            let expected = ModelCatalog.ratioValue(job.aspectRatio) ?? 1
-            if let info = outcome.entry?.info, abs(Double(info.width) / Double(info.height) / expected - 1) > 0.03 {
+            if let info = outcome.entry?.info, ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: job.aspectRatio) {
                 outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(job.aspectRatio)")
             }
         } catch let failure as ProviderFailure {

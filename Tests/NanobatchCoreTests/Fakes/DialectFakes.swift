@@ -121,7 +121,7 @@ enum DialectFakes {
                 if body["action"] == "edit" {
                     fake.require(!(urls ?? []).isEmpty, "action edit requires image_urls", request)
                 }
-                let id = fake.createTask(ratio: ratio, outcome: FakeAPI.outcome(for: body["prompt"]?.stringValue ?? ""))
+                let id = fake.createTask(ratio: ratio, outcome: fake.outcome(for: body["prompt"]?.stringValue ?? ""))
                 return .json(#"{"taskId":"\#(id)"}"#, status: 201)
             case ("GET", fake.prefix + "/gemini/task/result"):
                 guard let id = request.query["taskId"], let task = fake.poll(id) else {
@@ -171,7 +171,7 @@ enum DialectFakes {
                 fake.checkEnum(body, "output_format", formats, request)
                 if let n = body["n"] { fake.require((n.numberValue ?? 0) >= 1, "n must be a positive integer", request) }
                 let ratio = body["aspect_ratio"]?.stringValue ?? "1:1"
-                let id = fake.createTask(ratio: ratio, outcome: FakeAPI.outcome(for: body["prompt"]?.stringValue ?? ""))
+                let id = fake.createTask(ratio: ratio, outcome: fake.outcome(for: body["prompt"]?.stringValue ?? ""))
                 return .json(#"{"code":"success","message":"","data":{"task_id":"\#(id)","status":"queued"}}"#)
             }
             let taskPath = fake.prefix + "/v1/images/tasks/"
@@ -227,7 +227,7 @@ enum DialectFakes {
                                  "callback_url must be a public https URL", request)
                 }
                 let ratio = body["size"]?.stringValue ?? "1:1"
-                let id = fake.createTask(ratio: ratio == "auto" ? "1:1" : ratio, outcome: FakeAPI.outcome(for: prompt))
+                let id = fake.createTask(ratio: ratio == "auto" ? "1:1" : ratio, outcome: fake.outcome(for: prompt))
                 return .json(evolinkTask(id: id, status: "pending", progress: 0, extra: ""))
             }
             let taskPath = fake.prefix + "/v1/tasks/"

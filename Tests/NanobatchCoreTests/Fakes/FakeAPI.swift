@@ -138,9 +138,17 @@ final class FakeAPI: @unchecked Sendable {
 
     var taskCount: Int { lock.withLock { tasks.count } }
 
-    /// The outcome a prompt asks for: `[fail:code]` fails the task with that code, `[stuck]` never ends.
-    static func outcome(for prompt: String) -> Outcome {
+    private var failedOnce: Set<String> = []
+
+    /// The outcome a prompt asks for: `[fail:code]` fails the task with that code, `[fail-once:code]`
+    /// fails only the first task for that prompt, `[stuck]` never ends.
+    func outcome(for prompt: String) -> Outcome {
         if prompt.contains("[stuck]") { return .neverFinish }
+        if let range = prompt.range(of: #"\[fail-once:([a-z_]+)\]"#, options: .regularExpression) {
+            let code = String(prompt[range].dropFirst(11).dropLast())
+            let first = lock.withLock { failedOnce.insert(prompt).inserted }
+            return first ? .fail(code: code, message: "the fake failed this task once") : .succeed
+        }
         if let range = prompt.range(of: #"\[fail:([a-z_]+)\]"#, options: .regularExpression) {
             let code = String(prompt[range].dropFirst(6).dropLast())
             return .fail(code: code, message: "the fake was told to fail this task")

@@ -216,19 +216,21 @@ public struct ProviderClient: Sendable {
         var pollNumber = 0
         var lastStatus = "submitted"
         var consecutiveErrors = 0
+        func deadlinePassed() -> ProviderFailure {
+            ProviderFailure("task \(id) did not finish before the job's deadline (\(String(format: "%g", config.deadlineSeconds)) s); last status: \(lastStatus)")
+        }
         while true {
             pollNumber += 1
             let wait = poll.interval(beforePoll: pollNumber)
             let left = ContinuousClock.now.duration(to: deadline).seconds
-            guard left > 0 else {
-                throw ProviderFailure("task \(id) did not finish before the job's deadline (\(Int(config.deadlineSeconds)) s); last status: \(lastStatus)",
-                                      retryable: false)
-            }
+            guard left > 0 else { throw deadlinePassed() }
             try await sleep(.seconds(min(wait, left)))
             let state: TaskState
             do {
                 state = try await check()
-            } catch let failure as ProviderFailure where failure.retryable && !failure.stopsProvider {
+            } catch let failure as ProviderFailure {
+                if ContinuousClock.now >= deadline { throw deadlinePassed() }
+                guard failure.retryable, !failure.stopsProvider else { throw failure }
                 // The poll itself failed after its own retries; the task may still be running.
                 consecutiveErrors += 1
                 lastStatus = "poll error: \(failure)"
