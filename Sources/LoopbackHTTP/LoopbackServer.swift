@@ -173,8 +173,10 @@ public final class LoopbackServer: @unchecked Sendable {
                 return
             }
             lock.withLock { requestCount += 1 }
-            let reply = handler(request)
+            var reply = handler(request)
             if case .closeWithoutAnswer = reply.fault { return }
+            let closing = request.headers["connection"]?.lowercased() == "close"
+            if closing { reply.headers["Connection"] = "close" }
             guard send(reply, to: fd) else { return }
             if request.headers["connection"]?.lowercased() == "close" { return }
         }

@@ -173,13 +173,11 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         #expect(fake.violations == [])
     }
 
-    @Test func failedAndStuckTasksFailTheirJobsOnly() async throws {
+    @Test func failedTaskFailsItsJobOnly() async throws {
         let fake = try DialectFakes.mountsea()
         let workspace = try TestWorkspace()
         let manifest = apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"],
-                                   prompts: [("bad", "A cube [fail:content_blocked]"), ("stuck", "A cube [stuck]"), ("good", "A cube")],
-                                   providerExtra: #", "deadlineSeconds": 1.5"#.replacingOccurrences(of: "", with: ""))
-            .replacingOccurrences(of: #""deadlineSeconds": 20,"#, with: "")
+                                   prompts: [("bad", "A cube [fail:content_blocked]"), ("good", "A cube")])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 1)
         let index = try readIndex(workspace, manifest: "api-test")
@@ -187,11 +185,21 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         #expect(bad["status"] == "failed")
         #expect(bad["providerCode"] == "content_blocked")
         #expect(bad["error"]?.stringValue?.contains("failed: the fake was told to fail this task") == true)
-        let stuck = try #require(row(index, containing: "stuck/"))
-        #expect(stuck["error"]?.stringValue?.contains("did not finish before the job's deadline") == true)
-        #expect(stuck["error"]?.stringValue?.contains("last status: processing") == true)
         #expect(row(index, containing: "good/")?["status"] == "made")
-        #expect(postedBodies(fake).count == 3, "each job created once")
+        #expect(postedBodies(fake).count == 2, "each job created once")
+    }
+
+    @Test func taskThatNeverEndsFailsAtTheDeadline() async throws {
+        let fake = try DialectFakes.mountsea()
+        let workspace = try TestWorkspace()
+        let manifest = apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: [("stuck", "A cube [stuck]")])
+            .replacingOccurrences(of: #""deadlineSeconds": 20"#, with: #""deadlineSeconds": 4"#)
+        let result = try await runAgainst(fake, manifest, in: workspace)
+        #expect(result.status == 1)
+        let stuck = try #require(try readIndex(workspace, manifest: "api-test").jobRows.first)
+        #expect(stuck["error"]?.stringValue?.contains("did not finish before the job's deadline (4 s)") == true, "\(stuck.serialized())")
+        #expect(postedBodies(fake).count == 1)
+        #expect(fake.apiRequests.count >= 2, "polled until the deadline")
     }
 }
 

@@ -136,13 +136,13 @@ public struct Runner: Sendable {
                     if let upstream = job.upstream, let entry = outcomes[upstream]?.entry {
                         references.insert(.file(path: entry.blobPath, written: jobs[upstream].id), at: 0)
                     }
-                    let deadline = clock.now + (deadlines[job.provider] ?? .seconds(600))
+                    let allowed = deadlines[job.provider] ?? .seconds(600)
                     running[job.provider, default: 0] += 1
                     inFlight += 1
                     let store = self.store
                     group.addTask {
                         Finished(index: index, outcome: await Runner.make(job: job, key: key, references: references,
-                                                                          provider: provider, store: store, deadline: deadline))
+                                                                          provider: provider, store: store, allowed: allowed))
                     }
                 }
             }
@@ -167,9 +167,11 @@ public struct Runner: Sendable {
     }
 
     static func make(job: Job, key: String, references: [Reference], provider: any ImageProvider,
-                     store: ContentStore, deadline: ContinuousClock.Instant) async -> JobOutcome {
+                     store: ContentStore, allowed: Duration) async -> JobOutcome {
         let clock = ContinuousClock()
         let start = clock.now
+        // The deadline counts from the job's start, not from when it was queued.
+        let deadline = start + allowed
         var outcome = JobOutcome(status: .failed, key: key)
         var temporary: URL?
         do {

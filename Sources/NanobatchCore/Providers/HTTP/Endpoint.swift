@@ -1,7 +1,8 @@
 import Foundation
 
 /// Joins a base URL (which may carry a path prefix such as `https://host/proxy/v1`) with an API path,
-/// never dropping the prefix and never doubling or losing a slash.
+/// never dropping the prefix and never doubling or losing a slash. When the base already ends in
+/// the path's version segment (`v1`, `v1beta`), that segment is not repeated.
 public enum Endpoint {
     public static func join(_ base: String, _ path: String, query: [(String, String)] = []) -> URL? {
         var trimmedBase = base
@@ -11,6 +12,12 @@ public enum Endpoint {
         while trimmedBase.hasSuffix("/") { trimmedBase.removeLast() }
         var trimmedPath = Substring(path)
         while trimmedPath.hasPrefix("/") { trimmedPath.removeFirst() }
+        // A base that already ends in the API version (`…/proxy/v1`) is not given it twice.
+        if let version = trimmedPath.split(separator: "/").first, isVersionSegment(version),
+           trimmedBase.split(separator: "/").last == version {
+            trimmedPath = trimmedPath.dropFirst(version.count)
+            while trimmedPath.hasPrefix("/") { trimmedPath.removeFirst() }
+        }
         var text = trimmedPath.isEmpty ? trimmedBase : trimmedBase + "/" + trimmedPath
         if !query.isEmpty {
             text += "?" + query.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
@@ -18,6 +25,10 @@ public enum Endpoint {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               url.host != nil else { return nil }
         return url
+    }
+
+    static func isVersionSegment(_ segment: Substring) -> Bool {
+        segment.range(of: #"^v[0-9]+((alpha|beta)[0-9]*)?$"#, options: .regularExpression) != nil
     }
 
     /// Percent-encodes one path segment or query value (ids from providers are untrusted).

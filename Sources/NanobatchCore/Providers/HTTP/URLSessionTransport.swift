@@ -7,6 +7,8 @@ import FoundationNetworking
 /// stops at the size cap, and notices bodies shorter than their Content-Length.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let session: URLSession
+    /// Requests with a body: one connection each.
+    private let uploadSession: URLSession
     private let delegate: SessionDelegate
 
     public init(maxConnectionsPerHost: Int = 256) {
@@ -21,9 +23,13 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
+        uploadSession = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    deinit {
+        session.finishTasksAndInvalidate()
+        uploadSession.finishTasksAndInvalidate()
+    }
 
     public func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url)
@@ -31,6 +37,15 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         urlRequest.timeoutInterval = max(1, timeout.seconds)
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         urlRequest.httpBody = request.body
+        let session: URLSession
+        if request.body != nil {
+            // A request with a body never rides a reused connection: if such a connection dies,
+            // libcurl resends on its own (the body lost or the task stuck), and we could not count it.
+            urlRequest.setValue("close", forHTTPHeaderField: "Connection")
+            session = uploadSession
+        } else {
+            session = self.session
+        }
         let task = session.dataTask(with: urlRequest)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -43,7 +58,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
-/// Per-task bookkeeping; every callback arrives on one serial queue, the lock guards registration.
+/// Per-task bookkeeping (keyed by task object: two sessions share it); callbacks arrive on one serial queue.
 private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     final class Exchange {
         let sink: ResponseSink
@@ -63,14 +78,14 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     }
 
     private let lock = NSLock()
-    private var exchanges: [Int: Exchange] = [:]
+    private var exchanges: [ObjectIdentifier: Exchange] = [:]
 
     func register(_ task: URLSessionTask, sink: ResponseSink, continuation: CheckedContinuation<HTTPResponse, any Error>) {
-        lock.withLock { exchanges[task.taskIdentifier] = Exchange(sink: sink, continuation: continuation) }
+        lock.withLock { exchanges[ObjectIdentifier(task)] = Exchange(sink: sink, continuation: continuation) }
     }
 
     private func exchange(_ task: URLSessionTask) -> Exchange? {
-        lock.withLock { exchanges[task.taskIdentifier] }
+        lock.withLock { exchanges[ObjectIdentifier(task)] }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
@@ -124,7 +139,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let exchange = lock.withLock({ exchanges.removeValue(forKey: task.taskIdentifier) }) else { return }
+        guard let exchange = lock.withLock({ exchanges.removeValue(forKey: ObjectIdentifier(task)) }) else { return }
         try? exchange.file?.close()
         if let failure = exchange.failure {
             exchange.continuation.resume(throwing: failure)
