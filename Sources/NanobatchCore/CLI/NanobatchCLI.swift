@@ -187,6 +187,11 @@ public struct NanobatchCLI: Sendable {
         for row in report.jobs where row.status == .failed {
             console.err("  failed \(row.id): \(row.error ?? "unknown error")\n")
         }
+        var announced = Set<String>()
+        for (job, outcome) in zip(evaluated.graph.jobs, outcomes) where outcome.stopsProvider && announced.insert(job.provider).inserted {
+            let unsent = outcomes.enumerated().filter { evaluated.graph.jobs[$0.offset].provider == job.provider && $0.element.status == .skipped }.count
+            console.err("provider \(job.provider) stopped: \(outcome.error ?? "refused"); \(unsent) of its jobs were not submitted. Fix this, then run again: finished images are kept.\n")
+        }
         if interrupted {
             console.err("stopped: \(report.stoppedBecause ?? "interrupted"); finished images are kept, rerun to continue\n")
             return .interrupted

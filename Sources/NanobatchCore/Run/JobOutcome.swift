@@ -18,6 +18,8 @@ public struct JobOutcome: Sendable {
     public var httpStatus: Int?
     public var rawAnswer: String?
     public var notes: [String] = []
+    /// The provider said no later job can succeed (bad key, no credit, daily quota).
+    public var stopsProvider = false
 
     public var succeeded: Bool { status == .made || status == .cached }
 }

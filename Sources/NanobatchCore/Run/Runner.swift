@@ -43,6 +43,8 @@ public struct Runner: Sendable {
         var providerOrder: [String] = []
         var running: [String: Int] = [:]
         var waiters: [Int: [Int]] = [:]
+        /// Providers that refused further work, with the reason (first failure that said so).
+        var stoppedProviders: [String: String] = [:]
         var owner: [String: Int] = [:]
         var tally = RunProgress(total: jobs.count, toMake: plan.toMakeCount + plan.blockedCount)
         let clock = ContinuousClock()
@@ -64,6 +66,9 @@ public struct Runner: Sendable {
                 }
             }
             outcomes[index] = outcome
+            if outcome.stopsProvider, stoppedProviders[jobs[index].provider] == nil {
+                stoppedProviders[jobs[index].provider] = outcome.error ?? "refused"
+            }
             tally.record(outcome.status, cost: outcome.status == .made ? outcome.actualCost ?? 0 : 0,
                          elapsed: started.duration(to: clock.now))
             for waiter in waiters.removeValue(forKey: index) ?? [] {
@@ -111,7 +116,7 @@ public struct Runner: Sendable {
         progress?(tally)
 
         func nextReady() -> Int? {
-            for provider in providerOrder {
+            for provider in providerOrder where stoppedProviders[provider] == nil {
                 let limit = providerLimits[provider] ?? globalLimit
                 guard running[provider, default: 0] < limit, let queue = queues[provider] else { continue }
                 let head = queueHeads[provider]!
@@ -158,7 +163,12 @@ public struct Runner: Sendable {
 
         let reason = stop.stopReason ?? (Task.isCancelled ? "interrupted" : "not started")
         return outcomes.enumerated().map { index, outcome in
-            outcome ?? JobOutcome(status: .skipped, key: keys[index], error: "not submitted: \(reason)")
+            if let outcome { return outcome }
+            if let refusal = stoppedProviders[jobs[index].provider] {
+                return JobOutcome(status: .skipped, key: keys[index],
+                                  error: "not submitted: provider \(jobs[index].provider) stopped after: \(refusal)")
+            }
+            return JobOutcome(status: .skipped, key: keys[index], error: "not submitted: \(reason)")
         }
     }
 
@@ -194,6 +204,7 @@ public struct Runner: Sendable {
             outcome.providerCode = failure.providerCode
             outcome.rawAnswer = failure.rawAnswer
             outcome.attempts = failure.attempts
+            outcome.stopsProvider = failure.stopsProvider
         } catch is CancellationError {
             outcome.error = "interrupted"
         } catch {

@@ -12,7 +12,10 @@ enum DialectFakes {
     static let openAIModels = ["nano-banana", "nano-banana-hd", "nano-banana-2"]
 
     static func openAIImages(responseStyle: String = "as-asked") throws -> FakeAPI {
-        try FakeAPI { fake, request in
+        try FakeAPI { fake, request in openAIImagesRoute(fake, request, responseStyle: responseStyle) }
+    }
+
+    static func openAIImagesRoute(_ fake: FakeAPI, _ request: ReceivedRequest, responseStyle: String = "as-asked") -> ServerReply {
             guard request.method == "POST" else { return .json("{}", status: 405) }
             guard fake.checkBearer(request) else {
                 return FakeAPI.openAIError(401, code: "invalid_api_key", message: "Invalid token", type: "authentication_error")
@@ -90,7 +93,6 @@ enum DialectFakes {
             default: item = #"{"url":"\#(fake.hostImage(ratio: ratio))","revised_prompt":"\#(prompt.prefix(20))"}"#
             }
             return .json(#"{"created":1757165031,"data":[\#(item)]}"#)
-        }
     }
 
     // MARK: mountsea (seed 002)
