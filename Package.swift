@@ -13,6 +13,8 @@ let package = Package(
         // A loopback HTTP/1.1 server for tests and benchmarks (not part of the tool).
         .target(name: "LoopbackHTTP"),
         .executableTarget(name: "nanobatch", dependencies: ["NanobatchCore"]),
+        // Benchmarks (release build, run by Sources/nanobatch-bench/run.sh; not part of `swift test`).
+        .executableTarget(name: "nanobatch-bench", dependencies: ["NanobatchCore", "LoopbackHTTP"]),
         .testTarget(name: "NanobatchCoreTests", dependencies: ["NanobatchCore", "LoopbackHTTP"]),
     ]
 )

@@ -1,0 +1,229 @@
+import Foundation
+import LoopbackHTTP
+import NanobatchCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// One benchmark per invocation, so the child's resource usage is its own:
+//   nanobatch-bench throughput sync|async TOOL [jobs] [concurrency] [latencyMs]
+//   nanobatch-bench plan TOOL [jobs]
+//   nanobatch-bench noop TOOL NINJA [jobs] [runs]
+//   nanobatch-bench memory TOOL [jobs] [concurrency]
+// Each prints one result line (`RESULT name | value | target | ok`) and exits 1 when its target is missed.
+
+struct Measured {
+    var wall: Double
+    var userCPU: Double
+    var systemCPU: Double
+    var peakKB: Int
+    var status: Int32
+}
+
+/// Runs the tool as a child process and reads its wall time, CPU and peak memory.
+func measure(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Measured {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    process.standardOutput = FileHandle.nullDevice
+    let errors = Pipe()
+    process.standardError = errors
+    var before = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &before)
+    let start = DispatchTime.now().uptimeNanoseconds
+    try process.run()
+    let stderrData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    var after = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &after)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    if process.terminationStatus != 0 {
+        FileHandle.standardError.write("tool exited \(process.terminationStatus): \(String(decoding: stderrData.suffix(2000), as: UTF8.self))\n".data(using: .utf8)!)
+    }
+    return Measured(wall: wall, userCPU: seconds(after.ru_utime) - seconds(before.ru_utime),
+                    systemCPU: seconds(after.ru_stime) - seconds(before.ru_stime), peakKB: Int(after.ru_maxrss),
+                    status: process.terminationStatus)
+}
+
+func result(_ name: String, _ value: String, target: String, ok: Bool) {
+    print("RESULT \(name) | \(value) | \(target) | \(ok ? "met" : "MISSED")")
+}
+
+func temporaryFolder(_ name: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("nanobatch-bench-\(name)-\(getpid())")
+    try? FileManager.default.removeItem(at: url)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A manifest of `jobs` jobs: prompts × 100 variants (or fewer), one ratio.
+func manifest(name: String, provider: String, jobs: Int, concurrency: Int, model: String, extraMatrix: String = "") -> String {
+    let variants = min(100, jobs)
+    let prompts = (0..<(jobs / variants)).map { #"{ "id": "p\#($0)", "text": "Benchmark prompt \#($0)" }"# }.joined(separator: ",\n")
+    return """
+    { "version": 1, "name": "\(name)", "concurrency": \(concurrency),
+      "providers": \(provider),
+      "matrix": { "prompts": [\(prompts)], "aspectRatios": ["1:1"], "models": ["api:\(model)"], "variants": \(variants)\(extraMatrix) } }
+    """
+}
+
+func smallPNG() -> Data {
+    PNGEncoder(width: 64, height: 64).encode { y, row in for x in 0..<64 { row[3 * x] = UInt8(x * 4); row[3 * x + 1] = UInt8(y * 4) } }
+}
+
+/// Noise (incompressible) PNG of about `side × side × 3` bytes.
+func noisePNG(side: Int) -> Data {
+    var state: UInt32 = 2463534242
+    return PNGEncoder(width: side, height: side).encode { _, row in
+        for i in 0..<row.count {
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            row[i] = UInt8(truncatingIfNeeded: state)
+        }
+    }
+}
+
+// MARK: Benchmarks
+
+func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyMs: Int) throws -> Bool {
+    let png = smallPNG()
+    let latency = useconds_t(latencyMs * 1000)
+    let tasks = TaskTable()
+    let server = try LoopbackServer { request in
+        usleep(latency)
+        if !async {
+            return .json(#"{"created":1,"data":[{"b64_json":"\#(png.base64EncodedString())"}]}"#)
+        }
+        if request.path == "/gemini/image/generate" { return .json(#"{"taskId":"\#(tasks.create())"}"#, status: 201) }
+        if request.path == "/gemini/task/result", let id = request.query["taskId"] {
+            return tasks.poll(id) < 2 ? .json(#"{"taskId":"\#(id)","status":"processing"}"#)
+                : .json(#"{"taskId":"\#(id)","status":"completed","result":{"imageUrls":["http://127.0.0.1:\#(request.headers["host"]?.split(separator: ":").last ?? "0")/files/\#(id).png"]}}"#)
+        }
+        return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: png)
+    }
+    defer { server.stop() }
+    let folder = try temporaryFolder(async ? "async" : "sync")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let poll = 0.001
+    let provider = async
+        ? #"{ "api": { "dialect": "mountsea", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "pollSeconds": \#(poll) } }"#
+        : #"{ "api": { "dialect": "openai-images", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "responseFormat": "b64_json" } }"#
+    let path = folder.appendingPathComponent("m.json")
+    try manifest(name: "bench", provider: provider, jobs: jobs, concurrency: concurrency,
+                 model: async ? "nano-banana-fast" : "nano-banana").write(to: path, atomically: true, encoding: .utf8)
+    let run = try measure(tool, ["run", path.path, "--output", folder.appendingPathComponent("out").path, "--quiet"],
+                          environment: ["BENCH_KEY": "bench-key"])
+    // Requests per job and the waits between polls are part of the ideal.
+    let perJob = async ? 4 * Double(latencyMs) / 1000 + poll + poll * 1.5 : Double(latencyMs) / 1000
+    let ideal = Double(jobs) / Double(concurrency) * perJob
+    let efficiency = ideal / run.wall
+    let name = async ? "throughput async (create, 2 polls, download)" : "throughput sync"
+    result(name, String(format: "%.3f (ideal %.2f s, measured %.2f s, %d requests)", efficiency, ideal, run.wall, server.requestsServed),
+           target: "≥ 0.90", ok: efficiency >= 0.90 && run.status == 0)
+    let cpu = (run.userCPU + run.systemCPU) / Double(jobs) * 1000
+    result("CPU per 1000 jobs, \(async ? "async" : "sync")", String(format: "%.2f s (user %.2f + sys %.2f for %d jobs)", cpu, run.userCPU, run.systemCPU, jobs),
+           target: "reported", ok: true)
+    return efficiency >= 0.90 && run.status == 0
+}
+
+final class TaskTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var polls: [String: Int] = [:]
+    private var next = 0
+    func create() -> String { lock.withLock { next += 1; polls["t\(next)"] = 0; return "t\(next)" } }
+    func poll(_ id: String) -> Int { lock.withLock { let seen = polls[id, default: 0]; polls[id] = seen + 1; return seen } }
+}
+
+func plan(tool: String, jobs: Int) throws -> Bool {
+    let folder = try temporaryFolder("plan")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("m.json")
+    try manifest(name: "plan", provider: #"{ "api": { "dialect": "offline" } }"#, jobs: jobs, concurrency: 16, model: "nano-banana-2")
+        .write(to: path, atomically: true, encoding: .utf8)
+    var best: Measured?
+    for _ in 0..<3 {
+        let run = try measure(tool, ["plan", path.path, "--output", folder.appendingPathComponent("out").path])
+        if best == nil || run.wall < best!.wall { best = run }
+    }
+    let run = best!
+    let ok = run.wall <= 1.0 && run.peakKB <= 150 * 1024 && run.status == 0
+    result("plan \(jobs) jobs", String(format: "%.2f s, %d MB peak", run.wall, run.peakKB / 1024), target: "≤ 1 s, ≤ 150 MB", ok: ok)
+    return ok
+}
+
+func noop(tool: String, ninja: String, jobs: Int, runs: Int) throws -> Bool {
+    let folder = try temporaryFolder("noop-\(jobs)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("m.json")
+    let out = folder.appendingPathComponent("out").path
+    try manifest(name: "noop", provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
+                 model: "nano-banana-2", extraMatrix: #", "imageSize": "0.5K""#).write(to: path, atomically: true, encoding: .utf8)
+    let fill = try measure(tool, ["run", path.path, "--output", out, "--quiet"])
+    guard fill.status == 0 else { result("no-op rebuild \(jobs)", "first build failed", target: "", ok: false); return false }
+    // ninja: the same number of targets, all up to date.
+    let ninjaFolder = folder.appendingPathComponent("ninja")
+    try FileManager.default.createDirectory(at: ninjaFolder, withIntermediateDirectories: true)
+    var build = "rule touch\n  command = touch $out\n"
+    for index in 0..<jobs { build += "build t\(index): touch\n" }
+    try build.write(to: ninjaFolder.appendingPathComponent("build.ninja"), atomically: true, encoding: .utf8)
+    _ = try measure(ninja, ["-C", ninjaFolder.path, "-j", "64"])
+    var ours: [Double] = []
+    var theirs: [Double] = []
+    for _ in 0..<runs {
+        ours.append(try measure(tool, ["run", path.path, "--output", out, "--quiet"]).wall)
+        theirs.append(try measure(ninja, ["-C", ninjaFolder.path, "-j", "64"]).wall)
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let ratio = median(ours) / median(theirs)
+    result("no-op rebuild \(jobs) jobs", String(format: "nanobatch %.3f s, ninja %.3f s, ratio %.2f", median(ours), median(theirs), ratio),
+           target: "ratio ≤ 1.0", ok: ratio <= 1.0)
+    return ratio <= 1.0
+}
+
+func memory(tool: String, jobs: Int, concurrency: Int) throws -> Bool {
+    let image = noisePNG(side: 1200)
+    let server = try LoopbackServer { request in
+        if request.method == "POST" {
+            let host = request.headers["host"] ?? "127.0.0.1"
+            return .json(#"{"created":1,"data":[{"url":"http://\#(host)/files/image.png"}]}"#)
+        }
+        return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: image)
+    }
+    defer { server.stop() }
+    let folder = try temporaryFolder("memory")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("m.json")
+    let provider = #"{ "api": { "dialect": "openai-images", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency) } }"#
+    try manifest(name: "memory", provider: provider, jobs: jobs, concurrency: concurrency, model: "nano-banana")
+        .write(to: path, atomically: true, encoding: .utf8)
+    let run = try measure(tool, ["run", path.path, "--output", folder.appendingPathComponent("out").path, "--quiet"],
+                          environment: ["BENCH_KEY": "bench-key"])
+    let ok = run.peakKB <= 250 * 1024 && run.status == 0
+    result("memory, \(jobs) jobs of \(image.count / 1_000_000) MB PNGs at c\(concurrency)",
+           String(format: "%d MB peak (%.1f s)", run.peakKB / 1024, run.wall), target: "≤ 250 MB", ok: ok)
+    return ok
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+func argument(_ index: Int, _ fallback: Int) -> Int { index < arguments.count ? Int(arguments[index]) ?? fallback : fallback }
+do {
+    let ok: Bool
+    switch arguments.first {
+    case "throughput":
+        ok = try throughput(async: arguments[1] == "async", tool: arguments[2], jobs: argument(3, 2000), concurrency: argument(4, 64),
+                            latencyMs: argument(5, 50))
+    case "plan": ok = try plan(tool: arguments[1], jobs: argument(2, 100_000))
+    case "noop": ok = try noop(tool: arguments[1], ninja: arguments[2], jobs: argument(3, 10_000), runs: argument(4, 5))
+    case "memory": ok = try memory(tool: arguments[1], jobs: argument(2, 2000), concurrency: argument(3, 64))
+    default:
+        print("usage: nanobatch-bench throughput sync|async TOOL | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL")
+        exit(2)
+    }
+    exit(ok ? 0 : 1)
+} catch {
+    print("benchmark failed: \(error)")
+    exit(2)
+}
