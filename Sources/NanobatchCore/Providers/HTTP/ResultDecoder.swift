@@ -12,13 +12,19 @@ public enum ResultDecoder {
 
     /// Decodes base64, tolerating line breaks, URL-safe letters and missing padding.
     public static func base64(_ text: String) -> Data? {
-        var cleaned = String(text.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) })
-        if cleaned.contains("-") || cleaned.contains("_") {
-            cleaned = cleaned.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        if let data = Data(base64Encoded: text) { return data }
+        var cleaned: [UInt8] = []
+        cleaned.reserveCapacity(text.utf8.count + 2)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x20, 0x0A, 0x0D, 0x09: continue
+            case UInt8(ascii: "-"): cleaned.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): cleaned.append(UInt8(ascii: "/"))
+            default: cleaned.append(byte)
+            }
         }
-        let remainder = cleaned.utf8.count % 4
-        if remainder == 2 { cleaned += "==" } else if remainder == 3 { cleaned += "=" }
-        return Data(base64Encoded: cleaned)
+        while cleaned.count % 4 != 0 { cleaned.append(UInt8(ascii: "=")) }
+        return Data(base64Encoded: Data(cleaned))
     }
 
     /// Image locations written inside free text: data URLs, Markdown images `![..](url)`, bare http(s) URLs.

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Runs every benchmark against a release build and prints a table; exits 1 when a target is missed.
+# Usage: sh Sources/nanobatch-bench/run.sh      (from the repository root; installs ninja-build if absent)
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+swift build -c release --product nanobatch >/dev/null && swift build -c release --product nanobatch-bench >/dev/null || exit 2
+if ! command -v ninja >/dev/null 2>&1; then
+    (apt-get install -y ninja-build || (apt-get update && apt-get install -y ninja-build)) >/dev/null 2>&1
+fi
+NINJA=$(command -v ninja || echo missing)
+TOOL=.build/release/nanobatch
+BENCH=.build/release/nanobatch-bench
+echo "machine: $(nproc) cores, $(uname -sm), $(swift --version 2>/dev/null | head -1)"
+echo "ninja: $NINJA $($NINJA --version 2>/dev/null)"
+status=0
+run() {
+    echo "\$ $BENCH $*"
+    "$BENCH" "$@" || status=1
+}
+run throughput sync "$TOOL" 2000 64 50
+run throughput async "$TOOL" 2000 64 50
+run plan "$TOOL" 100000
+run noop "$TOOL" "$NINJA" 10000 5
+run noop "$TOOL" "$NINJA" 100000 3
+run memory "$TOOL" 2000 64
+exit $status
