@@ -28,6 +28,7 @@ public struct Job: Sendable {
     public let dialect: String
     public let model: String
     public let aspectRatio: String
+    /// `nil` when the model offers no sizes; adapters send a size exactly when there is one.
     public let imageSize: String?
     public let format: ImageFormat
     public let variant: Int

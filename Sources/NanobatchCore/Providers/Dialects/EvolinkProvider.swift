@@ -70,7 +70,7 @@ public struct EvolinkProvider: ImageProvider {
 
     func createBody(job: Job, references: [Reference]) throws -> JSONValue {
         var body = JSONObject([("model", .string(job.model)), ("prompt", .string(job.promptText)), ("size", .string(job.aspectRatio))])
-        if let size = job.imageSize, ModelCatalog.dialect("evolink")?.model(job.model)?.imageSizes.isEmpty == false {
+        if let size = job.imageSize {
             body["quality"] = .string(size)
         }
         if !references.isEmpty { body["image_urls"] = .array(try references.map { .string(try client.referenceURL($0)) }) }

@@ -54,8 +54,8 @@ public struct GeminiProvider: ImageProvider {
                                           "data": .string(image.bytes.base64EncodedString())]])
         }
         var imageConfig = JSONObject([("aspectRatio", .string(job.aspectRatio))])
-        // gemini-2.5-flash-image takes no imageSize (its catalog entry lists none).
-        if let size = job.imageSize, ModelCatalog.dialect("gemini")?.model(job.model)?.imageSizes.isEmpty == false {
+        // gemini-2.5-flash-image takes no imageSize: its catalog entry lists none, so its jobs carry none.
+        if let size = job.imageSize {
             imageConfig["imageSize"] = .string(GeminiProvider.wireImageSize(size))
         }
         return [

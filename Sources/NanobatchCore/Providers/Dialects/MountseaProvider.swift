@@ -42,8 +42,8 @@ public struct MountseaProvider: ImageProvider {
                                ("model", .string(job.model)), ("aspect_ratio", .string(job.aspectRatio)),
                                ("num_images", 1)])
         if !references.isEmpty { body["image_urls"] = .array(try references.map { .string(try client.referenceURL($0)) }) }
-        // `resolution` only for nano-banana-pro and nano-banana-2.
-        if let size = job.imageSize, ModelCatalog.dialect("mountsea")?.model(job.model)?.imageSizes.isEmpty == false {
+        // `resolution` only for nano-banana-pro and nano-banana-2: only their jobs carry a size.
+        if let size = job.imageSize {
             body["resolution"] = .string(size)
         }
         return .object(body)

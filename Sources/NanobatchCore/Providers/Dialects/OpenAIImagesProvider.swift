@@ -13,11 +13,6 @@ public struct OpenAIImagesProvider: ImageProvider {
         self.responseFormat = responseFormat
     }
 
-    /// Only nano-banana-2 takes `image_size`.
-    static func sendsImageSize(model: String) -> Bool {
-        ModelCatalog.dialect("openai-images")?.model(model).map { !$0.imageSizes.isEmpty } ?? false
-    }
-
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let job = request.job
         let files = request.references.filter { if case .file = $0 { return true } else { return false } }
@@ -63,7 +58,8 @@ public struct OpenAIImagesProvider: ImageProvider {
                 return .string("data:\(image.format.mimeType);base64,\(image.bytes.base64EncodedString())")
             })
         }
-        if let size = job.imageSize, OpenAIImagesProvider.sendsImageSize(model: job.model) { body["image_size"] = .string(size) }
+        // Only nano-banana-2 has sizes, so only its jobs carry one (see `Job.imageSize`).
+        if let size = job.imageSize { body["image_size"] = .string(size) }
         return HTTPRequest(method: "POST", url: try client.url("/v1/images/generations"), headers: client.headers(json: true),
                            body: JSONValue.object(body).data())
     }
@@ -74,7 +70,7 @@ public struct OpenAIImagesProvider: ImageProvider {
         form.addField("prompt", job.promptText)
         form.addField("response_format", responseFormat)
         form.addField("aspect_ratio", job.aspectRatio)
-        if let size = job.imageSize, OpenAIImagesProvider.sendsImageSize(model: job.model) { form.addField("image_size", size) }
+        if let size = job.imageSize { form.addField("image_size", size) }
         for (index, reference) in references.enumerated() {
             let image = try client.referenceFile(reference)
             form.addFile("image", filename: "\(index + 1)-\(image.filename)", contentType: image.format.mimeType, bytes: image.bytes)
