@@ -132,12 +132,21 @@ public struct NanobatchCLI: Sendable {
         let maxCost = try ArgumentParser.number(parsed, "max-cost") ?? manifest.budget?.maxCost
         let summary = PlanSummary(plan: evaluated, maxCost: maxCost)
         if summary.withinBudget == false, let maxCost {
-            console.err("error: the estimated cost \(Money.format(summary.estimatedCost)) exceeds the budget \(Money.format(maxCost)); nothing was run. Raise budget.maxCost or pass --max-cost.\n")
+            if summary.estimatedCost <= maxCost + 1e-9 {
+                console.err("error: \(summary.unknownPriceJobs) job\(summary.unknownPriceJobs == 1 ? " has" : "s have") no known price, so the budget \(Money.format(maxCost)) cannot be kept; nothing was run. Set their price in \"pricing\".\n")
+            } else {
+                console.err("error: the estimated cost \(Money.format(summary.estimatedCost)) exceeds the budget \(Money.format(maxCost)); nothing was run. Raise budget.maxCost or pass --max-cost.\n")
+            }
             return .overBudget
+        }
+        let journal = try SubmissionJournal(root: root) { store.lookup($0) != nil }
+        if !journal.unresolved.isEmpty {
+            console.err("note: \(journal.unresolved.count) submission\(journal.unresolved.count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n")
         }
 
         // Build only the providers that have work; a fully cached build needs no API key.
         var providers: [String: any ImageProvider] = [:]
+        var governors: [String: RateGovernor] = [:]
         let needed = Set(evaluated.graph.jobs.filter { evaluated.willBeMade($0.index) }.map(\.provider))
         var transport: URLSessionTransport?
         func sharedTransport() -> URLSessionTransport {
@@ -147,8 +156,10 @@ public struct NanobatchCLI: Sendable {
             return made
         }
         for config in manifest.providers where needed.contains(config.name) {
+            let governor = RateGovernor(concurrency: config.concurrency, requestsPerMinute: config.requestsPerMinute)
+            governors[config.name] = governor
             providers[config.name] = try providerOverride?(config)
-                ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport())
+                ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport(), governor: governor)
         }
 
         let folder = root.appendingPathComponent(manifest.name)
@@ -164,14 +175,16 @@ public struct NanobatchCLI: Sendable {
         if let printer { progress = { printer.update($0) } }
         let runner = Runner(plan: evaluated, store: store, providers: providers, manifestFolder: folder,
                             globalLimit: concurrency, providerLimits: limits, deadlines: deadlines,
-                            stop: stop, progress: progress)
+                            stop: stop, progress: progress, journal: journal, governors: governors, budget: maxCost)
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes = await runner.run()
         let interrupted = stop.stopReason != nil || Task.isCancelled
         let report = IndexReport(plan: evaluated, outcomes: outcomes, outputRoot: root,
                                  wallSeconds: start.duration(to: clock.now).seconds,
-                                 stoppedBecause: stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil))
+                                 stoppedBecause: stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
+                                 facts: IndexReport.RunFacts(budget: maxCost, unresolvedSubmissions: journal.unresolved,
+                                                             rateLimitCuts: governors.compactMapValues { $0.cutCount > 0 ? $0.cutCount : nil }))
         let indexPath = folder.appendingPathComponent("index.json").path
         try report.write(to: indexPath, temporaryDirectory: store.temporaryDirectory)
         withExtendedLifetime(lock) {}
@@ -187,6 +200,15 @@ public struct NanobatchCLI: Sendable {
         for row in report.jobs where row.status == .failed {
             console.err("  failed \(row.id): \(row.error ?? "unknown error")\n")
         }
+        if totals.skippedForBudget > 0 {
+            console.err("budget: \(totals.skippedForBudget) job\(totals.skippedForBudget == 1 ? " was" : "s were") not submitted; spending more would have exceeded \(Money.format(maxCost ?? 0))\n")
+        }
+        if totals.resumedTasks > 0 {
+            console.err("resumed \(totals.resumedTasks) task\(totals.resumedTasks == 1 ? "" : "s") an earlier run had paid for, instead of creating new ones\n")
+        }
+        for (provider, cuts) in report.rateLimitCuts ?? [:] {
+            console.err("provider \(provider) answered 429 (rate limited): its concurrency was cut \(cuts) time\(cuts == 1 ? "" : "s")\n")
+        }
         var announced = Set<String>()
         for (job, outcome) in zip(evaluated.graph.jobs, outcomes) where outcome.stopsProvider && announced.insert(job.provider).inserted {
             let unsent = outcomes.enumerated().filter { evaluated.graph.jobs[$0.offset].provider == job.provider && $0.element.status == .skipped }.count
@@ -196,6 +218,7 @@ public struct NanobatchCLI: Sendable {
             console.err("stopped: \(report.stoppedBecause ?? "interrupted"); finished images are kept, rerun to continue\n")
             return .interrupted
         }
+        if totals.failed == 0 && totals.skippedForBudget > 0 { return .overBudget }
         return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// the provider values; they are never written anywhere.
 public enum ProviderFactory {
     public static func make(_ config: ProviderConfig, environment: [String: String],
-                            transport: @autoclosure () -> any HTTPTransport) throws -> any ImageProvider {
+                            transport: @autoclosure () -> any HTTPTransport,
+                            governor: RateGovernor? = nil) throws -> any ImageProvider {
         guard let dialect = ModelCatalog.dialect(config.dialect) else {
             throw UsageError("provider \"\(config.name)\": unknown dialect \(config.dialect)")
         }
@@ -22,7 +23,7 @@ public enum ProviderFactory {
         let asyncPoll = PollSchedule(initial: config.pollSeconds ?? (dialect.name == "mountsea" ? 5 : 2))
         let client = ProviderClient(config: config, baseURL: base, apiKey: apiKey,
                                     auth: dialect.name == "gemini" ? .googleAPIKey : .bearer,
-                                    transport: transport(), poll: asyncPoll)
+                                    transport: transport(), retry: config.retry, poll: asyncPoll, governor: governor)
         switch dialect.name {
         case "openai-images": return OpenAIImagesProvider(client: client, responseFormat: config.responseFormat ?? "url")
         case "mountsea": return MountseaProvider(client: client)

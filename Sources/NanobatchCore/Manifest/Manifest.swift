@@ -39,10 +39,13 @@ public struct ProviderConfig: Sendable, Equatable {
     public var responseFormat: String?
     /// `evolink`: HTTPS address the provider calls when a task ends.
     public var callbackURL: String?
+    /// Attempts and backoff for requests to this provider.
+    public var retry: RetryPolicy
 
     public init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil, concurrency: Int = 4,
                 requestsPerMinute: Double? = nil, latencyMilliseconds: Int = 0, referenceURLs: [String: String] = [:],
-                deadlineSeconds: Double = 600, pollSeconds: Double? = nil, responseFormat: String? = nil, callbackURL: String? = nil) {
+                deadlineSeconds: Double = 600, pollSeconds: Double? = nil, responseFormat: String? = nil, callbackURL: String? = nil,
+                retry: RetryPolicy = .standard) {
         self.name = name
         self.dialect = dialect
         self.baseURL = baseURL
@@ -55,6 +58,7 @@ public struct ProviderConfig: Sendable, Equatable {
         self.pollSeconds = pollSeconds
         self.responseFormat = responseFormat
         self.callbackURL = callbackURL
+        self.retry = retry
     }
 }
 

@@ -4,7 +4,8 @@ import Foundation
 public enum ManifestLoader {
     public static let topLevelKeys = ["$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget"]
     public static let providerKeys = ["dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
-                                             "pollSeconds", "responseFormat", "callbackURL"]
+                                             "pollSeconds", "responseFormat", "callbackURL", "retry"]
+    public static let retryKeys = ["maxAttempts", "initialDelaySeconds", "maximumDelaySeconds"]
     public static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format"]
     public static let promptKeys = ["id", "text", "aspectRatios", "models", "addReferences", "imageSize", "variants"]
     public static let stepKeys = ["id", "from", "prompt", "models", "aspectRatios", "addReferences", "variants"]
@@ -260,11 +261,22 @@ struct ManifestReader {
                     problem(ManifestReader.child(path, "callbackURL"), reason)
                 }
             }
+            var retry = RetryPolicy.standard
+            let retryPath = ManifestReader.child(path, "retry")
+            if let retryFields = self.object(fields["retry"], retryPath, allowed: ManifestLoader.retryKeys) {
+                retry.maxAttempts = integer(retryFields, "maxAttempts", retryPath, range: 1...20) ?? retry.maxAttempts
+                retry.initialDelay = number(retryFields, "initialDelaySeconds", retryPath, minimum: 0, exclusive: true) ?? retry.initialDelay
+                retry.maximumDelay = number(retryFields, "maximumDelaySeconds", retryPath, minimum: 0, exclusive: true) ?? retry.maximumDelay
+                if retry.maximumDelay < retry.initialDelay {
+                    problem(ManifestReader.child(retryPath, "maximumDelaySeconds"),
+                            "\(retry.maximumDelay) is below initialDelaySeconds \(retry.initialDelay)")
+                }
+            }
             providers.append(ProviderConfig(name: name, dialect: dialect.name, baseURL: baseURL, apiKeyEnv: apiKeyEnv,
                                             concurrency: concurrency, requestsPerMinute: rpm,
                                             latencyMilliseconds: latency, referenceURLs: referenceURLs,
                                             deadlineSeconds: deadline, pollSeconds: pollSeconds,
-                                            responseFormat: responseFormat, callbackURL: callbackURL))
+                                            responseFormat: responseFormat, callbackURL: callbackURL, retry: retry))
         }
         return providers
     }

@@ -10,13 +10,20 @@ public struct GenerationRequest: Sendable {
     public let destination: URL
     /// The point after which the provider should give up.
     public let deadline: ContinuousClock.Instant
+    /// An async task an earlier run created for this request (from the journal): poll it, do not create another.
+    public var resumeTaskID: String?
+    /// Called the moment a provider returns an async task id, before polling (the runner journals it).
+    public var taskCreated: @Sendable (String) -> Void
 
-    public init(job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant) {
+    public init(job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant,
+                resumeTaskID: String? = nil, taskCreated: @escaping @Sendable (String) -> Void = { _ in }) {
         self.job = job
         self.key = key
         self.references = references
         self.destination = destination
         self.deadline = deadline
+        self.resumeTaskID = resumeTaskID
+        self.taskCreated = taskCreated
     }
 }
 
@@ -52,6 +59,9 @@ public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
     public var retryAfter: Double?
     /// No further job can succeed at this provider in this run (bad key, no credit, daily quota).
     public var stopsProvider: Bool
+    /// The provider may still finish (or charge for) this request: a task that outlived the deadline,
+    /// a result that could not be downloaded, a request whose connection died. The journal keeps it open.
+    public var outcomeUnknown = false
 
     public init(_ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil,
                 attempts: Int = 1, retryable: Bool = false, retryAfter: Double? = nil, stopsProvider: Bool = false) {
@@ -65,6 +75,9 @@ public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
         self.stopsProvider = stopsProvider
     }
 
+    /// A poll of a journaled task found no such task (it expired or never existed).
+    public var saysTaskUnknown: Bool { httpStatus == 404 || httpStatus == 410 }
+
     public var description: String {
         var parts: [String] = []
         if let httpStatus { parts.append("HTTP \(httpStatus)") }
@@ -74,7 +87,22 @@ public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// How a provider's requests are paid for, which decides what the journal records.
+public enum SubmissionKind: Sendable {
+    /// Nothing is paid (the offline provider): nothing is journaled.
+    case free
+    /// One paid request answers with the image: the journal marks it in flight.
+    case synchronous
+    /// A paid request returns a task id that is polled: the id is journaled and a rerun resumes it.
+    case asyncTask
+}
+
 /// One image API. Implementations are small and `Sendable`; transports are injected.
 public protocol ImageProvider: Sendable {
     func generate(_ request: GenerationRequest) async throws -> GenerationReceipt
+    var submissionKind: SubmissionKind { get }
+}
+
+extension ImageProvider {
+    public var submissionKind: SubmissionKind { .synchronous }
 }

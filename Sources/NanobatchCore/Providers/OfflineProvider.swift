@@ -8,6 +8,8 @@ public struct OfflineProvider: ImageProvider {
 
     public init(latency: Duration = .zero) { self.latency = latency }
 
+    public var submissionKind: SubmissionKind { .free }
+
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         if latency > .zero { try await Task.sleep(for: latency) }
         try Task.checkCancellation()

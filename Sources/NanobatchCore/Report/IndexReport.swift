@@ -16,6 +16,25 @@ public struct IndexReport: Codable, Sendable {
         /// Requests that reached a provider and may have been billed.
         public var attempts: Int
         public var wallSeconds: Double
+        /// Async tasks of an earlier, interrupted run that this run polled instead of paying again.
+        public var resumedTasks: Int = 0
+        public var skippedForBudget: Int = 0
+        /// Submissions of earlier runs that may have been paid without a result (see `unresolvedSubmissions`).
+        public var unresolvedSubmissions: Int = 0
+    }
+
+    /// What the run knew besides the job outcomes.
+    public struct RunFacts: Sendable {
+        public var budget: Double?
+        public var unresolvedSubmissions: [SubmissionJournal.Unresolved]
+        /// Per provider: how many times a 429 cut its concurrency.
+        public var rateLimitCuts: [String: Int]
+
+        public init(budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:]) {
+            self.budget = budget
+            self.unresolvedSubmissions = unresolvedSubmissions
+            self.rateLimitCuts = rateLimitCuts
+        }
     }
 
     public struct JobRow: Codable, Sendable {
@@ -52,22 +71,36 @@ public struct IndexReport: Codable, Sendable {
         public var notes: [String]?
         /// Present (true) when the image's pixel size is more than 3 % off the requested ratio.
         public var ratioMismatch: Bool?
+        /// The journaled task of an earlier run that this run polled instead of creating another.
+        public var resumedTask: String?
+        public var skippedForBudget: Bool?
     }
 
     public var formatVersion = 1
     public var manifest: String
     public var generatedAt: String
     public var stoppedBecause: String?
+    /// USD, when the run had one.
+    public var budget: Double?
     public var totals: Totals
+    /// Ids of jobs not submitted because the budget would have been exceeded.
+    public var skippedForBudget: [String]?
+    /// Submissions of earlier runs that ended with neither an image nor an answer: possibly paid.
+    public var unresolvedSubmissions: [SubmissionJournal.Unresolved]?
+    public var rateLimitCuts: [String: Int]?
     public var jobs: [JobRow]
 
     public init(plan: EvaluatedPlan, outcomes: [JobOutcome], outputRoot: URL, wallSeconds: Double, stoppedBecause: String?,
-                now: Date = Date()) {
+                facts: RunFacts = RunFacts(), now: Date = Date()) {
         let graph = plan.graph
         manifest = graph.manifest.name
         let formatter = ISO8601DateFormatter()
         generatedAt = formatter.string(from: now)
         self.stoppedBecause = stoppedBecause
+        budget = facts.budget
+        unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
+        rateLimitCuts = facts.rateLimitCuts.isEmpty ? nil : facts.rateLimitCuts
+        var budgetSkips: [String] = []
         var rows: [JobRow] = []
         rows.reserveCapacity(graph.jobs.count)
         var totals = Totals(jobs: graph.jobs.count, made: 0, cached: 0, failed: 0, skipped: 0, estimatedCost: 0,
@@ -84,6 +117,8 @@ public struct IndexReport: Codable, Sendable {
             case .skipped: totals.skipped += 1
             }
             totals.attempts += outcome.attempts
+            if outcome.resumedTaskID != nil { totals.resumedTasks += 1 }
+            if outcome.skippedForBudget { budgetSkips.append(job.id) }
             let entry = outcome.entry
             var storePath = entry?.blobPath
             if let path = storePath, path.hasPrefix(rootPath + "/") { storePath = String(path.dropFirst(rootPath.count + 1)) }
@@ -98,8 +133,12 @@ public struct IndexReport: Codable, Sendable {
                 costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
                 error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
                 rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes,
-                ratioMismatch: entry.map { ModelCatalog.isOffRatio(width: $0.info.width, height: $0.info.height, ratio: job.aspectRatio) } == true ? true : nil))
+                ratioMismatch: entry.map { ModelCatalog.isOffRatio(width: $0.info.width, height: $0.info.height, ratio: job.aspectRatio) } == true ? true : nil,
+                resumedTask: outcome.resumedTaskID, skippedForBudget: outcome.skippedForBudget ? true : nil))
         }
+        totals.skippedForBudget = budgetSkips.count
+        totals.unresolvedSubmissions = facts.unresolvedSubmissions.count
+        skippedForBudget = budgetSkips.isEmpty ? nil : budgetSkips
         totals.wallSeconds = (wallSeconds * 1000).rounded() / 1000
         self.totals = totals
         jobs = rows

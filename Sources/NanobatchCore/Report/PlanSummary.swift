@@ -85,7 +85,8 @@ public struct PlanSummary: Codable, Sendable, Equatable {
         byProvider = providers
         self.rows = rows
         budget = maxCost
-        withinBudget = maxCost.map { total <= $0 + 1e-9 }
+        // Under a budget, a job of unknown price could cost anything: the plan is not within it.
+        withinBudget = maxCost.map { total <= $0 + 1e-9 && unknown == 0 }
     }
 
     /// The human-readable table `nanobatch plan` prints.
@@ -114,6 +115,8 @@ public struct PlanSummary: Codable, Sendable, Equatable {
         if let budget {
             out += withinBudget == true
                 ? "Budget: \(Money.format(budget)) — within budget\n"
+                : unknownPriceJobs > 0 && estimatedCost <= budget + 1e-9
+                ? "Budget: \(Money.format(budget)) — \(unknownPriceJobs) job\(unknownPriceJobs == 1 ? " has" : "s have") no price, so the budget cannot be kept; set them in \"pricing\". `run` will refuse to start\n"
                 : "Budget: \(Money.format(budget)) — the estimate exceeds it; `run` will refuse to start\n"
         }
         return out

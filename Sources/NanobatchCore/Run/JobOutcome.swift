@@ -20,6 +20,20 @@ public struct JobOutcome: Sendable {
     public var notes: [String] = []
     /// The provider said no later job can succeed (bad key, no credit, daily quota).
     public var stopsProvider = false
+    /// Not submitted because the budget would have been exceeded.
+    public var skippedForBudget = false
+    /// The async task an earlier run created and this run polled instead of creating another.
+    public var resumedTaskID: String?
+
+    public init(status: JobStatus, key: String? = nil, entry: StoreEntry? = nil, error: String? = nil,
+                notes: [String] = [], skippedForBudget: Bool = false) {
+        self.status = status
+        self.key = key
+        self.entry = entry
+        self.error = error
+        self.notes = notes
+        self.skippedForBudget = skippedForBudget
+    }
 
     public var succeeded: Bool { status == .made || status == .cached }
 }

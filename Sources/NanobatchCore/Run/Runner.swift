@@ -14,10 +14,17 @@ public struct Runner: Sendable {
     public let deadlines: [String: Duration]
     public let stop: StopSignal
     public let progress: (@Sendable (RunProgress) -> Void)?
+    /// Paid submissions and async task ids, so a rerun after a crash never pays twice.
+    public let journal: SubmissionJournal?
+    /// Per provider: adaptive concurrency (a 429 cuts it) read before each job starts.
+    public let governors: [String: RateGovernor]
+    /// USD; no job starts if spent plus in-flight estimates plus its own would exceed it.
+    public let budget: Double?
 
     public init(plan: EvaluatedPlan, store: ContentStore, providers: [String: any ImageProvider], manifestFolder: URL,
                 globalLimit: Int, providerLimits: [String: Int], deadlines: [String: Duration] = [:],
-                stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil) {
+                stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil,
+                journal: SubmissionJournal? = nil, governors: [String: RateGovernor] = [:], budget: Double? = nil) {
         self.plan = plan
         self.store = store
         self.providers = providers
@@ -27,6 +34,9 @@ public struct Runner: Sendable {
         self.deadlines = deadlines
         self.stop = stop
         self.progress = progress
+        self.journal = journal
+        self.governors = governors
+        self.budget = budget
     }
 
     struct Finished: Sendable {
@@ -47,6 +57,9 @@ public struct Runner: Sendable {
         var stoppedProviders: [String: String] = [:]
         var owner: [String: Int] = [:]
         var tally = RunProgress(total: jobs.count, toMake: plan.toMakeCount + plan.blockedCount)
+        /// USD committed: made jobs at their actual (or estimated) cost, and jobs in flight at their estimate.
+        var spent = 0.0
+        var inFlightEstimate = 0.0
         let clock = ContinuousClock()
         let started = clock.now
 
@@ -66,6 +79,9 @@ public struct Runner: Sendable {
                 }
             }
             outcomes[index] = outcome
+            if outcome.status == .made {
+                spent += outcome.costUnit == "USD" ? (outcome.actualCost ?? jobs[index].unitPrice ?? 0) : (jobs[index].unitPrice ?? 0)
+            }
             if outcome.stopsProvider, stoppedProviders[jobs[index].provider] == nil {
                 stoppedProviders[jobs[index].provider] = outcome.error ?? "refused"
             }
@@ -76,8 +92,9 @@ public struct Runner: Sendable {
                     settle(waiter, JobOutcome(status: .cached, key: outcome.key, entry: outcome.entry,
                                               notes: ["same request as \(jobs[index].id)"]))
                 } else {
-                    settle(waiter, JobOutcome(status: .failed, key: outcome.key,
-                                              error: "same request as \(jobs[index].id), which failed: \(outcome.error ?? "unknown error")"))
+                    settle(waiter, JobOutcome(status: outcome.status == .skipped ? .skipped : .failed, key: outcome.key,
+                                              error: "same request as \(jobs[index].id), which \(outcome.status.rawValue): \(outcome.error ?? "unknown error")",
+                                              skippedForBudget: outcome.skippedForBudget))
                 }
             }
             // Only jobs the plan left blocked are resolved here; the others already have their state.
@@ -117,7 +134,8 @@ public struct Runner: Sendable {
 
         func nextReady() -> Int? {
             for provider in providerOrder where stoppedProviders[provider] == nil {
-                let limit = providerLimits[provider] ?? globalLimit
+                let configured = providerLimits[provider] ?? globalLimit
+                let limit = governors[provider].map { min(configured, $0.currentLimit) } ?? configured
                 guard running[provider, default: 0] < limit, let queue = queues[provider] else { continue }
                 let head = queueHeads[provider]!
                 if head < queue.count {
@@ -141,19 +159,32 @@ public struct Runner: Sendable {
                     if let upstream = job.upstream, let entry = outcomes[upstream]?.entry {
                         references.insert(.file(path: entry.blobPath, written: jobs[upstream].id), at: 0)
                     }
+                    if let budget {
+                        let estimate = job.unitPrice ?? 0
+                        if spent + inFlightEstimate + estimate > budget + 1e-9 {
+                            settle(index, JobOutcome(status: .skipped, key: key,
+                                                     error: "skipped for budget: spent \(Money.format(spent)) + in flight \(Money.format(inFlightEstimate)) + this job \(Money.format(estimate)) would exceed \(Money.format(budget))",
+                                                     skippedForBudget: true))
+                            continue
+                        }
+                    }
+                    inFlightEstimate += job.unitPrice ?? 0
                     let allowed = deadlines[job.provider] ?? .seconds(600)
                     running[job.provider, default: 0] += 1
                     inFlight += 1
                     let store = self.store
+                    let journal = self.journal
                     group.addTask {
                         Finished(index: index, outcome: await Runner.make(job: job, key: key, references: references,
-                                                                          provider: provider, store: store, allowed: allowed))
+                                                                          provider: provider, store: store, allowed: allowed,
+                                                                          journal: journal))
                     }
                 }
             }
             fill()
             while let finished = await group.next() {
                 inFlight -= 1
+                inFlightEstimate = max(0, inFlightEstimate - (jobs[finished.index].unitPrice ?? 0))
                 running[jobs[finished.index].provider, default: 1] -= 1
                 settle(finished.index, finished.outcome)
                 progress?(tally)
@@ -177,17 +208,26 @@ public struct Runner: Sendable {
     }
 
     static func make(job: Job, key: String, references: [Reference], provider: any ImageProvider,
-                     store: ContentStore, allowed: Duration) async -> JobOutcome {
+                     store: ContentStore, allowed: Duration, journal: SubmissionJournal? = nil) async -> JobOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         // The deadline counts from the job's start, not from when it was queued.
         let deadline = start + allowed
         var outcome = JobOutcome(status: .failed, key: key)
         var temporary: URL?
+        let kind = provider.submissionKind
+        let journal = kind == .free ? nil : journal
+        let resumed = kind == .asyncTask ? journal?.openTask(for: key, provider: job.provider) : nil
+        /// Whether the journal may close this submission: not when the provider may still finish it.
+        var settled = true
         do {
             let destination = try store.temporaryFile(for: key)
             temporary = destination
-            let request = GenerationRequest(job: job, key: key, references: references, destination: destination, deadline: deadline)
+            if resumed == nil { journal?.submitting(key: key, provider: job.provider, job: job.id) }
+            let request = GenerationRequest(job: job, key: key, references: references, destination: destination, deadline: deadline,
+                                            resumeTaskID: resumed?.taskID) { taskID in
+                journal?.taskCreated(key: key, provider: job.provider, job: job.id, taskID: taskID)
+            }
             let receipt = try await provider.generate(request)
             outcome.attempts = receipt.attempts
             outcome.actualCost = receipt.actualCost
@@ -205,13 +245,17 @@ public struct Runner: Sendable {
             outcome.rawAnswer = failure.rawAnswer
             outcome.attempts = failure.attempts
             outcome.stopsProvider = failure.stopsProvider
+            settled = !failure.outcomeUnknown
         } catch is CancellationError {
             outcome.error = "interrupted"
+            settled = false
         } catch {
             outcome.error = "\(error)"
             outcome.attempts = max(outcome.attempts, 1)
         }
         if outcome.status != .made, let temporary { try? FileManager.default.removeItem(at: temporary) }
+        outcome.resumedTaskID = resumed?.taskID
+        if settled { journal?.ended(key: key, provider: job.provider, job: job.id) }
         outcome.duration = start.duration(to: clock.now).seconds
         return outcome
     }

@@ -23,11 +23,24 @@ public struct EvolinkProvider: ImageProvider {
         "service_unavailable", "resource_not_found", "unknown_error",
     ]
 
+    public var submissionKind: SubmissionKind { .asyncTask }
+
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
+        var notes: [String] = []
+        if let taskID = request.resumeTaskID {
+            do {
+                let locations = try await finish(taskID: taskID, created: nil, deadline: request.deadline)
+                guard let location = locations.first else { throw ProviderFailure("task \(taskID) completed without results") }
+                _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
+                return GenerationReceipt(actualCost: nil, costUnit: "credits", attempts: 0, notes: ["resumed task \(taskID) from the journal"])
+            } catch let failure as ProviderFailure where failure.saysTaskUnknown
+                        || failure.providerCode.map(EvolinkProvider.retryLaterCodes.contains) == true {
+                notes.append("journaled task \(taskID) cannot be resumed (\(failure.providerCode ?? "unknown to the provider")); submitted again")
+            }
+        }
         let body = try createBody(job: request.job, references: request.references)
         var billable = 0
         var submission = 0
-        var notes: [String] = []
         while true {
             submission += 1
             let (_, created) = try await client.sendJSON("POST", "/v1/images/generations", body: body, deadline: request.deadline,
@@ -36,6 +49,7 @@ public struct EvolinkProvider: ImageProvider {
                 throw ProviderFailure("images/generations: the answer has no task id", rawAnswer: client.redactor.record(created.data()),
                                       attempts: billable)
             }
+            request.taskCreated(taskID)
             let reserved = created.at("usage", "credits_reserved")?.numberValue
             notes.append("task \(taskID)")
             do {
@@ -55,8 +69,8 @@ public struct EvolinkProvider: ImageProvider {
         }
     }
 
-    func finish(taskID: String, created: JSONValue, deadline: ContinuousClock.Instant) async throws -> [String] {
-        if case .succeeded(let locations, _) = EvolinkProvider.taskState(created, taskID: taskID, redactor: client.redactor) {
+    func finish(taskID: String, created: JSONValue?, deadline: ContinuousClock.Instant) async throws -> [String] {
+        if let created, case .succeeded(let locations, _) = EvolinkProvider.taskState(created, taskID: taskID, redactor: client.redactor) {
             return locations
         }
         let client = self.client

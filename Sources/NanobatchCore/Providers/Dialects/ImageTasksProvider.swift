@@ -9,8 +9,20 @@ public struct ImageTasksProvider: ImageProvider {
 
     static let failedStatuses: Set<String> = ["failed", "failure", "error", "cancelled", "canceled", "timeout", "timed_out", "expired"]
 
+    public var submissionKind: SubmissionKind { .asyncTask }
+
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let job = request.job
+        var notes: [String] = []
+        if let taskID = request.resumeTaskID {
+            do {
+                let resultCount = try await finish(taskID: taskID, created: nil, request: request)
+                return GenerationReceipt(actualCost: job.unitPrice.map { $0 * Double(resultCount) }, attempts: 0,
+                                         notes: ["resumed task \(taskID) from the journal"])
+            } catch let failure as ProviderFailure where failure.saysTaskUnknown {
+                notes.append("journaled task \(taskID) is unknown to the provider; submitted again")
+            }
+        }
         var billable = 0
         let (_, created) = try await client.sendJSON("POST", "/v1/images/tasks", body: try createBody(job: job, references: request.references),
                                                      deadline: request.deadline, what: "images/tasks", billable: &billable)
@@ -23,31 +35,38 @@ public struct ImageTasksProvider: ImageProvider {
         guard let taskID = (task["task_id"] ?? task["id"])?.textValue, !taskID.isEmpty else {
             throw ProviderFailure("images/tasks: the answer has no task_id", rawAnswer: client.redactor.record(created.data()), attempts: billable)
         }
-        let billed = billable
-        let client = self.client
-        var resultCount = 1
+        request.taskCreated(taskID)
+        let resultCount: Int
         do {
-            let (locations, answer): ([String], JSONValue)
-            if case .succeeded(let found, let finished) = ImageTasksProvider.taskState(created, taskID: taskID, redactor: client.redactor) {
-                (locations, answer) = (found, finished)
-            } else {
-                (locations, answer) = try await client.waitForTask(id: taskID, deadline: request.deadline) {
-                    var reads = 0
-                    let (_, answer) = try await client.sendJSON("GET", "/v1/images/tasks/\(Endpoint.encode(taskID))", body: nil,
-                                                                deadline: request.deadline, what: "images/tasks/{id}", billable: &reads)
-                    return ImageTasksProvider.taskState(answer, taskID: taskID, redactor: client.redactor)
-                }
-            }
-            if let count = answer.at("data", "metadata", "result_count")?.numberValue, count >= 1 { resultCount = Int(count) }
-            guard let location = locations.first else { throw ProviderFailure("task \(taskID) succeeded without a result_url") }
-            _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
+            resultCount = try await finish(taskID: taskID, created: created, request: request)
         } catch var failure as ProviderFailure {
-            failure.attempts = billed
+            failure.attempts = billable
             throw failure
         }
         // Billing is the unit price × results returned.
-        return GenerationReceipt(actualCost: job.unitPrice.map { $0 * Double(resultCount) }, attempts: billed,
-                                 notes: ["task \(taskID)"])
+        return GenerationReceipt(actualCost: job.unitPrice.map { $0 * Double(resultCount) }, attempts: billable,
+                                 notes: notes + ["task \(taskID)"])
+    }
+
+    /// Polls the task to its end (unless the create answer already carries the result), downloads
+    /// the image, and returns how many results the provider says it made.
+    func finish(taskID: String, created: JSONValue?, request: GenerationRequest) async throws -> Int {
+        let client = self.client
+        let (locations, answer): ([String], JSONValue)
+        if let created, case .succeeded(let found, let finished) = ImageTasksProvider.taskState(created, taskID: taskID, redactor: client.redactor) {
+            (locations, answer) = (found, finished)
+        } else {
+            (locations, answer) = try await client.waitForTask(id: taskID, deadline: request.deadline) {
+                var reads = 0
+                let (_, answer) = try await client.sendJSON("GET", "/v1/images/tasks/\(Endpoint.encode(taskID))", body: nil,
+                                                            deadline: request.deadline, what: "images/tasks/{id}", billable: &reads)
+                return ImageTasksProvider.taskState(answer, taskID: taskID, redactor: client.redactor)
+            }
+        }
+        guard let location = locations.first else { throw ProviderFailure("task \(taskID) succeeded without a result_url") }
+        _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
+        if let count = answer.at("data", "metadata", "result_count")?.numberValue, count >= 1, count <= 100 { return Int(count) }
+        return 1
     }
 
     func createBody(job: Job, references: [Reference]) throws -> JSONValue {

@@ -9,7 +9,18 @@ public struct MountseaProvider: ImageProvider {
 
     static let failedStatuses: Set<String> = ["failed", "cancelled", "canceled", "timeout", "error"]
 
+    public var submissionKind: SubmissionKind { .asyncTask }
+
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
+        var notes: [String] = []
+        if let taskID = request.resumeTaskID {
+            do {
+                try await finish(taskID: taskID, request: request)
+                return GenerationReceipt(actualCost: nil, attempts: 0, notes: ["resumed task \(taskID) from the journal"])
+            } catch let failure as ProviderFailure where failure.saysTaskUnknown {
+                notes.append("journaled task \(taskID) is unknown to the provider; submitted again")
+            }
+        }
         let body = try createBody(job: request.job, references: request.references)
         var billable = 0
         let (_, created) = try await client.sendJSON("POST", "/gemini/image/generate", body: body, deadline: request.deadline,
@@ -18,22 +29,27 @@ public struct MountseaProvider: ImageProvider {
             throw ProviderFailure("gemini/image/generate: the answer has no taskId", rawAnswer: client.redactor.record(created.data()),
                                   attempts: billable)
         }
-        let billed = billable
-        let client = self.client
+        request.taskCreated(taskID)
         do {
-            let (locations, _) = try await client.waitForTask(id: taskID, deadline: request.deadline) {
-                var reads = 0
-                let (_, answer) = try await client.sendJSON("GET", "/gemini/task/result", body: nil, query: [("taskId", taskID)],
-                                                            deadline: request.deadline, what: "gemini/task/result", billable: &reads)
-                return MountseaProvider.taskState(answer, taskID: taskID, redactor: client.redactor)
-            }
-            guard let location = locations.first else { throw ProviderFailure("task \(taskID) completed without an image URL") }
-            _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
+            try await finish(taskID: taskID, request: request)
         } catch var failure as ProviderFailure {
-            failure.attempts = billed
+            failure.attempts = billable
             throw failure
         }
-        return GenerationReceipt(actualCost: nil, attempts: billed, notes: ["task \(taskID)"])
+        return GenerationReceipt(actualCost: nil, attempts: billable, notes: notes + ["task \(taskID)"])
+    }
+
+    /// Polls the task to its end and downloads its image.
+    func finish(taskID: String, request: GenerationRequest) async throws {
+        let client = self.client
+        let (locations, _) = try await client.waitForTask(id: taskID, deadline: request.deadline) {
+            var reads = 0
+            let (_, answer) = try await client.sendJSON("GET", "/gemini/task/result", body: nil, query: [("taskId", taskID)],
+                                                        deadline: request.deadline, what: "gemini/task/result", billable: &reads)
+            return MountseaProvider.taskState(answer, taskID: taskID, redactor: client.redactor)
+        }
+        guard let location = locations.first else { throw ProviderFailure("task \(taskID) completed without an image URL") }
+        _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
     }
 
     func createBody(job: Job, references: [Reference]) throws -> JSONValue {

@@ -37,10 +37,12 @@ public struct ProviderClient: Sendable {
     public var requestTimeout: Duration
     let apiKey: String?
     public let redactor: Redactor
+    /// Shared with the runner: adaptive concurrency and the requests-per-minute bucket.
+    public var governor: RateGovernor?
 
     public init(config: ProviderConfig, baseURL: String, apiKey: String?, auth: AuthStyle = .bearer,
                 transport: any HTTPTransport, retry: RetryPolicy = .standard, poll: PollSchedule, limits: SizeLimits = .standard,
-                requestTimeout: Duration = .seconds(300),
+                requestTimeout: Duration = .seconds(300), governor: RateGovernor? = nil,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.config = config
@@ -52,6 +54,7 @@ public struct ProviderClient: Sendable {
         self.poll = poll
         self.limits = limits
         self.requestTimeout = requestTimeout
+        self.governor = governor
         self.sleep = sleep
         self.random = random
         redactor = Redactor(secrets: [apiKey].compactMap { $0 })
@@ -91,12 +94,20 @@ public struct ProviderClient: Sendable {
             guard secondsLeft > 0 else {
                 throw ProviderFailure("\(what): the job's deadline passed", attempts: billable)
             }
+            if let wait = governor?.reserveRequest(), wait > 0 {
+                guard wait < secondsLeft else {
+                    throw ProviderFailure("\(what): the requests-per-minute limit leaves no time before the job's deadline", attempts: billable)
+                }
+                try await sleep(.seconds(wait))
+            }
             var failure: ProviderFailure
             do {
-                let timeout = min(requestTimeout, .seconds(secondsLeft))
+                let timeout = min(requestTimeout, .seconds(max(0.001, ContinuousClock.now.duration(to: deadline).seconds)))
                 let response = try await transport.send(request, into: .memory(limit: limits.answerBytes), timeout: timeout)
                 if countsAsBillable { billable += 1 }
+                if response.status == 429 { governor?.rateLimited() }
                 if response.isSuccess {
+                    if countsAsBillable { governor?.succeeded() }
                     do {
                         return (response, try JSONParser.parse(response.body))
                     } catch {
@@ -113,6 +124,7 @@ public struct ProviderClient: Sendable {
                 if countsAsBillable { billable += 1 }
                 failure = ProviderFailure("\(what): \(redactor.redact(error.description))",
                                           retryable: error != .tooLarge(limit: limits.answerBytes))
+                failure.outcomeUnknown = countsAsBillable
             }
             failure.attempts = billable
             let wait = retry.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)
@@ -177,6 +189,7 @@ public struct ProviderClient: Sendable {
                 failure = ProviderFailure("downloading \(shown): \(error)", retryable: error != .tooLarge(limit: limits.imageBytes))
             }
             try? FileManager.default.removeItem(at: destination)
+            failure.outcomeUnknown = true
             let wait = downloadPolicy.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)
             let left = ContinuousClock.now.duration(to: deadline).seconds
             guard downloadPolicy.shouldRetry(failure, attempt: attempt, secondsLeft: left, wait: wait) else { throw failure }
@@ -217,7 +230,9 @@ public struct ProviderClient: Sendable {
         var lastStatus = "submitted"
         var consecutiveErrors = 0
         func deadlinePassed() -> ProviderFailure {
-            ProviderFailure("task \(id) did not finish before the job's deadline (\(String(format: "%g", config.deadlineSeconds)) s); last status: \(lastStatus)")
+            var failure = ProviderFailure("task \(id) did not finish before the job's deadline (\(String(format: "%g", config.deadlineSeconds)) s); last status: \(lastStatus); a rerun polls it again")
+            failure.outcomeUnknown = true
+            return failure
         }
         while true {
             pollNumber += 1
@@ -228,12 +243,13 @@ public struct ProviderClient: Sendable {
             let state: TaskState
             do {
                 state = try await check()
-            } catch let failure as ProviderFailure {
+            } catch var failure as ProviderFailure {
                 if ContinuousClock.now >= deadline { throw deadlinePassed() }
                 guard failure.retryable, !failure.stopsProvider else { throw failure }
                 // The poll itself failed after its own retries; the task may still be running.
                 consecutiveErrors += 1
                 lastStatus = "poll error: \(failure)"
+                failure.outcomeUnknown = true
                 if consecutiveErrors >= 3 { throw failure }
                 continue
             }

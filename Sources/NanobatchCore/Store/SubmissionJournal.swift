@@ -1,0 +1,181 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Append-only record of paid submissions under `<output root>/.nanobatch/journal`, shared by every
+/// manifest using that root (runs on one root are serialised by the run lock).
+///
+/// One tab-separated line per event, fsynced before the run goes on:
+/// - `v1 submit <time> <key> <provider> <job>` — a create request is about to be sent;
+/// - `v1 task <time> <key> <provider> <job> <task id>` — the provider returned an async task id;
+/// - `v1 end <time> <key> <provider> <job>` — the job finished (made or failed).
+///
+/// A rerun resumes polling a journaled task instead of creating a new one; a submission with no
+/// task, no end and no image in the store may have been paid without a result and is reported once.
+/// A line cut short by a crash has no newline and is ignored.
+public final class SubmissionJournal: @unchecked Sendable {
+    /// A journaled async task with no end record.
+    public struct OpenTask: Sendable, Equatable {
+        public var key: String
+        public var provider: String
+        public var job: String
+        public var taskID: String
+        /// Seconds since 1970.
+        public var createdAt: Double
+    }
+
+    /// A submission from an earlier run that ended neither with an image nor with an answer.
+    public struct Unresolved: Sendable, Equatable, Codable {
+        public var key: String
+        public var provider: String
+        public var job: String
+        public var submittedAt: String
+    }
+
+    /// How long a journaled task is worth polling again: result URLs live 24 h (evolink documents
+    /// this; the others say nothing, so the same is assumed).
+    public static let resumeWindow: Double = 24 * 3600
+
+    public let path: String
+    private let lock = NSLock()
+    private var fd: Int32 = -1
+    private var openTasks: [String: OpenTask] = [:]
+    /// Submissions of earlier runs found without a result when the journal was opened.
+    public private(set) var unresolved: [Unresolved] = []
+    private let now: @Sendable () -> Double
+
+    /// Reads the journal, keeps what is still open, and compacts the file when it holds finished
+    /// records. `hasResult` says whether the store already holds a key's image.
+    public init(root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
+        path = root.appendingPathComponent(".nanobatch/journal").path
+        self.now = now
+        let (records, lineCount) = SubmissionJournal.read(path)
+        var submitted: [String: (provider: String, job: String, at: Double)] = [:]
+        var tasks: [String: OpenTask] = [:]
+        for record in records {
+            switch record.event {
+            case "submit":
+                submitted[record.key] = (record.provider, record.job, record.time)
+            case "task":
+                tasks[record.key] = OpenTask(key: record.key, provider: record.provider, job: record.job,
+                                             taskID: record.taskID, createdAt: record.time)
+                submitted[record.key] = nil
+            case "end":
+                submitted[record.key] = nil
+                tasks[record.key] = nil
+            default:
+                continue
+            }
+        }
+        let cutoff = now() - SubmissionJournal.resumeWindow
+        for (key, task) in tasks where hasResult(key) || task.createdAt < cutoff {
+            tasks[key] = nil
+            if !hasResult(key) {
+                unresolved.append(Unresolved(key: key, provider: task.provider, job: task.job,
+                                             submittedAt: SubmissionJournal.timestamp(task.createdAt)))
+            }
+        }
+        for (key, submission) in submitted where !hasResult(key) && tasks[key] == nil {
+            unresolved.append(Unresolved(key: key, provider: submission.provider, job: submission.job,
+                                         submittedAt: SubmissionJournal.timestamp(submission.at)))
+        }
+        unresolved.sort { ($0.submittedAt, $0.job) < ($1.submittedAt, $1.job) }
+        openTasks = tasks
+        try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
+        if lineCount > tasks.count {
+            let kept = tasks.values.sorted { $0.createdAt < $1.createdAt }
+                .map { SubmissionJournal.line("task", $0.key, $0.provider, $0.job, $0.taskID, time: $0.createdAt) }
+            try FileIO.writeAtomically(Data(kept.joined().utf8), to: path)
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// The task to poll again for `key`, if one was journaled within the resume window.
+    public func openTask(for key: String, provider: String) -> OpenTask? {
+        lock.withLock { openTasks[key].flatMap { $0.provider == provider ? $0 : nil } }
+    }
+
+    public func submitting(key: String, provider: String, job: String) {
+        append(SubmissionJournal.line("submit", key, provider, job, nil, time: now()), sync: true)
+    }
+
+    public func taskCreated(key: String, provider: String, job: String, taskID: String) {
+        let task = OpenTask(key: key, provider: provider, job: job, taskID: taskID, createdAt: now())
+        lock.withLock { openTasks[key] = task }
+        append(SubmissionJournal.line("task", key, provider, job, taskID, time: task.createdAt), sync: true)
+    }
+
+    /// The job is over; an end lost to a crash is harmless (the store or the next answer settles it).
+    public func ended(key: String, provider: String, job: String) {
+        lock.withLock { openTasks[key] = nil }
+        append(SubmissionJournal.line("end", key, provider, job, nil, time: now()), sync: false)
+    }
+
+    private func append(_ line: String, sync: Bool) {
+        lock.withLock {
+            let bytes = Array(line.utf8)
+            var written = 0
+            while written < bytes.count {
+                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!.advanced(by: written), $0.count - written) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                written += n
+            }
+            if sync { _ = fdatasync(fd) }
+        }
+    }
+
+    // MARK: Format
+
+    struct Record {
+        var event: String
+        var time: Double
+        var key: String
+        var provider: String
+        var job: String
+        var taskID: String
+    }
+
+    static func clean(_ field: String) -> String {
+        String(field.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }.prefix(300))
+    }
+
+    static func line(_ event: String, _ key: String, _ provider: String, _ job: String, _ taskID: String?, time: Double) -> String {
+        var fields = ["v1", event, String(format: "%.3f", time), clean(key), clean(provider), clean(job)]
+        if let taskID { fields.append(clean(taskID)) }
+        return fields.joined(separator: "\t") + "\n"
+    }
+
+    /// Whole lines only; anything malformed is skipped.
+    static func read(_ path: String) -> (records: [Record], lines: Int) {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return ([], 0) }
+        var records: [Record] = []
+        var lines = 0
+        var text = String(decoding: data, as: UTF8.self)
+        if !text.hasSuffix("\n"), let last = text.lastIndex(of: "\n") {
+            text = String(text[...last])
+        } else if !text.hasSuffix("\n") {
+            return ([], 1)
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            lines += 1
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 6, fields[0] == "v1", let time = Double(fields[2]), !fields[3].isEmpty else { continue }
+            let taskID = fields.count > 6 ? fields[6] : ""
+            if fields[1] == "task" && taskID.isEmpty { continue }
+            records.append(Record(event: fields[1], time: time, key: fields[3], provider: fields[4], job: fields[5], taskID: taskID))
+        }
+        return (records, lines)
+    }
+
+    static func timestamp(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}
