@@ -123,7 +123,8 @@ enum DialectFakes {
                 if body["action"] == "edit" {
                     fake.require(!(urls ?? []).isEmpty, "action edit requires image_urls", request)
                 }
-                let id = fake.createTask(ratio: ratio, outcome: fake.outcome(for: body["prompt"]?.stringValue ?? ""))
+                let id = fake.createTask(ratio: ratio, outcome: fake.outcome(for: body["prompt"]?.stringValue ?? ""),
+                                         prompt: body["prompt"]?.stringValue ?? "")
                 return .json(#"{"taskId":"\#(id)"}"#, status: 201)
             case ("GET", fake.prefix + "/gemini/task/result"):
                 guard let id = request.query["taskId"], let task = fake.poll(id) else {
@@ -173,7 +174,8 @@ enum DialectFakes {
                 fake.checkEnum(body, "output_format", formats, request)
                 if let n = body["n"] { fake.require((n.numberValue ?? 0) >= 1, "n must be a positive integer", request) }
                 let ratio = body["aspect_ratio"]?.stringValue ?? "1:1"
-                let id = fake.createTask(ratio: ratio, outcome: fake.outcome(for: body["prompt"]?.stringValue ?? ""))
+                let id = fake.createTask(ratio: ratio, outcome: fake.outcome(for: body["prompt"]?.stringValue ?? ""),
+                                         prompt: body["prompt"]?.stringValue ?? "")
                 return .json(#"{"code":"success","message":"","data":{"task_id":"\#(id)","status":"queued"}}"#)
             }
             let taskPath = fake.prefix + "/v1/images/tasks/"

@@ -26,12 +26,28 @@ final class FakeAPI: @unchecked Sendable {
     var imageScale = 8
     /// When set, every result image is this ratio instead of the requested one.
     var forcedRatio: String?
+    /// Asked first for every request (after recording it); a reply replaces the normal answer.
+    private var faultInjector: (@Sendable (FakeAPI, ReceivedRequest) -> ServerReply?)?
+    /// When true, tasks made with `[stuck]` finish at their next poll.
+    private var stuckReleased = false
+
+    func injectFaults(_ injector: @escaping @Sendable (FakeAPI, ReceivedRequest) -> ServerReply?) {
+        lock.withLock { faultInjector = injector }
+    }
+
+    func releaseStuckTasks() { lock.withLock { stuckReleased = true } }
+
+    /// Tasks in creation order, with the prompt each was made for.
+    var createdTasks: [(id: String, prompt: String)] {
+        lock.withLock { tasks.map { ($0.key, $0.value.prompt) }.sorted { $0.id.taskNumber < $1.id.taskNumber } }
+    }
 
     init(key: String = "test-key-\(UUID().uuidString.prefix(8))", prefix: String = "/gw", route: @escaping Route) throws {
         self.key = key
         self.prefix = prefix
         server = try LoopbackServer { [unowned self] request in
             self.lock.withLock { self.recorded.append(request) }
+            if let fault = self.lock.withLock({ self.faultInjector })?(self, request) { return fault }
             if request.method == "GET", request.path.hasPrefix("/files/") {
                 return self.lock.withLock { self.files[String(request.path.dropFirst("/files/".count))] }
                     .map { ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: $0) }
@@ -92,6 +108,8 @@ final class FakeAPI: @unchecked Sendable {
         return "\(server.baseURL)/files/\(name)"
     }
 
+    func file(named name: String) -> Data? { lock.withLock { files[name] } }
+
     func hostFile(_ name: String, _ data: Data) -> String {
         lock.withLock { files[name] = data }
         return "\(server.baseURL)/files/\(name)"
@@ -112,6 +130,7 @@ final class FakeAPI: @unchecked Sendable {
         var ratio: String
         var outcome: Outcome
         var created: String
+        var prompt: String
     }
 
     enum Outcome {
@@ -120,9 +139,9 @@ final class FakeAPI: @unchecked Sendable {
         case neverFinish
     }
 
-    func createTask(ratio: String, outcome: Outcome) -> String {
+    func createTask(ratio: String, outcome: Outcome, prompt: String = "") -> String {
         let id = nextID("task")
-        lock.withLock { tasks[id] = FakeTask(ratio: ratio, outcome: outcome, created: id) }
+        lock.withLock { tasks[id] = FakeTask(ratio: ratio, outcome: outcome, created: id, prompt: prompt) }
         return id
     }
 
@@ -131,6 +150,7 @@ final class FakeAPI: @unchecked Sendable {
         lock.withLock {
             guard var task = tasks[id] else { return nil }
             task.polls += 1
+            if stuckReleased, case .neverFinish = task.outcome { task.outcome = .succeed }
             tasks[id] = task
             return task
         }
@@ -193,4 +213,9 @@ final class FakeAPI: @unchecked Sendable {
         .json(#"{"error":{"code":\#(status),"message":"\#(message)","status":"\#(state)"\#(details.isEmpty ? "" : ",\"details\":" + details)}}"#,
               status: status)
     }
+}
+
+extension String {
+    /// "task-12" → 12, for creation order.
+    var taskNumber: Int { Int(split(separator: "-").last ?? "") ?? 0 }
 }

@@ -33,8 +33,11 @@ public struct EvolinkProvider: ImageProvider {
                 guard let location = locations.first else { throw ProviderFailure("task \(taskID) completed without results") }
                 _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
                 return GenerationReceipt(actualCost: nil, costUnit: "credits", attempts: 0, notes: ["resumed task \(taskID) from the journal"])
-            } catch let failure as ProviderFailure where failure.saysTaskUnknown
-                        || failure.providerCode.map(EvolinkProvider.retryLaterCodes.contains) == true {
+            } catch var failure as ProviderFailure {
+                guard failure.saysTaskUnknown || failure.providerCode.map(EvolinkProvider.retryLaterCodes.contains) == true else {
+                    failure.attempts = 0
+                    throw failure
+                }
                 notes.append("journaled task \(taskID) cannot be resumed (\(failure.providerCode ?? "unknown to the provider")); submitted again")
             }
         }

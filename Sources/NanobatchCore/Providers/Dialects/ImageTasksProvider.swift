@@ -19,7 +19,11 @@ public struct ImageTasksProvider: ImageProvider {
                 let resultCount = try await finish(taskID: taskID, created: nil, request: request)
                 return GenerationReceipt(actualCost: job.unitPrice.map { $0 * Double(resultCount) }, attempts: 0,
                                          notes: ["resumed task \(taskID) from the journal"])
-            } catch let failure as ProviderFailure where failure.saysTaskUnknown {
+            } catch var failure as ProviderFailure {
+                guard failure.saysTaskUnknown else {
+                    failure.attempts = 0
+                    throw failure
+                }
                 notes.append("journaled task \(taskID) is unknown to the provider; submitted again")
             }
         }

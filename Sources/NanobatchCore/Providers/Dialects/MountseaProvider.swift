@@ -17,7 +17,11 @@ public struct MountseaProvider: ImageProvider {
             do {
                 try await finish(taskID: taskID, request: request)
                 return GenerationReceipt(actualCost: nil, attempts: 0, notes: ["resumed task \(taskID) from the journal"])
-            } catch let failure as ProviderFailure where failure.saysTaskUnknown {
+            } catch var failure as ProviderFailure {
+                guard failure.saysTaskUnknown else {
+                    failure.attempts = 0
+                    throw failure
+                }
                 notes.append("journaled task \(taskID) is unknown to the provider; submitted again")
             }
         }
