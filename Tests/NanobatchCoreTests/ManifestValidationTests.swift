@@ -33,6 +33,10 @@ func baseManifest(
     static let cases: [(String, String, String, String)] = [
         ("wrong type", baseManifest(ratios: #""1:1""#), "matrix.aspectRatios", "expected an array"),
         ("unknown key", baseManifest(matrixExtra: #", "varients": 2"#), "matrix.varients", "unknown key"),
+        ("retry attempts", baseManifest(providers: #"{ "local": { "dialect": "offline", "retry": { "maxAttempts": 0 } } }"#),
+         "providers.local.retry.maxAttempts", "out of range"),
+        ("retry delays", baseManifest(providers: #"{ "local": { "dialect": "offline", "retry": { "initialDelaySeconds": 5, "maximumDelaySeconds": 1 } } }"#),
+         "providers.local.retry.maximumDelaySeconds", "below initialDelaySeconds"),
         ("cycle", baseManifest(extra: #", "steps": [ { "id": "a", "from": "b", "prompt": "x" }, { "id": "b", "from": "a", "prompt": "y" } ]"#),
          "steps[0].from", "cycle"),
         ("unknown step source", baseManifest(extra: #", "steps": [ { "id": "a", "from": "nowhere", "prompt": "x" } ]"#),

@@ -7,6 +7,7 @@ public enum ProviderErrorReader {
                                now: Date = Date()) -> ProviderFailure {
         let answer = try? JSONParser.parse(response.body, maxDepth: 64)
         var (code, message) = codeAndMessage(answer)
+        if message?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { message = nil }
         if message == nil {
             let text = String(decoding: response.body.prefix(400), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
