@@ -25,6 +25,19 @@ import Testing
     }
 }
 
+@Suite struct UntrustedIDTests {
+    @Test func providerIDsStayOneEncodedPathSegment() throws {
+        for id in ["..", ".", "../../v1/admin", "a/b", "täsk", "id?x=1#f", "sp ace", "%2e%2e"] {
+            let segment = Endpoint.encode(id)
+            #expect(!segment.contains("/") && segment != ".." && segment != "." && segment.allSatisfy(\.isASCII), "\(id) → \(segment)")
+            let url = try #require(Endpoint.join("https://api.example.com/", "/v1/tasks/\(segment)"))
+            #expect(url.path.hasPrefix("/v1/tasks/") && url.pathComponents.count == 4, "\(id) → \(url)")
+            #expect(url.host == "api.example.com")
+        }
+        #expect(Endpoint.encode("task-12_ab.C~") == "task-12_ab.C~")
+    }
+}
+
 @Suite struct ProviderErrorTests {
     let redactor = Redactor(secrets: ["sk-secret-123"])
 
