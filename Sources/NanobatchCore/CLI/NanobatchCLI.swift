@@ -29,6 +29,14 @@ public struct NanobatchCLI: Sendable {
                         "max-cost": "budget in USD (overrides the manifest's)",
                         "concurrency": "global limit on jobs in flight (overrides the manifest's)",
                     ]) { $1 }, flags: ["quiet": "no progress lines"], minPositionals: 1, maxPositionals: 1),
+        CommandSpec(name: "explain", summary: "say why each job would be made (new, prompt, reference bytes, upstream, options, bad entry)",
+                    positionals: "MANIFEST [JOB…]", options: outputOption, flags: ["json": "print the explanations as JSON"],
+                    minPositionals: 1, maxPositionals: nil),
+        CommandSpec(name: "report", summary: "rebuild index.json, index.html and index.csv from the store; no network",
+                    positionals: "MANIFEST", options: outputOption, flags: [:], minPositionals: 1, maxPositionals: 1),
+        CommandSpec(name: "clean", summary: "list files and store entries no longer used; delete them with --yes",
+                    positionals: "MANIFEST", options: outputOption, flags: ["yes": "clean: really delete"],
+                    minPositionals: 1, maxPositionals: 1),
         CommandSpec(name: "help", summary: "show this help", positionals: "", options: [:], flags: [:],
                     minPositionals: 0, maxPositionals: 1),
         CommandSpec(name: "version", summary: "print the version", positionals: "", options: [:], flags: [:],
@@ -67,6 +75,9 @@ public struct NanobatchCLI: Sendable {
             case "validate": return try validate(parsed).rawValue
             case "plan": return try plan(parsed).rawValue
             case "run": return try await runManifest(parsed).rawValue
+            case "explain": return try explain(parsed).rawValue
+            case "report": return try report(parsed).rawValue
+            case "clean": return try clean(parsed).rawValue
             default: throw UsageError("unknown command \(parsed.command)")
             }
         } catch let error as ManifestError {
@@ -140,6 +151,9 @@ public struct NanobatchCLI: Sendable {
             return .overBudget
         }
         let journal = try SubmissionJournal(root: root) { store.lookup($0) != nil }
+        let previous = PreviousBuild.read(root.appendingPathComponent("\(manifest.name)/index.json").path)
+        let diff = previous.map { BuildDiff(plan: evaluated, previous: $0,
+                                            explanations: BuildExplainer.explain(evaluated, previous: $0, store: store)) }
         if !journal.unresolved.isEmpty {
             console.err("note: \(journal.unresolved.count) submission\(journal.unresolved.count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n")
         }
@@ -184,9 +198,9 @@ public struct NanobatchCLI: Sendable {
                                  wallSeconds: start.duration(to: clock.now).seconds,
                                  stoppedBecause: stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
                                  facts: IndexReport.RunFacts(budget: maxCost, unresolvedSubmissions: journal.unresolved,
-                                                             rateLimitCuts: governors.compactMapValues { $0.cutCount > 0 ? $0.cutCount : nil }))
-        let indexPath = folder.appendingPathComponent("index.json").path
-        try report.write(to: indexPath, temporaryDirectory: store.temporaryDirectory)
+                                                             rateLimitCuts: governors.compactMapValues { $0.cutCount > 0 ? $0.cutCount : nil },
+                                                             diff: diff))
+        let indexPath = try NanobatchCLI.writeReports(report, folder: folder, temporaryDirectory: store.temporaryDirectory)
         withExtendedLifetime(lock) {}
 
         let totals = report.totals
@@ -196,7 +210,10 @@ public struct NanobatchCLI: Sendable {
             line += " (list price of what was made: \(Money.format(totals.estimatedCost))"
             line += totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) of unknown price)" : ")"
         }
-        console.err(line + "\nindex: \(indexPath)\n")
+        if let diff {
+            line += "\nsince the previous build: \(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed"
+        }
+        console.err(line + "\nindex: \(indexPath)\npage:  \(folder.appendingPathComponent("index.html").path)\n")
         for row in report.jobs where row.status == .failed {
             console.err("  failed \(row.id): \(row.error ?? "unknown error")\n")
         }

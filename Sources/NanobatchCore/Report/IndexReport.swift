@@ -29,11 +29,15 @@ public struct IndexReport: Codable, Sendable {
         public var unresolvedSubmissions: [SubmissionJournal.Unresolved]
         /// Per provider: how many times a 429 cut its concurrency.
         public var rateLimitCuts: [String: Int]
+        /// Against the previous build of the manifest, when there was one.
+        public var diff: BuildDiff?
 
-        public init(budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:]) {
+        public init(budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
+                    diff: BuildDiff? = nil) {
             self.budget = budget
             self.unresolvedSubmissions = unresolvedSubmissions
             self.rateLimitCuts = rateLimitCuts
+            self.diff = diff
         }
     }
 
@@ -74,6 +78,14 @@ public struct IndexReport: Codable, Sendable {
         /// The journaled task of an earlier run that this run polled instead of creating another.
         public var resumedTask: String?
         public var skippedForBudget: Bool?
+        /// Inputs as they entered the content key, so the next build can say what changed.
+        public var requestedFormat: String
+        public var variant: Int
+        public var referenceHashes: [String]
+        public var upstreamOutputHash: String?
+        /// Against the previous build: "new", "made again" (with `changeReason`) or "unchanged".
+        public var change: String?
+        public var changeReason: String?
     }
 
     public var formatVersion = 1
@@ -88,6 +100,7 @@ public struct IndexReport: Codable, Sendable {
     /// Submissions of earlier runs that ended with neither an image nor an answer: possibly paid.
     public var unresolvedSubmissions: [SubmissionJournal.Unresolved]?
     public var rateLimitCuts: [String: Int]?
+    public var diff: BuildDiff?
     public var jobs: [JobRow]
 
     public init(plan: EvaluatedPlan, outcomes: [JobOutcome], outputRoot: URL, wallSeconds: Double, stoppedBecause: String?,
@@ -100,6 +113,9 @@ public struct IndexReport: Codable, Sendable {
         budget = facts.budget
         unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
         rateLimitCuts = facts.rateLimitCuts.isEmpty ? nil : facts.rateLimitCuts
+        diff = facts.diff
+        let newJobs = Set(facts.diff?.new ?? [])
+        let remade = Dictionary((facts.diff?.madeAgain ?? []).map { ($0.id, $0.reason) }, uniquingKeysWith: { first, _ in first })
         var budgetSkips: [String] = []
         var rows: [JobRow] = []
         rows.reserveCapacity(graph.jobs.count)
@@ -134,7 +150,12 @@ public struct IndexReport: Codable, Sendable {
                 error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
                 rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes,
                 ratioMismatch: entry.map { ModelCatalog.isOffRatio(width: $0.info.width, height: $0.info.height, ratio: job.aspectRatio) } == true ? true : nil,
-                resumedTask: outcome.resumedTaskID, skippedForBudget: outcome.skippedForBudget ? true : nil))
+                resumedTask: outcome.resumedTaskID, skippedForBudget: outcome.skippedForBudget ? true : nil,
+                requestedFormat: job.format.rawValue, variant: job.variant,
+                referenceHashes: job.references.map { plan.referenceHashes[$0] ?? "" },
+                upstreamOutputHash: job.upstream.flatMap { outcomes[$0].entry?.outputHash },
+                change: facts.diff == nil ? nil : newJobs.contains(job.id) ? "new" : remade[job.id] != nil ? "made again" : "unchanged",
+                changeReason: remade[job.id]))
         }
         totals.skippedForBudget = budgetSkips.count
         totals.unresolvedSubmissions = facts.unresolvedSubmissions.count

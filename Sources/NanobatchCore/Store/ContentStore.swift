@@ -41,6 +41,11 @@ public final class ContentStore: Sendable {
         return StoreEntry(key: key, info: info, bytes: bytes, outputHash: fields[5], blobPath: blob)
     }
 
+    /// Whether any image file exists for `key`, whole or not (to tell "gone" from "failed its check").
+    public func hasBlob(for key: String) -> Bool {
+        ImageFormat.allCases.contains { FileIO.fileSize(blobPath(for: key, format: $0)) != nil }
+    }
+
     /// A run killed between moving an image into place and writing its meta line left a whole image
     /// without one: keep it (it was paid for) and write the missing line.
     func recover(_ key: String) -> StoreEntry? {

@@ -53,36 +53,8 @@ public final class SubmissionJournal: @unchecked Sendable {
         path = root.appendingPathComponent(".nanobatch/journal").path
         self.now = now
         let (records, lineCount) = SubmissionJournal.read(path)
-        var submitted: [String: (provider: String, job: String, at: Double)] = [:]
-        var tasks: [String: OpenTask] = [:]
-        for record in records {
-            switch record.event {
-            case "submit":
-                submitted[record.key] = (record.provider, record.job, record.time)
-            case "task":
-                tasks[record.key] = OpenTask(key: record.key, provider: record.provider, job: record.job,
-                                             taskID: record.taskID, createdAt: record.time)
-                submitted[record.key] = nil
-            case "end":
-                submitted[record.key] = nil
-                tasks[record.key] = nil
-            default:
-                continue
-            }
-        }
-        let cutoff = now() - SubmissionJournal.resumeWindow
-        for (key, task) in tasks where hasResult(key) || task.createdAt < cutoff {
-            tasks[key] = nil
-            if !hasResult(key) {
-                unresolved.append(Unresolved(key: key, provider: task.provider, job: task.job,
-                                             submittedAt: SubmissionJournal.timestamp(task.createdAt)))
-            }
-        }
-        for (key, submission) in submitted where !hasResult(key) && tasks[key] == nil {
-            unresolved.append(Unresolved(key: key, provider: submission.provider, job: submission.job,
-                                         submittedAt: SubmissionJournal.timestamp(submission.at)))
-        }
-        unresolved.sort { ($0.submittedAt, $0.job) < ($1.submittedAt, $1.job) }
+        let (tasks, unresolved) = SubmissionJournal.analyse(records, hasResult: hasResult, now: now())
+        self.unresolved = unresolved
         openTasks = tasks
         try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
         if lineCount > tasks.count {
@@ -131,9 +103,44 @@ public final class SubmissionJournal: @unchecked Sendable {
         }
     }
 
+    /// Open tasks still worth resuming, and submissions that ended without a result, from the records.
+    public static func analyse(_ records: [Record], hasResult: (String) -> Bool,
+                               now: Double) -> (tasks: [String: OpenTask], unresolved: [Unresolved]) {
+        var submitted: [String: (provider: String, job: String, at: Double)] = [:]
+        var tasks: [String: OpenTask] = [:]
+        for record in records {
+            switch record.event {
+            case "submit":
+                submitted[record.key] = (record.provider, record.job, record.time)
+            case "task":
+                tasks[record.key] = OpenTask(key: record.key, provider: record.provider, job: record.job,
+                                             taskID: record.taskID, createdAt: record.time)
+                submitted[record.key] = nil
+            case "end":
+                submitted[record.key] = nil
+                tasks[record.key] = nil
+            default:
+                continue
+            }
+        }
+        var unresolved: [Unresolved] = []
+        let cutoff = now - resumeWindow
+        for (key, task) in tasks where hasResult(key) || task.createdAt < cutoff {
+            tasks[key] = nil
+            if !hasResult(key) {
+                unresolved.append(Unresolved(key: key, provider: task.provider, job: task.job, submittedAt: timestamp(task.createdAt)))
+            }
+        }
+        for (key, submission) in submitted where !hasResult(key) && tasks[key] == nil {
+            unresolved.append(Unresolved(key: key, provider: submission.provider, job: submission.job, submittedAt: timestamp(submission.at)))
+        }
+        unresolved.sort { ($0.submittedAt, $0.job) < ($1.submittedAt, $1.job) }
+        return (tasks, unresolved)
+    }
+
     // MARK: Format
 
-    struct Record {
+    public struct Record: Sendable {
         var event: String
         var time: Double
         var key: String
@@ -153,7 +160,7 @@ public final class SubmissionJournal: @unchecked Sendable {
     }
 
     /// Whole lines only; anything malformed is skipped.
-    static func read(_ path: String) -> (records: [Record], lines: Int) {
+    public static func read(_ path: String) -> (records: [Record], lines: Int) {
         guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return ([], 0) }
         var records: [Record] = []
         var lines = 0

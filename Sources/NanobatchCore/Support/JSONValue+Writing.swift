@@ -19,6 +19,41 @@ extension JSONValue {
 
     public func data() -> Data { Data(serialized().utf8) }
 
+    /// Indented JSON text (two spaces), keys in their stored order: for files people read and diff.
+    public func serialized(pretty: Bool) -> String {
+        guard pretty else { return serialized() }
+        var out = ""
+        writePretty(to: &out, indent: "")
+        return out
+    }
+
+    private func writePretty(to out: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (index, item) in items.enumerated() {
+                out += inner
+                item.writePretty(to: &out, indent: inner)
+                out += index < items.count - 1 ? ",\n" : "\n"
+            }
+            out += indent + "]"
+        case .object(let object) where !object.keys.isEmpty:
+            out += "{\n"
+            let entries = object.entries
+            for (index, entry) in entries.enumerated() {
+                out += inner
+                JSONValue.writeString(entry.key, to: &out)
+                out += ": "
+                entry.value.writePretty(to: &out, indent: inner)
+                out += index < entries.count - 1 ? ",\n" : "\n"
+            }
+            out += indent + "}"
+        default:
+            write(to: &out)
+        }
+    }
+
     private func write(to out: inout String) {
         switch self {
         case .null: out += "null"

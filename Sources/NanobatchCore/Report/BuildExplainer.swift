@@ -1,0 +1,207 @@
+import Foundation
+
+/// What the previous build recorded about one job: enough to say why it must be made again.
+public struct PreviousJob: Sendable {
+    public var key: String?
+    public var status: String
+    public var error: String?
+    public var prompt: String
+    public var dialect: String
+    public var model: String
+    public var aspectRatio: String
+    public var imageSize: String?
+    public var requestedFormat: String?
+    public var variant: Int?
+    public var references: [String]
+    public var referenceHashes: [String]?
+    public var upstreamOutputHash: String?
+}
+
+/// The previous build of a manifest, read from its `index.json` (absent or unreadable: no previous build).
+public struct PreviousBuild: Sendable {
+    public var generatedAt: String?
+    public var jobs: [String: PreviousJob]
+    /// Job ids in the previous build's order.
+    public var order: [String]
+    public var raw: JSONValue
+
+    public static func read(_ indexPath: String) -> PreviousBuild? {
+        guard let data = FileManager.default.contents(atPath: indexPath),
+              let value = try? JSONParser.parse(data), let rows = value["jobs"]?.arrayValue else { return nil }
+        var jobs: [String: PreviousJob] = [:]
+        var order: [String] = []
+        for row in rows {
+            guard let id = row["id"]?.stringValue else { continue }
+            order.append(id)
+            jobs[id] = PreviousJob(
+                key: row["key"]?.stringValue, status: row["status"]?.stringValue ?? "unknown", error: row["error"]?.stringValue,
+                prompt: row["prompt"]?.stringValue ?? "", dialect: row["dialect"]?.stringValue ?? "", model: row["model"]?.stringValue ?? "",
+                aspectRatio: row["aspectRatio"]?.stringValue ?? "", imageSize: row["imageSize"]?.stringValue,
+                requestedFormat: row["requestedFormat"]?.stringValue, variant: row["variant"]?.numberValue.map { Int($0) },
+                references: (row["references"]?.arrayValue ?? []).compactMap(\.stringValue),
+                referenceHashes: row["referenceHashes"]?.arrayValue?.compactMap(\.stringValue),
+                upstreamOutputHash: row["upstreamOutputHash"]?.stringValue)
+        }
+        return PreviousBuild(generatedAt: value["generatedAt"]?.stringValue, jobs: jobs, order: order, raw: value)
+    }
+}
+
+/// Why each job that will be sent must be made, in the spirit of `ninja -d explain`.
+public enum BuildExplainer {
+    public enum Reason: String, Codable, Sendable {
+        case noEntryYet = "no entry yet"
+        case promptChanged = "prompt changed"
+        case referenceBytesChanged = "a reference's bytes changed"
+        case referencesChanged = "references changed"
+        case upstreamChanged = "upstream output changed"
+        case modelOrOptionsChanged = "model or options changed"
+        case entryFailedCheck = "entry failed its check"
+        case sameRequest = "same request as another job"
+    }
+
+    public struct Explanation: Sendable, Codable, Equatable {
+        public var job: String
+        public var reasons: [Reason]
+        /// The reasons with their specifics ("prompt changed: \"A red cube\" → \"A blue cube\"").
+        public var detail: String
+    }
+
+    /// One explanation per job that is not cached, in job order.
+    public static func explain(_ plan: EvaluatedPlan, previous: PreviousBuild?, store: ContentStore) -> [Explanation] {
+        let jobs = plan.graph.jobs
+        var result: [Explanation] = []
+        var willChange = Set<Int>()
+        for (index, state) in plan.states.enumerated() {
+            let job = jobs[index]
+            let before = previous?.jobs[job.id]
+            switch state {
+            case .cached:
+                continue
+            case .duplicate(_, let first):
+                result.append(Explanation(job: job.id, reasons: [.sameRequest], detail: "same request as \(jobs[first].id); made once"))
+                continue
+            case .blocked(let upstream):
+                willChange.insert(index)
+                guard let before else {
+                    result.append(Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (new job; waits for \(jobs[upstream].id))"))
+                    continue
+                }
+                var found = differences(job, plan: plan, before: before, upstreamHash: nil)
+                if !found.contains(where: { $0.0 == .upstreamChanged }) {
+                    found.append((.upstreamChanged, "upstream output changed: \(jobs[upstream].id) will be made again"))
+                }
+                result.append(Explanation(job: job.id, reasons: found.map(\.0), detail: found.map(\.1).joined(separator: "; ")))
+            case .toMake(let key):
+                willChange.insert(index)
+                guard let before else {
+                    result.append(Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (new job)"))
+                    continue
+                }
+                let upstreamHash = job.upstream.flatMap { upstream -> String? in
+                    if case .cached(_, let entry) = plan.states[upstream] { return entry.outputHash }
+                    return nil
+                }
+                if before.key == key {
+                    if store.hasBlob(for: key) {
+                        result.append(Explanation(job: job.id, reasons: [.entryFailedCheck],
+                                                  detail: "entry failed its check (the stored image is incomplete or corrupt)"))
+                    } else if before.status == "failed" || before.status == "skipped" {
+                        result.append(Explanation(job: job.id, reasons: [.noEntryYet],
+                                                  detail: "no entry yet (last build: \(before.status)\(before.error.map { ": \($0)" } ?? ""))"))
+                    } else {
+                        result.append(Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (the image is gone from the store)"))
+                    }
+                    continue
+                }
+                let found = differences(job, plan: plan, before: before, upstreamHash: upstreamHash)
+                if found.isEmpty {
+                    result.append(Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (its content key changed)"))
+                } else {
+                    result.append(Explanation(job: job.id, reasons: found.map(\.0), detail: found.map(\.1).joined(separator: "; ")))
+                }
+            }
+        }
+        return result
+    }
+
+    static func differences(_ job: Job, plan: EvaluatedPlan, before: PreviousJob,
+                            upstreamHash: String?) -> [(Reason, String)] {
+        var found: [(Reason, String)] = []
+        if before.prompt != job.promptText {
+            let (old, new) = changedParts(before.prompt, job.promptText)
+            found.append((.promptChanged, "prompt changed: \(old) → \(new)"))
+        }
+        var options: [String] = []
+        if before.dialect != job.dialect { options.append("dialect \(before.dialect) → \(job.dialect)") }
+        if before.model != job.model { options.append("model \(before.model) → \(job.model)") }
+        if before.aspectRatio != job.aspectRatio { options.append("ratio \(before.aspectRatio) → \(job.aspectRatio)") }
+        if before.imageSize != job.imageSize { options.append("size \(before.imageSize ?? "none") → \(job.imageSize ?? "none")") }
+        if let format = before.requestedFormat, format != job.format.rawValue { options.append("format \(format) → \(job.format.rawValue)") }
+        if let variant = before.variant, variant != job.variant { options.append("variant \(variant) → \(job.variant)") }
+        if !options.isEmpty { found.append((.modelOrOptionsChanged, "model or options changed: " + options.joined(separator: ", "))) }
+        let written = job.references.map(\.written)
+        if before.references != written {
+            found.append((.referencesChanged, "references changed: \(before.references) → \(written)"))
+        } else if let hashes = before.referenceHashes, hashes.count == written.count {
+            let now = job.references.map { plan.referenceHashes[$0] ?? "" }
+            let changed = zip(written, zip(hashes, now)).filter { $0.1.0 != $0.1.1 }.map(\.0)
+            if !changed.isEmpty { found.append((.referenceBytesChanged, "a reference's bytes changed: \(changed.joined(separator: ", "))")) }
+        }
+        if let upstreamHash, let old = before.upstreamOutputHash, old != upstreamHash {
+            found.append((.upstreamChanged, "upstream output changed"))
+        }
+        return found
+    }
+
+    /// The two texts from a little before where they first differ, so the change is visible.
+    static func changedParts(_ old: String, _ new: String) -> (String, String) {
+        let common = zip(old, new).prefix { $0 == $1 }.count
+        let start = max(0, common - 20)
+        func from(_ text: String) -> String {
+            let tail = String(text.dropFirst(start))
+            return quoted((start > 0 ? "…" : "") + tail)
+        }
+        return (from(old), from(new))
+    }
+
+    static func quoted(_ text: String) -> String {
+        let short = text.count > 60 ? String(text.prefix(57)) + "…" : text
+        return "\"\(short)\""
+    }
+}
+
+/// The build diff against the previous build of the same manifest.
+public struct BuildDiff: Codable, Sendable {
+    public struct Remade: Codable, Sendable, Equatable {
+        public var id: String
+        public var reason: String
+    }
+
+    public var previousBuild: String?
+    public var new: [String]
+    public var madeAgain: [Remade]
+    public var unchanged: Int
+    public var removed: [String]
+
+    /// `explanations` are the ones computed before the run (what `explain` says).
+    public init(plan: EvaluatedPlan, previous: PreviousBuild, explanations: [BuildExplainer.Explanation]) {
+        previousBuild = previous.generatedAt
+        let current = Set(plan.graph.jobs.map(\.id))
+        let reasons = Dictionary(explanations.map { ($0.job, $0.detail) }, uniquingKeysWith: { first, _ in first })
+        var new: [String] = []
+        var remade: [Remade] = []
+        var unchanged = 0
+        for (index, job) in plan.graph.jobs.enumerated() {
+            guard previous.jobs[job.id] != nil else { new.append(job.id); continue }
+            if plan.willBeMade(index), let reason = reasons[job.id] {
+                remade.append(Remade(id: job.id, reason: reason))
+            } else {
+                unchanged += 1
+            }
+        }
+        self.new = new
+        madeAgain = remade
+        self.unchanged = unchanged
+        removed = previous.order.filter { !current.contains($0) }
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+
+/// `index.html`: one self-contained page (inline CSS and a few lines of script, no network) built
+/// from the index report alone, so `nanobatch report` can rebuild it without running anything.
+/// Images are linked by their paths relative to the page, so it works from `file://`.
+public enum HTMLReport {
+    public static func render(_ report: IndexReport) -> String {
+        var html = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(report.manifest)) — nanobatch</title>
+        <style>\(css)</style>
+        </head>
+        <body data-jobs="\(report.jobs.count)">
+        <header>
+        <h1>\(escape(report.manifest))</h1>
+        <p class="when">Built \(escape(report.generatedAt)) in \(String(format: "%.1f", report.totals.wallSeconds)) s\(report.stoppedBecause.map { " · stopped: " + escape($0) } ?? "")</p>
+        \(summary(report))
+        \(costTable(report))
+        \(diffSection(report))
+        </header>
+        <main>
+
+        """
+        for group in groups(report) {
+            html += section(group, report: report)
+        }
+        html += """
+        </main>
+        <script>\(script)</script>
+        </body>
+        </html>
+
+        """
+        return html
+    }
+
+    // MARK: Header
+
+    static func summary(_ report: IndexReport) -> String {
+        let totals = report.totals
+        var items = [("made", totals.made), ("cached", totals.cached), ("failed", totals.failed), ("skipped", totals.skipped)]
+            .map { "<li class=\"count \($0.0)\"><b>\($0.1)</b> \($0.0)</li>" }
+        items.insert("<li class=\"count\"><b>\(totals.jobs)</b> jobs</li>", at: 0)
+        if totals.resumedTasks > 0 { items.append("<li class=\"count\"><b>\(totals.resumedTasks)</b> resumed tasks</li>") }
+        if totals.skippedForBudget > 0 { items.append("<li class=\"count skipped\"><b>\(totals.skippedForBudget)</b> skipped for budget</li>") }
+        if totals.unresolvedSubmissions > 0 {
+            items.append("<li class=\"count failed\"><b>\(totals.unresolvedSubmissions)</b> earlier submissions possibly paid without a result</li>")
+        }
+        return "<ul class=\"counts\">" + items.joined() + "</ul>"
+    }
+
+    static func costTable(_ report: IndexReport) -> String {
+        struct Line { var made = 0; var estimated = 0.0; var unknown = 0; var actual: [String: Double] = [:] }
+        var lines: [String: Line] = [:]
+        for row in report.jobs where row.status == .made {
+            let name = "\(row.provider):\(row.model)"
+            var line = lines[name] ?? Line()
+            line.made += 1
+            if let price = row.estimatedCost { line.estimated += price } else { line.unknown += 1 }
+            if let cost = row.actualCost { line.actual[row.costUnit ?? "USD", default: 0] += cost }
+            lines[name] = line
+        }
+        guard !lines.isEmpty else { return "<p class=\"costs\">Nothing was made in this build, so nothing was spent.</p>" }
+        var html = "<table class=\"costs\"><thead><tr><th>provider:model</th><th>made</th><th>estimated</th><th>actual</th></tr></thead><tbody>"
+        for name in lines.keys.sorted() {
+            let line = lines[name]!
+            let estimate = Money.format(line.estimated) + (line.unknown > 0 ? " + \(line.unknown) unknown" : "")
+            html += "<tr><td>\(escape(name))</td><td>\(line.made)</td><td>\(estimate)</td><td>\(escape(Money.describe(line.actual)))</td></tr>"
+        }
+        let totals = report.totals
+        html += "</tbody><tfoot><tr><td>total</td><td>\(totals.made)</td><td>\(Money.format(totals.estimatedCost))\(totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) unknown" : "")</td><td>\(escape(Money.describe(totals.actualCost)))</td></tr></tfoot></table>"
+        if let budget = report.budget { html += "<p class=\"costs\">Budget \(Money.format(budget))</p>" }
+        return html
+    }
+
+    static func diffSection(_ report: IndexReport) -> String {
+        guard let diff = report.diff else { return "<p class=\"diff\">First build of this manifest: nothing to compare with.</p>" }
+        var html = "<details class=\"diff\" open><summary>Since the previous build\(diff.previousBuild.map { " (" + escape($0) + ")" } ?? ""): "
+        html += "\(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed</summary>"
+        if !diff.madeAgain.isEmpty {
+            html += "<h3>Made again</h3><ul>" + diff.madeAgain.map { "<li><code>\(escape($0.id))</code>: \(escape($0.reason))</li>" }.joined() + "</ul>"
+        }
+        if !diff.new.isEmpty { html += "<h3>New</h3><ul>" + diff.new.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>" }
+        if !diff.removed.isEmpty { html += "<h3>Removed</h3><ul>" + diff.removed.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>" }
+        return html + "</details>"
+    }
+
+    // MARK: Grid
+
+    /// Jobs of one prompt: rows are models (chained steps after their source), columns ratios.
+    struct Group {
+        var promptID: String
+        var prompt: String
+        var rows: [(label: String, step: String?, cells: [String: [IndexReport.JobRow]])] = []
+        var ratios: [String] = []
+    }
+
+    static func groups(_ report: IndexReport) -> [Group] {
+        var order: [String] = []
+        var groups: [String: Group] = [:]
+        for row in report.jobs {
+            if groups[row.promptID] == nil {
+                order.append(row.promptID)
+                groups[row.promptID] = Group(promptID: row.promptID, prompt: row.step == nil ? row.prompt : "")
+            }
+            var group = groups[row.promptID]!
+            if group.prompt.isEmpty && row.step == nil { group.prompt = row.prompt }
+            if !group.ratios.contains(row.aspectRatio) { group.ratios.append(row.aspectRatio) }
+            let label = (row.step.map { "\($0) · " } ?? "") + "\(row.provider):\(row.model)"
+            if let at = group.rows.firstIndex(where: { $0.label == label }) {
+                group.rows[at].cells[row.aspectRatio, default: []].append(row)
+            } else {
+                group.rows.append((label, row.step, [row.aspectRatio: [row]]))
+            }
+            groups[row.promptID] = group
+        }
+        return order.compactMap { id in
+            guard var group = groups[id] else { return nil }
+            // Source rows first, then each step's rows (stable within each).
+            group.rows = group.rows.enumerated().sorted { ($0.element.step != nil ? 1 : 0, $0.offset) < ($1.element.step != nil ? 1 : 0, $1.offset) }
+                .map(\.element)
+            return group
+        }
+    }
+
+    static func section(_ group: Group, report: IndexReport) -> String {
+        var html = "<section class=\"prompt\" id=\"p-\(escape(group.promptID))\"><h2>\(escape(group.promptID))</h2>"
+        html += "<p class=\"prompt-text\">\(escape(group.prompt))</p>"
+        html += "<table class=\"grid\"><thead><tr><th></th>"
+        html += group.ratios.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        for row in group.rows {
+            html += "<tr\(row.step != nil ? " class=\"step\"" : "")><th class=\"model\">\(escape(row.label))</th>"
+            for ratio in group.ratios {
+                let jobs = row.cells[ratio] ?? []
+                html += "<td class=\"cell\" data-ratio=\"\(escape(ratio))\">" + jobs.map(figure).joined() + "</td>"
+            }
+            html += "</tr>"
+        }
+        return html + "</tbody></table></section>\n"
+    }
+
+    static func figure(_ row: IndexReport.JobRow) -> String {
+        let status = row.status.rawValue
+        var html = "<figure class=\"job \(status)\" data-job=\"\(escape(row.id))\">"
+        if let file = row.file, let width = row.width, let height = row.height {
+            let (w, h) = thumbnailSize(width: width, height: height)
+            html += "<a href=\"\(escape(path(file)))\"><img src=\"\(escape(path(file)))\" width=\"\(w)\" height=\"\(h)\" alt=\"\(escape(row.id))\"></a>"
+        } else {
+            let ratio = row.aspectRatio.split(separator: ":").compactMap { Double($0) }
+            let (w, h) = ratio.count == 2 && ratio[0] > 0 && ratio[1] > 0
+                ? thumbnailSize(width: Int(ratio[0] * 1000), height: Int(ratio[1] * 1000)) : (160, 160)
+            html += "<div class=\"missing\" style=\"width:\(w)px;height:\(h)px\">\(escape(row.error ?? status))</div>"
+        }
+        var caption = "<span class=\"status\">\(status)</span>"
+        if let width = row.width, let height = row.height { caption += " \(width)×\(height)" }
+        if let size = row.imageSize { caption += " · \(escape(size))" }
+        if row.status == .made, let cost = row.actualCost ?? row.estimatedCost {
+            caption += " · " + (row.costUnit == "USD" || row.actualCost == nil ? Money.format(cost) : String(format: "%g %@", cost, row.costUnit ?? ""))
+        }
+        if row.variant > 1 || !row.references.isEmpty {
+            caption += "<br><span class=\"variant\">v\(row.variant)\(row.references.isEmpty ? "" : " · refs: " + escape(row.references.joined(separator: ", ")))</span>"
+        }
+        if let change = row.change, change != "unchanged" {
+            caption += "<br><span class=\"change\">\(escape(change))\(row.changeReason.map { ": " + escape($0) } ?? "")</span>"
+        }
+        if row.ratioMismatch == true { caption += "<br><span class=\"warn\">pixel size does not match the ratio</span>" }
+        return html + "<figcaption>\(caption)</figcaption></figure>"
+    }
+
+    /// Fits within 220×220 keeping the true ratio.
+    static func thumbnailSize(width: Int, height: Int) -> (Int, Int) {
+        let w = Double(max(1, width)), h = Double(max(1, height))
+        let scale = min(220 / w, 220 / h)
+        return (max(1, Int((w * scale).rounded())), max(1, Int((h * scale).rounded())))
+    }
+
+    /// A relative URL: each path segment percent-encoded.
+    static func path(_ relative: String) -> String {
+        relative.split(separator: "/").map { Endpoint.encode(String($0)) }.joined(separator: "/")
+    }
+
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static let css = """
+    body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 24px 48px;color:#1d1d1f;background:#fafafa}
+    h1{margin:20px 0 4px}h2{margin:28px 0 2px;font-size:18px}.when{color:#666;margin:0 0 12px}
+    .counts{list-style:none;padding:0;display:flex;gap:16px;flex-wrap:wrap}.count b{font-size:20px}
+    .count.failed b{color:#b00020}.count.skipped b{color:#8a6d00}.count.made b{color:#1b7f3a}
+    table.costs{border-collapse:collapse;margin:8px 0}table.costs td,table.costs th{border:1px solid #ddd;padding:3px 10px;text-align:left}
+    .diff{margin:12px 0}.diff h3{font-size:14px;margin:8px 0 2px}.prompt-text{color:#444;max-width:80ch}
+    table.grid{border-collapse:collapse}table.grid th,table.grid td{border:1px solid #e0e0e0;padding:6px;vertical-align:top}
+    th.model{text-align:left;white-space:nowrap;font-weight:600}tr.step th.model{padding-left:20px;color:#555}
+    td.cell{white-space:nowrap}figure.job{display:inline-block;margin:0 6px 6px 0;vertical-align:top;white-space:normal;max-width:220px}
+    figure.job img{display:block;background:#eee;border:1px solid #ccc}
+    .missing{display:flex;align-items:center;justify-content:center;text-align:center;font-size:12px;padding:6px;box-sizing:border-box;overflow:hidden;border:1px dashed #bbb;background:#f3f3f3;color:#666}
+    figure.failed .missing{border-color:#b00020;color:#b00020;background:#fff5f6}
+    figcaption{font-size:12px;color:#555}.status{font-weight:600}.failed .status{color:#b00020}.skipped .status{color:#8a6d00}
+    .change{color:#0b57d0}.warn{color:#b00020}
+    @media print{body{background:#fff;margin:0}details{display:block}section.prompt{break-inside:avoid}a{color:inherit;text-decoration:none}}
+    """
+
+    /// Marks the page once images have settled: how many thumbnails loaded (used by the browser test).
+    static let script = """
+    (function(){var imgs=[].slice.call(document.images);var left=imgs.length;
+    function done(){var ok=imgs.filter(function(i){return i.complete&&i.naturalWidth>0}).length;
+    document.body.setAttribute('data-thumbnails',ok+'/'+imgs.length)}
+    if(!left){done();return}
+    imgs.forEach(function(i){if(i.complete){if(--left===0)done()}else{i.addEventListener('load',function(){if(--left===0)done()});i.addEventListener('error',function(){if(--left===0)done()})}})})();
+    """
+}
+
+/// `index.csv`: the job table for spreadsheets (RFC 4180 quoting, one header row).
+public enum CSVReport {
+    public static let columns = ["id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
+                                 "status", "change", "file", "width", "height", "bytes", "estimatedCostUSD", "actualCost", "costUnit",
+                                 "attempts", "durationSeconds", "error"]
+
+    public static func render(_ report: IndexReport) -> String {
+        var out = columns.joined(separator: ",") + "\r\n"
+        for row in report.jobs {
+            let fields: [String] = [
+                row.id, row.promptID, row.step ?? "", row.provider, row.model, row.aspectRatio, row.imageSize ?? "", String(row.variant),
+                row.references.joined(separator: " "), row.status.rawValue, row.change ?? "", row.file ?? "",
+                row.width.map(String.init) ?? "", row.height.map(String.init) ?? "", row.bytes.map(String.init) ?? "",
+                row.estimatedCost.map { String(format: "%.4f", $0) } ?? "", row.actualCost.map { String(format: "%.4f", $0) } ?? "",
+                row.costUnit ?? "", String(row.attempts), String(format: "%.3f", row.durationSeconds), row.error ?? "",
+            ]
+            out += fields.map(quote).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    /// Quotes a field when it holds a comma, quote or line break; a leading =, +, - or @ is
+    /// prefixed with ' so a spreadsheet does not run it as a formula.
+    static func quote(_ field: String) -> String {
+        var value = field
+        if let first = value.first, "=+-@".contains(first), Double(value) == nil { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
