@@ -30,7 +30,7 @@ func runBrowser(_ arguments: [String], profile: URL, timeout: Double = 90) throw
         let page = workspace.outputRoot.appendingPathComponent("example/index.html")
         let profile = workspace.url.appendingPathComponent("browser-profile")
 
-        let dump = try runBrowser(["--virtual-time-budget=10000", "--dump-dom", page.absoluteString], profile: profile)
+        let dump = try await offPool { try runBrowser(["--virtual-time-budget=10000", "--dump-dom", page.absoluteString], profile: profile) }
         #expect(dump.status == 0)
         let dom = dump.out
         let index = try readIndex(workspace, manifest: "example")
@@ -49,8 +49,10 @@ func runBrowser(_ arguments: [String], profile: URL, timeout: Double = 90) throw
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
         let shot = screenshots.appendingPathComponent("example-index.png")
         try? FileManager.default.removeItem(at: shot)
-        let capture = try runBrowser(["--hide-scrollbars", "--window-size=1280,1800", "--virtual-time-budget=10000",
-                                      "--screenshot=\(shot.path)", page.absoluteString], profile: profile)
+        let capture = try await offPool {
+            try runBrowser(["--hide-scrollbars", "--window-size=1280,1800", "--virtual-time-budget=10000",
+                            "--screenshot=\(shot.path)", page.absoluteString], profile: profile)
+        }
         #expect(capture.status == 0)
         let info = ImageInspector.inspectFile(at: shot.path)
         #expect(info?.width == 1280 && info?.height == 1800, "screenshot: \(String(describing: info))")

@@ -69,7 +69,7 @@ struct JSONMutator {
 
 @Suite struct FuzzTests {
     /// Thousands of mutated manifests: each one loads, or fails with issues that name a path and say what is wrong.
-    @Test func mutatedManifestsNeverCrashAndAlwaysExplain() throws {
+    @Test func mutatedManifestsNeverCrashAndAlwaysExplain() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
         let seeds = [
@@ -79,40 +79,43 @@ struct JSONMutator {
             try JSONParser.parse(baseManifest(providers: #"{ "api": { "dialect": "evolink", "apiKeyEnv": "K", "retry": { "maxAttempts": 3 }, "callbackURL": "https://example.com/cb" } }"#,
                                               models: #"["api:nano-banana-beta"]"#, references: "[[]]")),
         ]
-        var mutator = JSONMutator(random: SeededRandom(seed: 42))
-        let store = ContentStore(root: workspace.outputRoot)
-        var loaded = 0, rejected = 0
-        for round in 0..<3000 {
-            let data = mutator.mutated(seeds[round % seeds.count])
-            do {
-                let manifest = try ManifestLoader.decode(data, file: "fuzz-\(round).json", directory: workspace.url)
-                let graph = Planner.expand(manifest)
-                _ = try? PlanEvaluator.evaluate(graph, store: store)
-                for job in graph.jobs {
+        let (loaded, rejected, problems) = try await offPool { () -> (Int, Int, [String]) in
+            var mutator = JSONMutator(random: SeededRandom(seed: 42))
+            let store = ContentStore(root: workspace.outputRoot)
+            let rootPath = workspace.outputRoot.standardizedFileURL.path + "/"
+            var loaded = 0, rejected = 0
+            var problems: [String] = []
+            for round in 0..<3000 {
+                let data = mutator.mutated(seeds[round % seeds.count])
+                do {
+                    let manifest = try ManifestLoader.decode(data, file: "fuzz-\(round).json", directory: workspace.url)
+                    let graph = Planner.expand(manifest)
+                    _ = try? PlanEvaluator.evaluate(graph, store: store)
                     let folder = workspace.outputRoot.appendingPathComponent(manifest.name).standardizedFileURL.path
-                    let friendly = URL(fileURLWithPath: "\(folder)/\(job.friendlyStem).png").standardizedFileURL.path
-                    #expect(friendly.hasPrefix(workspace.outputRoot.standardizedFileURL.path + "/"), "round \(round): \(friendly) escapes the output root")
+                    for job in graph.jobs {
+                        let friendly = URL(fileURLWithPath: "\(folder)/\(job.friendlyStem).png").standardizedFileURL.path
+                        if !friendly.hasPrefix(rootPath) { problems.append("round \(round): \(friendly) escapes the output root") }
+                    }
+                    loaded += 1
+                } catch let error as ManifestError {
+                    rejected += 1
+                    if error.issues.isEmpty { problems.append("round \(round): an error without issues") }
+                    if error.issues.contains(where: { $0.message.isEmpty }) { problems.append("round \(round): an issue without a message") }
+                } catch {
+                    problems.append("round \(round): unexpected error type \(type(of: error)): \(error)")
                 }
-                loaded += 1
-            } catch let error as ManifestError {
-                rejected += 1
-                #expect(!error.issues.isEmpty, "round \(round): an error without issues")
-                for issue in error.issues {
-                    #expect(!issue.message.isEmpty, "round \(round): an issue without a message")
-                }
-            } catch {
-                Issue.record("round \(round): unexpected error type \(type(of: error)): \(error)")
             }
+            return (loaded, rejected, problems)
         }
+        #expect(problems == [])
         #expect(rejected > 1000, "the mutations should break most manifests (\(loaded) loaded)")
         #expect(loaded > 20, "some mutations should leave a valid manifest (\(rejected) rejected)")
     }
 
     /// Thousands of mutated provider answers through every dialect's readers: a state, or a failure
     /// with a message; never a crash, never the key.
-    @Test func mutatedProviderAnswersNeverCrashAndAlwaysExplain() throws {
+    @Test func mutatedProviderAnswersNeverCrashAndAlwaysExplain() async throws {
         let key = "sk-fuzz-SECRET-0123456789"
-        let redactor = Redactor(secrets: [key])
         let answers: [String] = [
             #"{"taskId":"t1","status":"completed","result":{"imageUrls":["https://cdn.example/a.png"]},"errorMessage":"Bearer sk-fuzz-SECRET-0123456789"}"#,
             #"{"code":"success","message":"","data":{"task_id":"t2","status":"succeeded","progress":"100%","result_url":"https://cdn.example/b.png","metadata":{"result_count":1},"error":null}}"#,
@@ -122,37 +125,47 @@ struct JSONMutator {
             #"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"53s"}]}}"#,
         ]
         let documents = try answers.map { try JSONParser.parse($0) }
-        var mutator = JSONMutator(random: SeededRandom(seed: 99))
-        var states = 0, failures = 0
-        func check(_ failure: ProviderFailure) {
-            failures += 1
-            #expect(!failure.message.isEmpty)
-            #expect(!failure.description.contains(key) && !(failure.rawAnswer ?? "").contains(key))
-        }
-        func check(_ state: ProviderClient.TaskState) {
-            switch state {
-            case .failed(let failure): check(failure)
-            case .running, .succeeded: states += 1
+        let (states, failures, problems) = try await offPool { () -> (Int, Int, [String]) in
+            let redactor = Redactor(secrets: [key])
+            var mutator = JSONMutator(random: SeededRandom(seed: 99))
+            var states = 0, failures = 0
+            var problems: [String] = []
+            func check(_ failure: ProviderFailure, _ round: Int) {
+                failures += 1
+                if failure.message.isEmpty { problems.append("round \(round): a failure without a message") }
+                if failure.description.contains(key) || (failure.rawAnswer ?? "").contains(key) { problems.append("round \(round): the key leaked") }
             }
-        }
-        for round in 0..<6000 {
-            let data = mutator.mutated(documents[round % documents.count])
-            let status = [200, 201, 400, 401, 402, 403, 404, 429, 500, 503][round % 10]
-            check(ProviderErrorReader.failure(HTTPResponse(status: status, headers: ["retry-after": round % 3 == 0 ? "Wed, 21 Oct 2026 07:28:00 GMT" : "x"],
-                                                           body: data), redactor: redactor, apiKeyEnv: "K"))
-            guard let answer = try? JSONParser.parse(data) else { continue }
-            check(MountseaProvider.taskState(answer, taskID: "t", redactor: redactor))
-            check(ImageTasksProvider.taskState(answer, taskID: "t", redactor: redactor))
-            check(EvolinkProvider.taskState(answer, taskID: "t", redactor: redactor))
-            do { _ = try GeminiProvider.image(in: answer, redactor: redactor) } catch let failure as ProviderFailure { check(failure) }
-            _ = GeminiProvider.cost(usage: answer["usageMetadata"] ?? .null, model: "gemini-3-pro-image")
-            _ = OpenAIImagesProvider.resultLocation(answer)
-            _ = ResultDecoder.urls(in: answer)
-            for text in answer.allStrings.prefix(20) {
-                _ = ResultDecoder.dataURL(text)
-                _ = ResultDecoder.locations(inText: text)
+            func check(_ state: ProviderClient.TaskState, _ round: Int) {
+                switch state {
+                case .failed(let failure): check(failure, round)
+                case .running, .succeeded: states += 1
+                }
             }
+            for round in 0..<6000 {
+                let data = mutator.mutated(documents[round % documents.count])
+                let status = [200, 201, 400, 401, 402, 403, 404, 429, 500, 503][round % 10]
+                let headers = ["retry-after": round % 3 == 0 ? "Wed, 21 Oct 2026 07:28:00 GMT" : "x"]
+                check(ProviderErrorReader.failure(HTTPResponse(status: status, headers: headers, body: data), redactor: redactor, apiKeyEnv: "K"), round)
+                guard let answer = try? JSONParser.parse(data) else { continue }
+                check(MountseaProvider.taskState(answer, taskID: "t", redactor: redactor), round)
+                check(ImageTasksProvider.taskState(answer, taskID: "t", redactor: redactor), round)
+                check(EvolinkProvider.taskState(answer, taskID: "t", redactor: redactor), round)
+                do { _ = try GeminiProvider.image(in: answer, redactor: redactor) } catch let failure as ProviderFailure {
+                    check(failure, round)
+                } catch {
+                    problems.append("round \(round): unexpected error \(error)")
+                }
+                _ = GeminiProvider.cost(usage: answer["usageMetadata"] ?? .null, model: "gemini-3-pro-image")
+                _ = OpenAIImagesProvider.resultLocation(answer)
+                _ = ResultDecoder.urls(in: answer)
+                for text in answer.allStrings.prefix(20) {
+                    _ = ResultDecoder.dataURL(text)
+                    _ = ResultDecoder.locations(inText: text)
+                }
+            }
+            return (states, failures, problems)
         }
+        #expect(problems == [])
         #expect(states > 500 && failures > 5000, "states \(states), failures \(failures)")
     }
 

@@ -75,7 +75,8 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
     await runCLI([command, path, "--output", workspace.outputRoot.path] + (command == "run" ? ["--quiet"] : []) + extra)
 }
 
-@Suite struct ReportTests {
+/// Serialized: each test renders the example's 1K images several times.
+@Suite(.serialized) struct ReportTests {
     @Test func indexJSONAndCSVMatchTheirGoldenFiles() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "golden-ref"))

@@ -153,3 +153,12 @@ struct FailingProvider: ImageProvider {
 func smallPNG(seed: String) -> Data {
     PlaceholderImage.render(key: SHA256.hash(seed).hexString, aspectRatio: "1:1", imageSize: "0.5K")
 }
+
+/// Runs blocking or CPU-heavy work on a Dispatch thread, so the few threads of Swift's cooperative
+/// pool (two on a 2-core machine) stay free for the tests that are waiting on timers and sockets.
+/// Expectations belong in the caller: the work returns what it found.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}

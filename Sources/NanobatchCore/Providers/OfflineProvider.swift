@@ -13,9 +13,12 @@ public struct OfflineProvider: ImageProvider {
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         if latency > .zero { try await Task.sleep(for: latency) }
         try Task.checkCancellation()
-        let png = PlaceholderImage.render(key: request.key, aspectRatio: request.job.aspectRatio,
-                                          imageSize: request.job.imageSize)
-        try png.write(to: request.destination)
+        // Drawing and encoding a 4K PNG takes a while: done on dedicated threads, never on the
+        // cooperative pool (every job's waits) or Dispatch's shared threads (URLSession).
+        let (key, ratio, size, destination) = (request.key, request.job.aspectRatio, request.job.imageSize, request.destination)
+        try await WorkerThreads.shared.run {
+            try PlaceholderImage.render(key: key, aspectRatio: ratio, imageSize: size).write(to: destination)
+        }
         return GenerationReceipt(actualCost: 0)
     }
 }
