@@ -15,6 +15,6 @@ let package = Package(
         .executableTarget(name: "nanobatch", dependencies: ["NanobatchCore"]),
         // Benchmarks (release build, run by Sources/nanobatch-bench/run.sh; not part of `swift test`).
         .executableTarget(name: "nanobatch-bench", dependencies: ["NanobatchCore", "LoopbackHTTP"], exclude: ["run.sh"]),
-        .testTarget(name: "NanobatchCoreTests", dependencies: ["NanobatchCore", "LoopbackHTTP"]),
+        .testTarget(name: "NanobatchCoreTests", dependencies: ["NanobatchCore", "LoopbackHTTP"], exclude: ["Golden"]),
     ]
 )

@@ -4,13 +4,21 @@ import Foundation
 /// the journal and the previous `index.json`, without a network call.
 extension NanobatchCLI {
     /// Writes `index.json`, `index.html` and `index.csv` into the manifest's folder, each atomically.
+    /// The three are rendered and written in parallel (they are independent).
     static func writeReports(_ report: IndexReport, folder: URL, temporaryDirectory: String) throws -> String {
         let indexPath = folder.appendingPathComponent("index.json").path
-        try report.write(to: indexPath, temporaryDirectory: temporaryDirectory)
-        try FileIO.writeAtomically(Data(HTMLReport.render(report).utf8), to: folder.appendingPathComponent("index.html").path,
-                                   temporaryDirectory: temporaryDirectory)
-        try FileIO.writeAtomically(Data(CSVReport.render(report).utf8), to: folder.appendingPathComponent("index.csv").path,
-                                   temporaryDirectory: temporaryDirectory)
+        let writers: [@Sendable () throws -> Void] = [
+            { try report.write(to: indexPath, temporaryDirectory: temporaryDirectory) },
+            { try FileIO.writeAtomically(Data(HTMLReport.render(report).utf8), to: folder.appendingPathComponent("index.html").path,
+                                         temporaryDirectory: temporaryDirectory) },
+            { try FileIO.writeAtomically(Data(CSVReport.render(report).utf8), to: folder.appendingPathComponent("index.csv").path,
+                                         temporaryDirectory: temporaryDirectory) },
+        ]
+        let failures = ErrorCollector()
+        DispatchQueue.concurrentPerform(iterations: writers.count) { index in
+            do { try writers[index]() } catch { failures.add(error) }
+        }
+        if let first = failures.first { throw first }
         return indexPath
     }
 
@@ -174,4 +182,11 @@ public struct CleanPlan: Sendable {
         }
         return CleanPlan(friendlyFiles: friendly.sorted(), storeFiles: storeFiles, keptForOthers: kept.count)
     }
+}
+
+final class ErrorCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [any Error] = []
+    func add(_ error: any Error) { lock.withLock { errors.append(error) } }
+    var first: (any Error)? { lock.withLock { errors.first } }
 }

@@ -100,31 +100,36 @@ public enum HTMLReport {
     }
 
     static func groups(_ report: IndexReport) -> [Group] {
-        var order: [String] = []
-        var groups: [String: Group] = [:]
+        var groups: [Group] = []
+        var position: [String: Int] = [:]
+        var rowPosition: [String: Int] = [:]   // "prompt\u{0}label" → row index in its group
         for row in report.jobs {
-            if groups[row.promptID] == nil {
-                order.append(row.promptID)
-                groups[row.promptID] = Group(promptID: row.promptID, prompt: row.step == nil ? row.prompt : "")
-            }
-            var group = groups[row.promptID]!
-            if group.prompt.isEmpty && row.step == nil { group.prompt = row.prompt }
-            if !group.ratios.contains(row.aspectRatio) { group.ratios.append(row.aspectRatio) }
-            let label = (row.step.map { "\($0) · " } ?? "") + "\(row.provider):\(row.model)"
-            if let at = group.rows.firstIndex(where: { $0.label == label }) {
-                group.rows[at].cells[row.aspectRatio, default: []].append(row)
+            let at: Int
+            if let known = position[row.promptID] {
+                at = known
             } else {
-                group.rows.append((label, row.step, [row.aspectRatio: [row]]))
+                at = groups.count
+                position[row.promptID] = at
+                groups.append(Group(promptID: row.promptID, prompt: ""))
             }
-            groups[row.promptID] = group
+            if groups[at].prompt.isEmpty && row.step == nil { groups[at].prompt = row.prompt }
+            if !groups[at].ratios.contains(row.aspectRatio) { groups[at].ratios.append(row.aspectRatio) }
+            let label = (row.step.map { "\($0) · " } ?? "") + "\(row.provider):\(row.model)"
+            let rowKey = row.promptID + "\u{0}" + label
+            if let line = rowPosition[rowKey] {
+                groups[at].rows[line].cells[row.aspectRatio, default: []].append(row)
+            } else {
+                rowPosition[rowKey] = groups[at].rows.count
+                groups[at].rows.append((label, row.step, [row.aspectRatio: [row]]))
+            }
         }
-        return order.compactMap { id in
-            guard var group = groups[id] else { return nil }
+        for at in groups.indices {
             // Source rows first, then each step's rows (stable within each).
-            group.rows = group.rows.enumerated().sorted { ($0.element.step != nil ? 1 : 0, $0.offset) < ($1.element.step != nil ? 1 : 0, $1.offset) }
+            groups[at].rows = groups[at].rows.enumerated()
+                .sorted { ($0.element.step != nil ? 1 : 0, $0.offset) < ($1.element.step != nil ? 1 : 0, $1.offset) }
                 .map(\.element)
-            return group
         }
+        return groups
     }
 
     static func section(_ group: Group, report: IndexReport) -> String {
