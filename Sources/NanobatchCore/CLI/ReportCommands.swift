@@ -58,14 +58,19 @@ extension NanobatchCLI {
         return .success
     }
 
-    func report(_ parsed: ParsedArguments) throws -> ExitCode {
+    /// The manifest, its output root and store, the run lock (held while the caller writes), and the plan.
+    func openBuild(_ parsed: ParsedArguments) throws -> (Manifest, URL, ContentStore, FileLock, EvaluatedPlan) {
         let manifest = try ManifestLoader.load(path: parsed.positionals[0])
         let root = outputRoot(parsed, manifest)
         let store = ContentStore(root: root)
         guard let lock = try FileLock(path: root.appendingPathComponent(".nanobatch/lock").path) else {
             throw UsageError("a nanobatch run is using \(root.path); wait for it to finish")
         }
-        let evaluated = try PlanEvaluator.evaluate(Planner.expand(manifest), store: store)
+        return (manifest, root, store, lock, try PlanEvaluator.evaluate(Planner.expand(manifest), store: store))
+    }
+
+    func report(_ parsed: ParsedArguments) throws -> ExitCode {
+        let (manifest, root, store, lock, evaluated) = try openBuild(parsed)
         let folder = root.appendingPathComponent(manifest.name)
         let previousIndex = folder.appendingPathComponent("index.json").path
         let previous = PreviousBuild.read(previousIndex)
@@ -100,13 +105,7 @@ extension NanobatchCLI {
     }
 
     func clean(_ parsed: ParsedArguments) throws -> ExitCode {
-        let manifest = try ManifestLoader.load(path: parsed.positionals[0])
-        let root = outputRoot(parsed, manifest)
-        let store = ContentStore(root: root)
-        guard let lock = try FileLock(path: root.appendingPathComponent(".nanobatch/lock").path) else {
-            throw UsageError("a nanobatch run is using \(root.path); wait for it to finish")
-        }
-        let evaluated = try PlanEvaluator.evaluate(Planner.expand(manifest), store: store)
+        let (manifest, root, store, lock, evaluated) = try openBuild(parsed)
         let folder = root.appendingPathComponent(manifest.name)
         let plan = CleanPlan.make(manifest: manifest.name, plan: evaluated, root: root, store: store)
         let delete = parsed.flags.contains("yes")
