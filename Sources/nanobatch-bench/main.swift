@@ -53,6 +53,9 @@ func result(_ name: String, _ value: String, target: String, ok: Bool) {
     print("RESULT \(name) | \(value) | \(target) | \(ok ? "met" : "MISSED")")
 }
 
+/// A fresh work folder under TMPDIR. Never deleted here: on ext4 without a journal every new file
+/// scans past the inodes deleted in the last minutes, so one benchmark's cleanup would slow the next.
+/// `run.sh` gives each run its own TMPDIR and removes it at the end.
 func temporaryFolder(_ name: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("nanobatch-bench-\(name)-\(getpid())")
     try? FileManager.default.removeItem(at: url)
@@ -106,7 +109,6 @@ func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyM
     }
     defer { server.stop() }
     let folder = try temporaryFolder(async ? "async" : "sync")
-    defer { try? FileManager.default.removeItem(at: folder) }
     let poll = 0.001
     let provider = async
         ? #"{ "api": { "dialect": "mountsea", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "pollSeconds": \#(poll) } }"#
@@ -139,7 +141,6 @@ final class TaskTable: @unchecked Sendable {
 
 func plan(tool: String, jobs: Int) throws -> Bool {
     let folder = try temporaryFolder("plan")
-    defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("m.json")
     try manifest(name: "plan", provider: #"{ "api": { "dialect": "offline" } }"#, jobs: jobs, concurrency: 16, model: "nano-banana-2")
         .write(to: path, atomically: true, encoding: .utf8)
@@ -156,7 +157,6 @@ func plan(tool: String, jobs: Int) throws -> Bool {
 
 func noop(tool: String, ninja: String, jobs: Int, runs: Int) throws -> Bool {
     let folder = try temporaryFolder("noop-\(jobs)")
-    defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("m.json")
     let out = folder.appendingPathComponent("out").path
     try manifest(name: "noop", provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
@@ -194,7 +194,6 @@ func memory(tool: String, jobs: Int, concurrency: Int) throws -> Bool {
     }
     defer { server.stop() }
     let folder = try temporaryFolder("memory")
-    defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("m.json")
     let provider = #"{ "api": { "dialect": "openai-images", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency) } }"#
     try manifest(name: "memory", provider: provider, jobs: jobs, concurrency: concurrency, model: "nano-banana")

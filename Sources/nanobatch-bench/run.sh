@@ -12,6 +12,11 @@ TOOL=.build/release/nanobatch
 BENCH=.build/release/nanobatch-bench
 echo "machine: $(nproc) cores, $(uname -sm), $(swift --version 2>/dev/null | head -1)"
 echo "ninja: $NINJA $($NINJA --version 2>/dev/null)"
+# Work folders live in one fresh folder, removed only at the end (see temporaryFolder in main.swift).
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/nanobatch-bench.XXXXXX") || exit 2
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+echo "work folder: $TMPDIR"
 status=0
 run() {
     echo "\$ $BENCH $*"

@@ -1,5 +1,19 @@
 import Foundation
 import NanobatchCore
+#if canImport(Glibc)
+import Glibc
+
+// glibc raises its mmap threshold after each large free and gives every thread its own arena, so
+// many concurrent multi-MB transfers leave freed memory resident. A fixed threshold sends large
+// buffers straight back to the system; two arenas are plenty for a few busy threads.
+// (mallopt is in malloc.h, which the Glibc module does not import.)
+typealias MalloptFunction = @convention(c) (Int32, Int32) -> Int32
+if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+    let mallopt = unsafeBitCast(symbol, to: MalloptFunction.self)
+    _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 256 * 1024)
+    _ = mallopt(-8 /* M_ARENA_MAX */, 2)
+}
+#endif
 
 let stop = StopSignal()
 let cli = NanobatchCLI(console: .standard(), environment: ProcessInfo.processInfo.environment, stop: stop)

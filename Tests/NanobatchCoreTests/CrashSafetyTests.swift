@@ -19,7 +19,6 @@ func nanobatchExecutable() -> URL? {
     @Test func sigkillMidRunLeavesNoBrokenImageAndRedoesNothing() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let (workspace, manifest) = try slowManifest(concurrency: 3, latencyMs: 150, variants: 15)
-        let store = ContentStore(root: workspace.outputRoot)
         let graph = Planner.expand(try ManifestLoader.load(path: manifest))
         let total = graph.jobs.count
         #expect(total == 60)
@@ -38,7 +37,7 @@ func nanobatchExecutable() -> URL? {
             #expect(process.terminationReason == .uncaughtSignal)
 
             // Whatever the store holds after the kill is whole; nothing finished was lost.
-            let plan = try PlanEvaluator.evaluate(graph, store: store)
+            let plan = try PlanEvaluator.evaluate(graph, store: ContentStore(root: workspace.outputRoot))
             #expect(plan.cachedCount >= finishedBefore, "round \(round): finished work was lost")
             finishedBefore = plan.cachedCount
             try assertNoBrokenImages(workspace)
@@ -102,7 +101,7 @@ func nanobatchExecutable() -> URL? {
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? []
         return folders.reduce(0) { count, folder in
             count + ((try? FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent(folder).path)) ?? [])
-                .filter { $0.hasSuffix(".meta") }.count
+                .filter { !$0.hasSuffix(".partial") }.count
         }
     }
 
@@ -115,16 +114,57 @@ func nanobatchExecutable() -> URL? {
 }
 
 @Suite struct ContentStoreTests {
-    @Test func anImageWithoutItsMetaLineIsRecoveredNotRemade() throws {
+    @Test func anImageWithoutItsLogLineIsRecoveredNotRemade() throws {
         let workspace = try TestWorkspace()
-        let store = ContentStore(root: workspace.outputRoot)
         let key = SHA256.hash("k").hexString
+        let entry = try {
+            let store = ContentStore(root: workspace.outputRoot)
+            let temporary = try store.temporaryFile(for: key)
+            try smallPNG(seed: "k").write(to: temporary)
+            return try store.commit(temporary: temporary, key: key)
+        }()
+        let logPath = ContentStore(root: workspace.outputRoot).logPath
+        try FileManager.default.removeItem(atPath: logPath)
+        #expect(ContentStore(root: workspace.outputRoot).lookup(key) == entry)
+        let log = try String(contentsOfFile: logPath, encoding: .utf8)
+        #expect(log.contains(key) && log.contains(entry.outputHash))
+    }
+
+    @Test func aLookupIsOneStatUntilTheBlobIsTouchedThenAFullCheck() throws {
+        let workspace = try TestWorkspace()
+        let key = SHA256.hash("touched").hexString
+        let store = ContentStore(root: workspace.outputRoot)
         let temporary = try store.temporaryFile(for: key)
-        try smallPNG(seed: "k").write(to: temporary)
+        try smallPNG(seed: "touched").write(to: temporary)
         let entry = try store.commit(temporary: temporary, key: key)
-        try FileManager.default.removeItem(atPath: store.metaPath(for: key))
-        #expect(store.lookup(key) == entry)
-        #expect(FileManager.default.fileExists(atPath: store.metaPath(for: key)))
+        // A fresh process reads the line back.
+        #expect(ContentStore(root: workspace.outputRoot).lookup(key) == entry)
+        // Same bytes, new modification time: checked in full, accepted, and the line renewed.
+        let later = Date().addingTimeInterval(5)
+        try FileManager.default.setAttributes([.modificationDate: later], ofItemAtPath: entry.blobPath)
+        #expect(ContentStore(root: workspace.outputRoot).lookup(key) == entry)
+        let log = try String(contentsOfFile: store.logPath, encoding: .utf8)
+        #expect(log.split(separator: "\n").filter { $0.contains(key) }.count == 2)
+        // Same size, different bytes (a valid image, but not the one recorded): not a hit.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: entry.blobPath))
+        let other = smallPNG(seed: "other")
+        if other.count == bytes.count { bytes = other } else { bytes[bytes.count / 2] ^= 0xFF }
+        try bytes.write(to: URL(fileURLWithPath: entry.blobPath))
+        #expect(ContentStore(root: workspace.outputRoot).lookup(key) == nil)
+    }
+
+    @Test func tornAndMalformedLogLinesAreIgnored() throws {
+        let workspace = try TestWorkspace()
+        let key = SHA256.hash("torn").hexString
+        let store = ContentStore(root: workspace.outputRoot)
+        let temporary = try store.temporaryFile(for: key)
+        try smallPNG(seed: "torn").write(to: temporary)
+        let entry = try store.commit(temporary: temporary, key: key)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: store.logPath))
+        handle.seekToEndOfFile()
+        handle.write(Data("v1\tnot-a-key\tpng\t1\t1\t1\tx\t0\nv1\t\(key)\tpng\t9".utf8))
+        try handle.close()
+        #expect(ContentStore(root: workspace.outputRoot).lookup(key) == entry)
     }
 
     @Test func commitRefusesWhatIsNotAWholeImage() throws {

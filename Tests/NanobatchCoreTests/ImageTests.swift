@@ -68,4 +68,27 @@ import Testing
         #expect(ImageInspector.inspectFile(at: truncated) == nil)
         #expect(ImageInspector.inspectFile(at: junk) == nil)
     }
+
+    /// The store's one-pass check agrees with the header/ending check and the file hash, across read-chunk edges.
+    @Test func oneReadExaminationAgreesWithInspectAndHash() throws {
+        let workspace = try TestWorkspace()
+        var state: UInt32 = 2463534242
+        let large = PNGEncoder(width: 300, height: 300).encode { _, row in
+            for i in 0..<row.count { state ^= state << 13; state ^= state >> 17; state ^= state << 5; row[i] = UInt8(truncatingIfNeeded: state) }
+        }
+        #expect(large.count > 3 * (1 << 16))
+        let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x2C, 0x01, 0x90, 0x03]
+                        + [UInt8](repeating: 0x55, count: (1 << 16) - 3) + [0xFF, 0xD9])
+        let cases: [(String, Data)] = [("small.png", smallPNG(seed: "e")), ("large.png", large), ("cut.png", large.prefix(1 << 16)),
+                                       ("image.jpg", jpeg), ("cut.jpg", jpeg.dropLast()), ("junk.png", Data("not an image at all".utf8))]
+        for (name, data) in cases {
+            let path = try workspace.write(name, data: data)
+            let examined = try ImageInspector.examineFile(at: path, sync: true)
+            let expected = ImageInspector.inspectFile(at: path)
+            #expect(examined?.info == expected, "\(name)")
+            if let examined {
+                #expect(examined.bytes == data.count && examined.sha256 == SHA256.hash(data).hexString, "\(name)")
+            }
+        }
+    }
 }

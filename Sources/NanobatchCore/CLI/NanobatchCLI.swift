@@ -139,6 +139,7 @@ public struct NanobatchCLI: Sendable {
             throw UsageError("another nanobatch run is using \(root.path); wait for it to finish")
         }
         store.removeAbandonedTemporaries()
+        try store.compactLogIfWorthIt()
         let evaluated = try PlanEvaluator.evaluate(Planner.expand(manifest), store: store)
         let maxCost = try ArgumentParser.number(parsed, "max-cost") ?? manifest.budget?.maxCost
         let summary = PlanSummary(plan: evaluated, maxCost: maxCost)

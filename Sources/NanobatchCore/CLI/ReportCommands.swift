@@ -117,6 +117,7 @@ extension NanobatchCLI {
         if delete {
             for file in plan.friendlyFiles { try? FileManager.default.removeItem(at: folder.appendingPathComponent(file)) }
             for entry in plan.storeFiles { try? FileManager.default.removeItem(at: root.appendingPathComponent(entry)) }
+            try store.forget(Set(plan.storeFiles.map { String(($0 as NSString).lastPathComponent.split(separator: ".").first ?? "") }))
             console.out("\(manifest.name): removed \(plan.friendlyFiles.count) friendly file(s) and \(plan.storeFiles.count) store file(s)\n")
         } else {
             let count = plan.friendlyFiles.count + plan.storeFiles.count

@@ -25,16 +25,20 @@ public enum ContentKey {
     struct FieldEncoder {
         private var hasher = SHA256Hasher()
 
+        private var bytes: [UInt8] = []
+
         mutating func add(_ name: String, _ value: String) {
-            let valueBytes = Array(value.utf8)
-            var bytes = Array(name.utf8)
+            bytes.append(contentsOf: name.utf8)
             bytes.append(0)
-            let length = UInt64(valueBytes.count)
+            let length = UInt64(value.utf8.count)
             for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
-            bytes += valueBytes
-            hasher.update(bytes: bytes)
+            bytes.append(contentsOf: value.utf8)
         }
 
-        mutating func finalize() -> String { hasher.finalize().hexString }
+        /// The fields are hashed in one go: the same bytes as feeding them one by one.
+        mutating func finalize() -> String {
+            hasher.update(bytes: bytes)
+            return hasher.finalize().hexString
+        }
     }
 }

@@ -14,20 +14,22 @@ public enum Planner {
                 guard let provider = manifest.provider(named: ref.provider),
                       let spec = ModelCatalog.dialect(provider.dialect)?.model(ref.model) else { continue }
                 let size = effectiveSize(requested: prompt.imageSize ?? manifest.matrix.imageSize, spec: spec)
+                let unitPrice = price(manifest: manifest, ref: ref, size: size, spec: spec)
+                let modelStem = "\(provider.name)-\(safeName(ref.model))"
                 for ratio in prompt.aspectRatios ?? manifest.matrix.aspectRatios {
                     for (setIndex, set) in manifest.matrix.references.enumerated() {
                         let references = (set + prompt.addReferences).map { reference(from: $0, manifest: manifest) }
+                        var setStem = "\(modelStem)_\(ratio.replacingOccurrences(of: ":", with: "x"))"
+                        if let size { setStem += "_\(size)" }
+                        if multipleReferenceSets { setStem += "_refs\(setIndex + 1)" }
                         for variant in 1...(prompt.variants ?? manifest.matrix.variants) {
-                            var stem = "\(provider.name)-\(safeName(ref.model))_\(ratio.replacingOccurrences(of: ":", with: "x"))"
-                            if let size { stem += "_\(size)" }
-                            if multipleReferenceSets { stem += "_refs\(setIndex + 1)" }
-                            stem += "_v\(variant)"
+                            let stem = "\(setStem)_v\(variant)"
                             let job = Job(
                                 index: jobs.count, id: "\(prompt.id)/\(stem)", group: prompt.id, promptID: prompt.id,
                                 stepID: nil, promptText: prompt.text, provider: provider.name, dialect: provider.dialect,
                                 model: ref.model, aspectRatio: ratio, imageSize: size, format: manifest.matrix.format,
                                 variant: variant, references: references, upstream: nil, friendlyStem: "\(prompt.id)/\(stem)",
-                                unitPrice: price(manifest: manifest, ref: ref, size: size, spec: spec))
+                                unitPrice: unitPrice)
                             indices.append(job.index)
                             jobs.append(job)
                         }

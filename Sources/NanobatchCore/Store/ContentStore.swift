@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What the store knows of one finished image.
 public struct StoreEntry: Sendable, Equatable {
@@ -11,34 +16,50 @@ public struct StoreEntry: Sendable, Equatable {
 }
 
 /// Content-addressed image store under `<output root>/.nanobatch/store`, shared by every manifest
-/// using that root. Blobs are `<ab>/<key>.<ext>` with a one-line `<key>.meta` beside them; both are
-/// written atomically. A lookup is a hit only when the blob is present, of the recorded size, and
-/// has a valid header and ending.
-public final class ContentStore: Sendable {
+/// using that root. Blobs are `<ab>/<key>.<ext>`, moved into place only once whole and fsynced.
+/// What is known of each blob (format, pixel size, bytes, SHA-256, modification time) is one line of
+/// the append-only `entries.log`, read once per process: a lookup is then one `stat`. A blob whose
+/// size or modification time differs from its line is checked in full (header, ending, hash) before
+/// it counts; a blob without a line (a run killed between the rename and the append) is recovered.
+/// An instance reads the log and each shard's listing once: it sees what it writes itself, but not
+/// what other processes write later, so make one per command (the run lock keeps writers apart).
+public final class ContentStore: @unchecked Sendable {
     public let root: URL
     public let storeDirectory: String
     public let temporaryDirectory: String
+    public let logPath: String
+
+    private let lock = NSLock()
+    private var records: [String: EntryRecord]?
+    private var logLines = 0
+    private var logDescriptor: Int32 = -1
+    private var knownDirectories = Set<String>()
+    private var shardListings: [String: Set<String>] = [:]
 
     public init(root: URL) {
         self.root = root
         self.storeDirectory = root.appendingPathComponent(".nanobatch/store").path
         self.temporaryDirectory = root.appendingPathComponent(".nanobatch/tmp").path
+        self.logPath = root.appendingPathComponent(".nanobatch/entries.log").path
     }
 
+    deinit { if logDescriptor >= 0 { close(logDescriptor) } }
+
     func folder(for key: String) -> String { "\(storeDirectory)/\(key.prefix(2))" }
-    func metaPath(for key: String) -> String { "\(folder(for: key))/\(key).meta" }
     func blobPath(for key: String, format: ImageFormat) -> String { "\(folder(for: key))/\(key).\(format.fileExtension)" }
 
     /// The verified entry for `key`, or `nil` (absent, incomplete, or corrupt: such an entry is made again).
     public func lookup(_ key: String) -> StoreEntry? {
-        guard let line = FileIO.readSmallFile(metaPath(for: key)) else { return recover(key) }
-        let fields = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\t").map(String.init)
-        guard fields.count == 6, fields[0] == "v1", let format = ImageFormat(rawValue: fields[1]),
-              let width = Int(fields[2]), let height = Int(fields[3]), let bytes = Int(fields[4]) else { return nil }
-        let blob = blobPath(for: key, format: format)
-        guard FileIO.fileSize(blob) == bytes, let info = ImageInspector.inspectFile(at: blob),
-              info == ImageInfo(format: format, width: width, height: height) else { return nil }
-        return StoreEntry(key: key, info: info, bytes: bytes, outputHash: fields[5], blobPath: blob)
+        guard let record = loadedRecords()[key] else { return recover(key) }
+        let blob = blobPath(for: key, format: record.info.format)
+        guard let status = FileIO.status(blob) else { return nil }
+        let entry = StoreEntry(key: key, info: record.info, bytes: record.bytes, outputHash: record.sha256, blobPath: blob)
+        if status.size == record.bytes && status.modified == record.modified { return entry }
+        // Touched since it was recorded: trust it only if it is still the same whole image.
+        guard status.size == record.bytes, let image = try? ImageInspector.examineFile(at: blob),
+              image.info == record.info, image.sha256 == record.sha256 else { return nil }
+        append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: status.modified))
+        return entry
     }
 
     /// Whether any image file exists for `key`, whole or not (to tell "gone" from "failed its check").
@@ -46,32 +67,97 @@ public final class ContentStore: Sendable {
         ImageFormat.allCases.contains { FileIO.fileSize(blobPath(for: key, format: $0)) != nil }
     }
 
-    /// A run killed between moving an image into place and writing its meta line left a whole image
-    /// without one: keep it (it was paid for) and write the missing line.
+    /// A run killed between moving an image into place and appending its line left a whole image
+    /// without one: keep it (it was paid for) and record it.
     func recover(_ key: String) -> StoreEntry? {
-        for format in ImageFormat.allCases {
+        let names = blobNames(inShardOf: key)
+        for format in ImageFormat.allCases where names.contains("\(key).\(format.fileExtension)") {
             let blob = blobPath(for: key, format: format)
-            guard let size = FileIO.fileSize(blob) else { continue }
-            guard let info = ImageInspector.inspectFile(at: blob), info.format == format,
-                  let hash = try? SHA256.hashFile(at: URL(fileURLWithPath: blob)).hexString else { return nil }
-            let entry = StoreEntry(key: key, info: info, bytes: size, outputHash: hash, blobPath: blob)
-            try? writeMeta(entry)
-            return entry
+            guard let status = FileIO.status(blob) else { continue }
+            guard let image = try? ImageInspector.examineFile(at: blob), image.info.format == format else { return nil }
+            append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: status.modified))
+            return StoreEntry(key: key, info: image.info, bytes: image.bytes, outputHash: image.sha256, blobPath: blob)
         }
         return nil
     }
 
-    /// The one-line meta record that `lookup` reads back: `v1 format width height bytes sha256`, tab-separated.
-    func writeMeta(_ entry: StoreEntry) throws {
-        let info = entry.info
-        let line = "v1\t\(info.format.rawValue)\t\(info.width)\t\(info.height)\t\(entry.bytes)\t\(entry.outputHash)\n"
-        try FileIO.writeAtomically(Data(line.utf8), to: metaPath(for: entry.key), temporaryDirectory: temporaryDirectory)
+    /// The file names in `key`'s shard folder, listed once per store instance: a plan of many new
+    /// jobs then costs one listing per shard instead of a `stat` per job and format. Blobs this
+    /// instance commits later are in `records`.
+    private func blobNames(inShardOf key: String) -> Set<String> {
+        let shard = String(key.prefix(2))
+        if let names = lock.withLock({ shardListings[shard] }) { return names }
+        let names = Set((try? FileManager.default.contentsOfDirectory(atPath: folder(for: key))) ?? [])
+        lock.withLock { shardListings[shard] = names }
+        return names
     }
+
+    // MARK: The entries log
+
+    private func loadedRecords() -> [String: EntryRecord] {
+        lock.withLock {
+            if let records { return records }
+            let (read, lines) = EntryRecord.readLog(logPath)
+            records = read
+            logLines = lines
+            return read
+        }
+    }
+
+    /// Appends one line (a single `write` on an O_APPEND descriptor). Not fsynced: a lost line costs
+    /// one re-check of the blob, which was fsynced before it was moved into place.
+    private func append(_ record: EntryRecord) {
+        _ = loadedRecords()
+        try? ensureDirectory((logPath as NSString).deletingLastPathComponent)
+        lock.withLock {
+            records?[record.key] = record
+            if logDescriptor < 0 {
+                logDescriptor = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            }
+            guard logDescriptor >= 0 else { return }
+            let line = Array(record.line.utf8)
+            _ = line.withUnsafeBytes { write(logDescriptor, $0.baseAddress, $0.count) }
+            logLines += 1
+        }
+    }
+
+    /// Rewrites the log with one line per blob still present, when stale lines outnumber live ones.
+    /// Call only under the run lock.
+    public func compactLogIfWorthIt() throws {
+        let current = loadedRecords()
+        let worthIt = lock.withLock { logLines > 2 * current.count + 1000 }
+        guard worthIt else { return }
+        try rewriteLog(current.values.filter { FileIO.fileSize(blobPath(for: $0.key, format: $0.info.format)) != nil })
+    }
+
+    /// Forgets entries whose blobs were removed (by `clean`). Call only under the run lock.
+    public func forget(_ keys: Set<String>) throws {
+        try rewriteLog(loadedRecords().values.filter { !keys.contains($0.key) })
+    }
+
+    private func rewriteLog(_ kept: [EntryRecord]) throws {
+        let text = kept.sorted { $0.key < $1.key }.map(\.line).joined()
+        try FileIO.writeAtomically(Data(text.utf8), to: logPath, temporaryDirectory: temporaryDirectory)
+        lock.withLock {
+            if logDescriptor >= 0 { close(logDescriptor); logDescriptor = -1 }
+            records = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
+            logLines = kept.count
+        }
+    }
+
+    /// Creates a folder once per store instance (the later calls are a set lookup).
+    func ensureDirectory(_ path: String) throws {
+        if lock.withLock({ knownDirectories.contains(path) }) { return }
+        try FileIO.createDirectory(path)
+        lock.withLock { _ = knownDirectories.insert(path) }
+    }
+
+    // MARK: Writing
 
     /// A fresh temporary path for a provider to write into; the name carries our pid so that
     /// leftovers of a killed run can be told apart from a live run's files.
     public func temporaryFile(for key: String) throws -> URL {
-        try FileIO.createDirectory(temporaryDirectory)
+        try ensureDirectory(temporaryDirectory)
         return URL(fileURLWithPath: FileIO.temporaryName(in: temporaryDirectory, hint: String(key.prefix(16))))
     }
 
@@ -84,30 +170,33 @@ public final class ContentStore: Sendable {
         }
     }
 
-    /// Verifies the temporary file, fsyncs it, and moves it into place; then writes the meta line.
+    /// Verifies the temporary file and fsyncs it (one read), moves it into place, and records it.
     public func commit(temporary: URL, key: String) throws -> StoreEntry {
         let path = temporary.path
         guard let size = FileIO.fileSize(path) else { throw CommitError.notAnImage("no file written") }
-        guard let info = ImageInspector.inspectFile(at: path) else {
+        guard let image = try ImageInspector.examineFile(at: path, sync: true) else {
             try? FileManager.default.removeItem(atPath: path)
             throw CommitError.notAnImage("\(size) bytes, unknown or truncated")
         }
-        let outputHash = try SHA256.hashFile(at: temporary).hexString
-        try FileIO.fsync(path: path)
-        let folder = folder(for: key)
-        try FileIO.createDirectory(folder)
-        let blob = blobPath(for: key, format: info.format)
+        try ensureDirectory(folder(for: key))
+        let blob = blobPath(for: key, format: image.info.format)
         try FileIO.rename(path, to: blob)
-        let entry = StoreEntry(key: key, info: info, bytes: size, outputHash: outputHash, blobPath: blob)
-        try writeMeta(entry)
-        return entry
+        let modified = FileIO.status(blob)?.modified ?? 0
+        append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: modified))
+        return StoreEntry(key: key, info: image.info, bytes: image.bytes, outputHash: image.sha256, blobPath: blob)
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
     public func link(_ entry: StoreEntry, to friendlyPath: String) throws {
-        if let existing = FileIO.inode(friendlyPath), let blob = FileIO.inode(entry.blobPath), existing == blob { return }
-        try FileIO.createDirectory((friendlyPath as NSString).deletingLastPathComponent)
-        try FileIO.createDirectory(temporaryDirectory)
+        if let existing = FileIO.inode(friendlyPath) {
+            if let blob = FileIO.inode(entry.blobPath), existing == blob { return }
+        } else {
+            try ensureDirectory((friendlyPath as NSString).deletingLastPathComponent)
+            // Nothing there yet: one link(2) puts the whole file in place or fails.
+            if Foundation.link(entry.blobPath, friendlyPath) == 0 { return }
+        }
+        try ensureDirectory((friendlyPath as NSString).deletingLastPathComponent)
+        try ensureDirectory(temporaryDirectory)
         let temporary = FileIO.temporaryName(in: temporaryDirectory, hint: "link")
         if Foundation.link(entry.blobPath, temporary) != 0 {
             try FileManager.default.copyItem(atPath: entry.blobPath, toPath: temporary)

@@ -34,6 +34,26 @@ public enum FileIO {
         "\(directory)/\(hint.prefix(40)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial"
     }
 
+    /// Creates `path` (or truncates it) and writes `data` to it, without fsync.
+    public static func writeNew(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
+        defer { close(fd) }
+        try writeAll(data, to: fd, path: path)
+    }
+
+    static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
+        try data.withUnsafeBytes { raw in
+            var written = 0
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { throw Failure(operation: "write", path: path, code: errno) }
+                written += n
+            }
+        }
+    }
+
     /// Writes `data` to a temporary file (beside `path`, or in `temporaryDirectory` on the same
     /// file system), fsyncs it, renames it over `path`, and fsyncs the folder.
     public static func writeAtomically(_ data: Data, to path: String, temporaryDirectory: String? = nil) throws {
@@ -85,6 +105,18 @@ public enum FileIO {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return Int(info.st_size)
+    }
+
+    /// Size and modification time (nanoseconds since 1970) of a file, or `nil` when it is absent.
+    public static func status(_ path: String) -> (size: Int, modified: Int64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if canImport(Darwin)
+        let time = info.st_mtimespec
+        #else
+        let time = info.st_mtim
+        #endif
+        return (Int(info.st_size), Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
     }
 
     public static func inode(_ path: String) -> (device: UInt64, inode: UInt64)? {

@@ -43,7 +43,7 @@ public enum ImageInspector {
         UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])
     }
 
-    private static func readLE(_ b: [UInt8], _ i: Int, _ count: Int) -> Int {
+    static func readLE(_ b: [UInt8], _ i: Int, _ count: Int) -> Int {
         var value = 0
         for k in 0..<count { value |= Int(b[i + k]) << (8 * k) }
         return value
@@ -119,4 +119,51 @@ public enum ImageInspector {
     }
 
     static let pngEnd: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+}
+
+/// What one read of a finished image file found: its kind and size, byte count and SHA-256.
+public struct ExaminedImage: Sendable {
+    public var info: ImageInfo
+    public var bytes: Int
+    public var sha256: String
+}
+
+extension ImageInspector {
+    /// Reads the file once: checks its header and ending as `inspectFile` does and hashes it;
+    /// with `sync`, fsyncs the same descriptor before returning. `nil` when it is not a whole image.
+    public static func examineFile(at path: String, sync: Bool = false) throws -> ExaminedImage? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }
+        defer { close(fd) }
+        var hasher = SHA256Hasher()
+        var head: [UInt8] = []
+        var tail: [UInt8] = []
+        var total = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileIO.Failure(operation: "read", path: path, code: errno)
+            }
+            if count == 0 { break }
+            let piece = chunk[0..<count]
+            hasher.update(bytes: piece)
+            if head.count < headerWindow { head += piece.prefix(headerWindow - head.count) }
+            tail = Array((tail + piece).suffix(12))
+            total += count
+        }
+        if sync, fsync(fd) != 0 { throw FileIO.Failure(operation: "fsync", path: path, code: errno) }
+        guard head.count >= 4, let info = inspect(head[0] == 0xFF ? head : Array(head.prefix(64))), total >= 16 else { return nil }
+        switch info.format {
+        case .png:
+            guard tail == pngEnd else { return nil }
+        case .jpeg:
+            guard tail[tail.count - 2] == 0xFF, tail[tail.count - 1] == 0xD9 else { return nil }
+        case .webp:
+            let declared = readLE(head, 4, 4) + 8
+            guard declared == total || declared + 1 == total else { return nil }
+        }
+        return ExaminedImage(info: info, bytes: total, sha256: hasher.finalize().hexString)
+    }
 }

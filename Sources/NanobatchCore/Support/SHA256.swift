@@ -149,12 +149,15 @@ public enum SHA256 {
 
 extension Sequence where Element == UInt8 {
     public var hexString: String {
-        let digits: [Character] = Array("0123456789abcdef")
-        var out = ""
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
+        let bytes = Array(self)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            let table = digits.utf8Start
+            for (index, byte) in bytes.enumerated() {
+                buffer[2 * index] = table[Int(byte >> 4)]
+                buffer[2 * index + 1] = table[Int(byte & 0x0f)]
+            }
+            return bytes.count * 2
         }
-        return out
     }
 }

@@ -206,7 +206,7 @@ public struct ProviderClient: Sendable {
             throw ProviderFailure("the provider's image data (\(bytes.count) bytes) is not a whole PNG, JPEG or WebP image")
         }
         do {
-            try bytes.write(to: destination)
+            try FileIO.writeNew(bytes, to: destination.path)   // the store fsyncs it when it takes it
         } catch {
             throw ProviderFailure("cannot write the image: \(error.localizedDescription)")
         }

@@ -10,8 +10,12 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// Requests with a body: one connection each.
     private let uploadSession: URLSession
     private let delegate: SessionDelegate
+    /// Downloads at once. URLSession on Linux queues every received chunk for the one delegate
+    /// queue without back-pressure; when the machine is busy, chunks of many downloads pile up there.
+    private let downloads: AsyncGate
 
-    public init(maxConnectionsPerHost: Int = 256) {
+    public init(maxConnectionsPerHost: Int = 256, maxConcurrentDownloads: Int = 16) {
+        downloads = AsyncGate(limit: maxConcurrentDownloads)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -32,6 +36,15 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     }
 
     public func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
+        guard case .file = sink else { return try await transfer(request, into: sink, timeout: timeout) }
+        do {
+            return try await downloads.withSlot { try await transfer(request, into: sink, timeout: timeout) }
+        } catch is CancellationError {
+            throw TransportError.cancelled
+        }
+    }
+
+    private func transfer(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
         urlRequest.timeoutInterval = max(1, timeout.seconds)

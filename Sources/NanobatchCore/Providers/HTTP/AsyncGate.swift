@@ -1,0 +1,56 @@
+import Foundation
+
+/// At most `limit` holders at once; the others wait in order. A cancelled waiter leaves the queue
+/// and gets `CancellationError`.
+public final class AsyncGate: @unchecked Sendable {
+    public let limit: Int
+    private let lock = NSLock()
+    private var holders = 0
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextID: UInt64 = 0
+
+    public init(limit: Int) { self.limit = max(1, limit) }
+
+    public func withSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await enter()
+        defer { leave() }
+        return try await body()
+    }
+
+    func enter() async throws {
+        let id: UInt64 = lock.withLock { nextID += 1; return nextID }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                enum Entry { case admitted, queued, cancelled }
+                let entry: Entry = lock.withLock {
+                    if Task.isCancelled { return .cancelled }
+                    if holders < limit { holders += 1; return .admitted }
+                    waiters.append((id, continuation))
+                    return .queued
+                }
+                switch entry {
+                case .admitted: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .queued: break
+                }
+            }
+        } onCancel: {
+            let cancelled = lock.withLock { () -> CheckedContinuation<Void, any Error>? in
+                guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return waiters.remove(at: index).continuation
+            }
+            cancelled?.resume(throwing: CancellationError())
+        }
+    }
+
+    func leave() {
+        let next = lock.withLock { () -> CheckedContinuation<Void, any Error>? in
+            if waiters.isEmpty { holders -= 1; return nil }
+            return waiters.removeFirst().continuation   // the slot passes straight to the next waiter
+        }
+        next?.resume()
+    }
+
+    /// Holders right now (for tests).
+    public var occupied: Int { lock.withLock { holders } }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import NanobatchCore
+
+@Suite struct AsyncGateTests {
+    final class Peak: @unchecked Sendable {
+        private let lock = NSLock()
+        private var now = 0
+        private(set) var peak = 0
+        func enter() { lock.withLock { now += 1; peak = max(peak, now) } }
+        func leave() { lock.withLock { now -= 1 } }
+    }
+
+    @Test func neverMoreHoldersThanTheLimitAndEveryoneGetsATurn() async throws {
+        let gate = AsyncGate(limit: 3)
+        let peak = Peak()
+        let finished = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await gate.withSlot {
+                        peak.enter()
+                        try await Task.sleep(for: .milliseconds(2))
+                        peak.leave()
+                        return index
+                    }
+                }
+            }
+            var seen: [Int] = []
+            for try await index in group { seen.append(index) }
+            return seen
+        }
+        #expect(finished.sorted() == Array(0..<40))
+        #expect(peak.peak == 3)
+        #expect(gate.occupied == 0)
+    }
+
+    @Test func aCancelledWaiterLeavesTheQueueAndTheSlotIsNotLost() async throws {
+        let gate = AsyncGate(limit: 1)
+        try await gate.enter()
+        let waiter = Task { try await gate.withSlot { 1 } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        gate.leave()
+        #expect(gate.occupied == 0)
+        #expect(try await gate.withSlot { 2 } == 2)
+    }
+}
