@@ -223,7 +223,10 @@ public struct Runner: Sendable {
         do {
             let destination = try store.temporaryFile(for: key)
             temporary = destination
-            if resumed == nil { journal?.submitting(key: key, provider: job.provider, job: job.id) }
+            if resumed == nil, let journal {
+                // Durable before the request goes out; the fdatasync waits on a file-I/O thread, not the cooperative pool.
+                try await WorkerThreads.fileIO.run { journal.submitting(key: key, provider: job.provider, job: job.id) }
+            }
             let request = GenerationRequest(job: job, key: key, references: references, destination: destination, deadline: deadline,
                                             resumeTaskID: resumed?.taskID) { taskID in
                 journal?.taskCreated(key: key, provider: job.provider, job: job.id, taskID: taskID)
@@ -233,7 +236,7 @@ public struct Runner: Sendable {
             outcome.actualCost = receipt.actualCost
             outcome.costUnit = receipt.costUnit
             outcome.notes = receipt.notes
-            outcome.entry = try store.commit(temporary: destination, key: key)
+            outcome.entry = try await WorkerThreads.fileIO.run { try store.commit(temporary: destination, key: key) }
             outcome.status = .made
             if let info = outcome.entry?.info, ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: job.aspectRatio) {
                 outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(job.aspectRatio)")

@@ -1,9 +1,11 @@
 import Foundation
 
-/// A few dedicated threads for CPU-heavy work (drawing and encoding placeholder PNGs), so that work
+/// A few dedicated threads for CPU-heavy or blocking work (placeholder PNGs; fsyncs), so that work
 /// never holds the cooperative pool (every job's waits) or Dispatch's shared threads (URLSession).
 public final class WorkerThreads: @unchecked Sendable {
     public static let shared = WorkerThreads(count: max(1, ProcessInfo.processInfo.activeProcessorCount))
+    /// For calls that block on the disk (fsync, create, rename): they wait rather than compute, so more threads.
+    public static let fileIO = WorkerThreads(count: 8)
 
     private let condition = NSCondition()
     private var queue: [@Sendable () -> Void] = []
