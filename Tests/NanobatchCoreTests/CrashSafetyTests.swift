@@ -153,6 +153,21 @@ func nanobatchExecutable() -> URL? {
         #expect(ContentStore(root: workspace.outputRoot).lookup(key) == nil)
     }
 
+    @Test func logLinesReadBackAsWritten() throws {
+        let workspace = try TestWorkspace()
+        let records = [
+            EntryRecord(key: SHA256.hash("a").hexString, info: ImageInfo(format: .png, width: 1024, height: 768), bytes: 123_456,
+                        sha256: SHA256.hash("b").hexString, modified: 1_795_247_301_324_216_395),
+            EntryRecord(key: SHA256.hash("c").hexString, info: ImageInfo(format: .webp, width: 1, height: 2), bytes: 16,
+                        sha256: SHA256.hash("d").hexString, modified: -5),
+        ]
+        let path = try workspace.write("entries.log", data: Data(records.map(\.line).joined().utf8))
+        let read = EntryRecord.readLog(path)
+        #expect(read.lines == 2)
+        #expect(read.records.count == 2)
+        for record in records { #expect(read.records[record.key] == record) }
+    }
+
     @Test func tornAndMalformedLogLinesAreIgnored() throws {
         let workspace = try TestWorkspace()
         let key = SHA256.hash("torn").hexString

@@ -138,9 +138,15 @@ public struct NanobatchCLI: Sendable {
         guard let lock = try FileLock(path: root.appendingPathComponent(".nanobatch/lock").path) else {
             throw UsageError("another nanobatch run is using \(root.path); wait for it to finish")
         }
+        // Read while the plan is made: the previous index (for the diff) and the store's entries log.
+        let previousPath = root.appendingPathComponent("\(manifest.name)/index.json").path
+        let previousRead = Task.detached { PreviousBuild.read(previousPath) }
+        let storeRead = Task.detached { store.preload() }
+        let graph = Planner.expand(manifest)
+        await storeRead.value
         store.removeAbandonedTemporaries()
         try store.compactLogIfWorthIt()
-        let evaluated = try PlanEvaluator.evaluate(Planner.expand(manifest), store: store)
+        let evaluated = try PlanEvaluator.evaluate(graph, store: store)
         let maxCost = try ArgumentParser.number(parsed, "max-cost") ?? manifest.budget?.maxCost
         let summary = PlanSummary(plan: evaluated, maxCost: maxCost)
         if summary.withinBudget == false, let maxCost {
@@ -152,7 +158,7 @@ public struct NanobatchCLI: Sendable {
             return .overBudget
         }
         let journal = try SubmissionJournal(root: root) { store.lookup($0) != nil }
-        let previous = PreviousBuild.read(root.appendingPathComponent("\(manifest.name)/index.json").path)
+        let previous = await previousRead.value
         let diff = previous.map { BuildDiff(plan: evaluated, previous: $0,
                                             explanations: BuildExplainer.explain(evaluated, previous: $0, store: store)) }
         if !journal.unresolved.isEmpty {

@@ -189,6 +189,10 @@ public enum HTMLReport {
     }
 
     public static func escape(_ text: String) -> String {
+        let special = text.utf8.contains {
+            $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
+        }
+        if !special { return text }
         var out = ""
         out.reserveCapacity(text.count)
         for character in text {
@@ -258,7 +262,7 @@ public enum CSVReport {
     static func quote(_ field: String) -> String {
         var value = field
         if let first = value.first, "=+-@".contains(first), Double(value) == nil { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -9,6 +9,7 @@ public struct Runner: Sendable {
     public let providers: [String: any ImageProvider]
     /// The manifest's folder under the output root; friendly paths live here.
     public let manifestFolder: URL
+    private let manifestFolderPath: String
     public let globalLimit: Int
     public let providerLimits: [String: Int]
     public let deadlines: [String: Duration]
@@ -29,6 +30,7 @@ public struct Runner: Sendable {
         self.store = store
         self.providers = providers
         self.manifestFolder = manifestFolder
+        self.manifestFolderPath = manifestFolder.path
         self.globalLimit = max(1, globalLimit)
         self.providerLimits = providerLimits
         self.deadlines = deadlines
@@ -204,7 +206,7 @@ public struct Runner: Sendable {
     }
 
     public func friendlyPath(_ job: Job, _ format: ImageFormat) -> String {
-        manifestFolder.appendingPathComponent("\(job.friendlyStem).\(format.fileExtension)").path
+        "\(manifestFolderPath)/\(job.friendlyStem).\(format.fileExtension)"
     }
 
     static func make(job: Job, key: String, references: [Reference], provider: any ImageProvider,

@@ -94,6 +94,9 @@ public final class ContentStore: @unchecked Sendable {
 
     // MARK: The entries log
 
+    /// Reads the entries log now (else the first lookup does).
+    public func preload() { _ = loadedRecords() }
+
     private func loadedRecords() -> [String: EntryRecord] {
         lock.withLock {
             if let records { return records }

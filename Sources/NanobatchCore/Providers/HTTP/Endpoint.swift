@@ -35,6 +35,14 @@ public enum Endpoint {
     /// "." and ".." are encoded too, so an id can never step to another path.
     public static func encode(_ value: String) -> String {
         if value == "." || value == ".." { return String(repeating: "%2E", count: value.count) }
+        func unreserved(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): return true
+            default: return false
+            }
+        }
+        if value.utf8.allSatisfy(unreserved) { return value }
         var encoded = ""
         for byte in value.utf8 {
             switch byte {
