@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackHTTP
 import Testing
 @testable import NanobatchCore
 
@@ -44,5 +45,38 @@ import Testing
         gate.leave()
         #expect(gate.occupied == 0)
         #expect(try await gate.withSlot { 2 } == 2)
+    }
+}
+
+@Suite struct DownloadGateTests {
+    /// Over real HTTP: the transport never has more downloads open than its limit, and every file is whole.
+    @Test func theTransportKeepsDownloadsToItsLimit() async throws {
+        let peak = AsyncGateTests.Peak()
+        let image = smallPNG(seed: "gate")
+        let server = try LoopbackServer { _ in
+            peak.enter()
+            usleep(30_000)
+            peak.leave()
+            return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: image)
+        }
+        defer { server.stop() }
+        let workspace = try TestWorkspace()
+        let transport = URLSessionTransport(maxConcurrentDownloads: 2)
+        let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                let destination = workspace.url.appendingPathComponent("d\(index).png")
+                group.addTask {
+                    let request = HTTPRequest(method: "GET", url: URL(string: "\(server.baseURL)/files/\(index).png")!)
+                    let response = try await transport.send(request, into: .file(destination, limit: 1 << 20), timeout: .seconds(10))
+                    #expect(response.status == 200)
+                    return try Data(contentsOf: destination).count
+                }
+            }
+            var sizes: [Int] = []
+            for try await size in group { sizes.append(size) }
+            return sizes
+        }
+        #expect(sizes == Array(repeating: image.count, count: 8))
+        #expect(peak.peak == 2)
     }
 }
