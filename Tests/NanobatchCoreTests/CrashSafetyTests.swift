@@ -114,15 +114,17 @@ func nanobatchExecutable() -> URL? {
 }
 
 @Suite struct ContentStoreTests {
+    /// Commits a small PNG under the key `SHA-256(seed)`, as a run would.
+    func commitImage(seed: String, to store: ContentStore) throws -> (key: String, entry: StoreEntry) {
+        let key = SHA256.hash(seed).hexString
+        let temporary = try store.temporaryFile(for: key)
+        try smallPNG(seed: seed).write(to: temporary)
+        return (key, try store.commit(temporary: temporary, key: key))
+    }
+
     @Test func anImageWithoutItsLogLineIsRecoveredNotRemade() throws {
         let workspace = try TestWorkspace()
-        let key = SHA256.hash("k").hexString
-        let entry = try {
-            let store = ContentStore(root: workspace.outputRoot)
-            let temporary = try store.temporaryFile(for: key)
-            try smallPNG(seed: "k").write(to: temporary)
-            return try store.commit(temporary: temporary, key: key)
-        }()
+        let (key, entry) = try commitImage(seed: "k", to: ContentStore(root: workspace.outputRoot))
         let logPath = ContentStore(root: workspace.outputRoot).logPath
         try FileManager.default.removeItem(atPath: logPath)
         #expect(ContentStore(root: workspace.outputRoot).lookup(key) == entry)
@@ -132,11 +134,8 @@ func nanobatchExecutable() -> URL? {
 
     @Test func aLookupIsOneStatUntilTheBlobIsTouchedThenAFullCheck() throws {
         let workspace = try TestWorkspace()
-        let key = SHA256.hash("touched").hexString
         let store = ContentStore(root: workspace.outputRoot)
-        let temporary = try store.temporaryFile(for: key)
-        try smallPNG(seed: "touched").write(to: temporary)
-        let entry = try store.commit(temporary: temporary, key: key)
+        let (key, entry) = try commitImage(seed: "touched", to: store)
         // A fresh process reads the line back.
         #expect(ContentStore(root: workspace.outputRoot).lookup(key) == entry)
         // Same bytes, new modification time: checked in full, accepted, and the line renewed.
@@ -170,11 +169,8 @@ func nanobatchExecutable() -> URL? {
 
     @Test func tornAndMalformedLogLinesAreIgnored() throws {
         let workspace = try TestWorkspace()
-        let key = SHA256.hash("torn").hexString
         let store = ContentStore(root: workspace.outputRoot)
-        let temporary = try store.temporaryFile(for: key)
-        try smallPNG(seed: "torn").write(to: temporary)
-        let entry = try store.commit(temporary: temporary, key: key)
+        let (key, entry) = try commitImage(seed: "torn", to: store)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: store.logPath))
         handle.seekToEndOfFile()
         handle.write(Data("v1\tnot-a-key\tpng\t1\t1\t1\tx\t0\nv1\t\(key)\tpng\t9".utf8))
