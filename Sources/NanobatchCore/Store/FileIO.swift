@@ -63,21 +63,13 @@ public enum FileIO {
         let temporary = temporaryName(in: temporaryDirectory ?? directory, hint: "." + (path as NSString).lastPathComponent)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw Failure(operation: "create", path: temporary, code: errno) }
-        var written = 0
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
-                if n <= 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return true
-        }
-        let syncResult = Foundation.fsync(fd)
-        close(fd)
-        guard ok, syncResult == 0 else {
-            let code = errno
+        do {
+            defer { close(fd) }
+            try writeAll(data, to: fd, path: temporary)
+            try check(Foundation.fsync(fd), "fsync", temporary)
+        } catch {
             unlink(temporary)
-            throw Failure(operation: "write", path: temporary, code: code)
+            throw error
         }
         try rename(temporary, to: path)
         try? fsync(path: directory)

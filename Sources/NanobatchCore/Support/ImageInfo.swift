@@ -105,17 +105,20 @@ public enum ImageInspector {
         let tailLength: UInt64 = 12
         guard (try? handle.seek(toOffset: size - tailLength)) != nil,
               let tailData = try? handle.read(upToCount: Int(tailLength)) else { return nil }
-        let tail = [UInt8](tailData)
+        return endsWhole(info, head: bytes, tail: [UInt8](tailData), size: Int(size)) ? info : nil
+    }
+
+    /// Whether the file ends as its format says: PNG's IEND chunk, JPEG's EOI marker, WebP's RIFF size.
+    static func endsWhole(_ info: ImageInfo, head: [UInt8], tail: [UInt8], size: Int) -> Bool {
         switch info.format {
         case .png:
-            guard tail == pngEnd else { return nil }
+            return tail == pngEnd
         case .jpeg:
-            guard tail.count >= 2, tail[tail.count - 2] == 0xFF, tail[tail.count - 1] == 0xD9 else { return nil }
+            return tail.count >= 2 && tail[tail.count - 2] == 0xFF && tail[tail.count - 1] == 0xD9
         case .webp:
-            let declared = UInt64(readLE(bytes, 4, 4)) + 8
-            guard declared == size || declared + 1 == size else { return nil }
+            let declared = readLE(head, 4, 4) + 8
+            return declared == size || declared + 1 == size
         }
-        return info
     }
 
     static let pngEnd: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
@@ -154,16 +157,8 @@ extension ImageInspector {
             total += count
         }
         if sync, fsync(fd) != 0 { throw FileIO.Failure(operation: "fsync", path: path, code: errno) }
-        guard head.count >= 4, let info = inspect(head[0] == 0xFF ? head : Array(head.prefix(64))), total >= 16 else { return nil }
-        switch info.format {
-        case .png:
-            guard tail == pngEnd else { return nil }
-        case .jpeg:
-            guard tail[tail.count - 2] == 0xFF, tail[tail.count - 1] == 0xD9 else { return nil }
-        case .webp:
-            let declared = readLE(head, 4, 4) + 8
-            guard declared == total || declared + 1 == total else { return nil }
-        }
+        guard head.count >= 4, let info = inspect(head[0] == 0xFF ? head : Array(head.prefix(64))), total >= 16,
+              endsWhole(info, head: head, tail: tail, size: total) else { return nil }
         return ExaminedImage(info: info, bytes: total, sha256: hasher.finalize().hexString)
     }
 }
