@@ -110,7 +110,8 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
     @Test func aTaskThatOutlivedItsDeadlineStaysJournaled() async throws {
         let fake = try DialectFakes.mountsea()
         let workspace = try TestWorkspace()
-        let manifest = asyncManifest(fake, prompts: [("slow", "A slow sunrise [stuck]")], deadline: 0.3)
+        // Long enough for the create to answer while the whole suite loads the machine; the task never ends.
+        let manifest = asyncManifest(fake, prompts: [("slow", "A slow sunrise [stuck]")], deadline: 2)
         let first = try await runAgainst(fake, manifest, in: workspace)
         #expect(first.status == 1)
         #expect(first.err.contains("did not finish before the job's deadline") && first.err.contains("a rerun polls it again"), "\(first.err)")
