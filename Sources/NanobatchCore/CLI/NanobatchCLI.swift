@@ -138,6 +138,23 @@ public struct NanobatchCLI: Sendable {
         guard let lock = try FileLock(path: root.appendingPathComponent(".nanobatch/lock").path) else {
             throw UsageError("another nanobatch run is using \(root.path); wait for it to finish")
         }
+        let maxCost = try ArgumentParser.number(parsed, "max-cost") ?? manifest.budget?.maxCost
+        let folder = root.appendingPathComponent(manifest.name)
+        let stampPath = BuildStamp.path(root: root, manifestName: manifest.name)
+        let stampContext = BuildStamp.context(manifest: manifest, root: root.path, maxCost: maxCost)
+        if let jobs = BuildStamp.check(at: stampPath, context: stampContext, root: root.path) {
+            withExtendedLifetime(lock) {}
+            console.err("""
+                \(manifest.name): 0 made, \(jobs) cached, 0 failed, 0 skipped · spent $0.00
+                since the previous build: 0 new, 0 made again, \(jobs) unchanged, 0 removed
+                no-op: the manifest, its reference files and all \(jobs) outputs are as the last full check left them; reports kept
+                index: \(folder.appendingPathComponent("index.json").path)
+                page:  \(folder.appendingPathComponent("index.html").path)
+
+                """)
+            return .success
+        }
+        BuildStamp.remove(at: stampPath)
         // Read while the plan is made: the previous index (for the diff) and the store's entries log.
         let previousPath = root.appendingPathComponent("\(manifest.name)/index.json").path
         let previousRead = Task.detached { PreviousBuild.read(previousPath) }
@@ -147,7 +164,6 @@ public struct NanobatchCLI: Sendable {
         store.removeAbandonedTemporaries()
         try store.compactLogIfWorthIt()
         let evaluated = try PlanEvaluator.evaluate(graph, store: store)
-        let maxCost = try ArgumentParser.number(parsed, "max-cost") ?? manifest.budget?.maxCost
         let summary = PlanSummary(plan: evaluated, maxCost: maxCost)
         if summary.withinBudget == false, let maxCost {
             if summary.estimatedCost <= maxCost + 1e-9 {
@@ -183,7 +199,6 @@ public struct NanobatchCLI: Sendable {
                 ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport(), governor: governor)
         }
 
-        let folder = root.appendingPathComponent(manifest.name)
         let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: console)
         let concurrency = try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? manifest.concurrency
         var limits: [String: Int] = [:]
@@ -208,6 +223,10 @@ public struct NanobatchCLI: Sendable {
                                                              rateLimitCuts: governors.compactMapValues { $0.cutCount > 0 ? $0.cutCount : nil },
                                                              diff: diff))
         let indexPath = try NanobatchCLI.writeReports(report, folder: folder, temporaryDirectory: store.temporaryDirectory)
+        if !interrupted, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
+            try? stampFullyCachedBuild(report, evaluated: evaluated, folder: folder, journal: journal.path,
+                                       stamp: stampPath, context: stampContext, root: root.path)
+        }
         withExtendedLifetime(lock) {}
 
         let totals = report.totals
@@ -244,5 +263,23 @@ public struct NanobatchCLI: Sendable {
         }
         if totals.failed == 0 && totals.skippedForBudget > 0 { return .overBudget }
         return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
+    }
+
+    /// Records every file a fully cached build read or wrote, so the next identical run is a no-op.
+    func stampFullyCachedBuild(_ report: IndexReport, evaluated: EvaluatedPlan, folder: URL, journal: String,
+                               stamp: String, context: String, root: String) throws {
+        var files: [String] = []
+        files.reserveCapacity(report.jobs.count + evaluated.referenceHashes.count + 4)
+        for reference in evaluated.referenceHashes.keys {
+            if case .file(let path, _) = reference { files.append(path) }
+        }
+        let folderPath = folder.path
+        for row in report.jobs {
+            guard let file = row.file else { return }
+            files.append("\(folderPath)/\(file)")
+        }
+        files += ["index.json", "index.html", "index.csv"].map { "\(folderPath)/\($0)" }
+        files.append(journal)
+        try BuildStamp.write(to: stamp, context: context, jobs: report.jobs.count, root: root, files: files)
     }
 }

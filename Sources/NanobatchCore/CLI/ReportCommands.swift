@@ -71,6 +71,7 @@ extension NanobatchCLI {
 
     func report(_ parsed: ParsedArguments) throws -> ExitCode {
         let (manifest, root, store, lock, evaluated) = try openBuild(parsed)
+        BuildStamp.remove(at: BuildStamp.path(root: root, manifestName: manifest.name))
         let folder = root.appendingPathComponent(manifest.name)
         let previousIndex = folder.appendingPathComponent("index.json").path
         let previous = PreviousBuild.read(previousIndex)
@@ -115,6 +116,7 @@ extension NanobatchCLI {
             console.out("kept \(plan.keptForOthers) store entr\(plan.keptForOthers == 1 ? "y" : "ies") other manifests under \(root.path) still use\n")
         }
         if delete {
+            BuildStamp.remove(at: BuildStamp.path(root: root, manifestName: manifest.name))
             for file in plan.friendlyFiles { try? FileManager.default.removeItem(at: folder.appendingPathComponent(file)) }
             for entry in plan.storeFiles { try? FileManager.default.removeItem(at: root.appendingPathComponent(entry)) }
             try store.forget(Set(plan.storeFiles.map { String(($0 as NSString).lastPathComponent.split(separator: ".").first ?? "") }))

@@ -16,6 +16,8 @@ public struct Manifest: Sendable {
     public var steps: [Step]
     public var pricing: [String: Double]
     public var budget: Budget?
+    /// SHA-256 (hex) of the manifest file's bytes; empty when decoded from memory.
+    public var sourceDigest = ""
 
     public func provider(named name: String) -> ProviderConfig? { providers.first { $0.name == name } }
 }

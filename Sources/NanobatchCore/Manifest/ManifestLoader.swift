@@ -21,7 +21,9 @@ public enum ManifestLoader {
             let why = exists ? "cannot read the manifest file" : "no such file (looked for \(url.standardizedFileURL.path))"
             throw ManifestError(file: path, issues: [ManifestIssue(path: "", message: why)])
         }
-        return try decode(data, file: path, directory: url.deletingLastPathComponent())
+        var manifest = try decode(data, file: path, directory: url.deletingLastPathComponent())
+        manifest.sourceDigest = SHA256.hash(data).hexString
+        return manifest
     }
 
     public static func decode(_ data: Data, file: String, directory: URL) throws -> Manifest {
