@@ -42,7 +42,13 @@ public struct PreviousBuild: Sendable {
                 referenceHashes: row["referenceHashes"]?.arrayValue?.compactMap(\.stringValue),
                 upstreamOutputHash: row["upstreamOutputHash"]?.stringValue)
         }
-        return PreviousBuild(generatedAt: value["generatedAt"]?.stringValue, jobs: jobs, order: order, raw: value)
+        // The rows live on in `jobs`; the tree keeps only the rest.
+        var top = value
+        if case .object(var object) = value {
+            object["jobs"] = nil
+            top = .object(object)
+        }
+        return PreviousBuild(generatedAt: value["generatedAt"]?.stringValue, jobs: jobs, order: order, raw: top)
     }
 }
 

@@ -27,7 +27,7 @@ extension JSONValue {
         return out
     }
 
-    private func writePretty(to out: inout String, indent: String) {
+    func writePretty(to out: inout String, indent: String) {
         let inner = indent + "  "
         switch self {
         case .array(let items) where !items.isEmpty:
@@ -86,8 +86,13 @@ extension JSONValue {
         }
     }
 
-    private static func writeString(_ value: String, to out: inout String) {
+    static func writeString(_ value: String, to out: inout String) {
         out += "\""
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += value
+            out += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
