@@ -46,6 +46,42 @@ import Testing
         #expect(gate.occupied == 0)
         #expect(try await gate.withSlot { 2 } == 2)
     }
+
+    @Test func aRaisedLimitAdmitsWaitersAndALoweredOneDrainsFirst() async throws {
+        let gate = AsyncGate(limit: 1)
+        try await gate.enter()
+        let waiters = (0..<3).map { index in Task { try await gate.enter(); return index } }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(gate.occupied == 1)
+        gate.setLimit(3)
+        for waiter in waiters.prefix(2) { _ = try await waiter.value }
+        #expect(gate.occupied == 3, "two of the three waiters were admitted at once")
+        gate.setLimit(1)
+        gate.leave()
+        gate.leave()
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(gate.occupied == 1, "the third waits while holders are above the new limit")
+        gate.leave()
+        _ = try await waiters[2].value
+        #expect(gate.occupied == 1)
+        gate.leave()
+        #expect(gate.occupied == 0)
+    }
+
+    @Test func downloadLimitFollowsTheLargestRecentSize() {
+        let limit = DownloadLimit.standard
+        #expect(limit.limit(recentLargest: nil) == 16, "before any size is known: the floor")
+        #expect(limit.limit(recentLargest: 4 << 20) == 16)
+        #expect(limit.limit(recentLargest: 2 << 20) == 32)
+        #expect(limit.limit(recentLargest: 100 << 20) == 16, "never below the floor")
+        #expect(limit.limit(recentLargest: 5_000) == 256, "small files count as 64 KB, capped at the ceiling")
+        #expect(DownloadLimit.fixed(3).limit(recentLargest: 10) == 3)
+        let sizes = RecentSizes(capacity: 2)
+        #expect(sizes.add(10) == 10)
+        #expect(sizes.add(500) == 500)
+        #expect(sizes.add(20) == 500)
+        #expect(sizes.add(30) == 30, "the large one has left the window")
+    }
 }
 
 @Suite struct DownloadGateTests {
@@ -61,7 +97,7 @@ import Testing
         }
         defer { server.stop() }
         let workspace = try TestWorkspace()
-        let transport = URLSessionTransport(maxConcurrentDownloads: 2)
+        let transport = URLSessionTransport(downloadLimit: .fixed(2))
         let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<8 {
                 let destination = workspace.url.appendingPathComponent("d\(index).png")
@@ -78,5 +114,34 @@ import Testing
         }
         #expect(sizes == Array(repeating: image.count, count: 8))
         #expect(peak.peak == 2)
+    }
+
+    /// Small downloads raise the limit: it starts at the floor (1) and grows to what the budget allows (4).
+    @Test func smallDownloadsWidenTheLimitUpToTheBudget() async throws {
+        let peak = AsyncGateTests.Peak()
+        let image = smallPNG(seed: "widen")
+        let server = try LoopbackServer { _ in
+            peak.enter()
+            usleep(30_000)
+            peak.leave()
+            return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: image)
+        }
+        defer { server.stop() }
+        let workspace = try TestWorkspace()
+        let transport = URLSessionTransport(downloadLimit: DownloadLimit(bytesInFlight: 4 * 32 * 1024, minimum: 1, maximum: 8,
+                                                                          smallestCounted: 32 * 1024))
+        #expect(image.count <= 32 * 1024)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    let request = HTTPRequest(method: "GET", url: URL(string: "\(server.baseURL)/files/\(index).png")!)
+                    let destination = workspace.url.appendingPathComponent("w\(index).png")
+                    let response = try await transport.send(request, into: .file(destination, limit: 1 << 20), timeout: .seconds(10))
+                    #expect(response.status == 200)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(peak.peak > 1 && peak.peak <= 4, "peak \(peak.peak)")
     }
 }

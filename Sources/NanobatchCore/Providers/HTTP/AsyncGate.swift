@@ -1,15 +1,31 @@
 import Foundation
 
 /// At most `limit` holders at once; the others wait in order. A cancelled waiter leaves the queue
-/// and gets `CancellationError`.
+/// and gets `CancellationError`. The limit can change while holders are inside.
 public final class AsyncGate: @unchecked Sendable {
-    public let limit: Int
+    private var currentLimit: Int
     private let lock = NSLock()
     private var holders = 0
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextID: UInt64 = 0
 
-    public init(limit: Int) { self.limit = max(1, limit) }
+    public init(limit: Int) { currentLimit = max(1, limit) }
+
+    public var limit: Int { lock.withLock { currentLimit } }
+
+    /// A higher limit admits waiters at once; a lower one lets holders leave until they fit.
+    public func setLimit(_ newLimit: Int) {
+        let admitted = lock.withLock { () -> [CheckedContinuation<Void, any Error>] in
+            currentLimit = max(1, newLimit)
+            var admitted: [CheckedContinuation<Void, any Error>] = []
+            while holders < currentLimit, !waiters.isEmpty {
+                holders += 1
+                admitted.append(waiters.removeFirst().continuation)
+            }
+            return admitted
+        }
+        for continuation in admitted { continuation.resume() }
+    }
 
     public func withSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await enter()
@@ -24,7 +40,7 @@ public final class AsyncGate: @unchecked Sendable {
                 enum Entry { case admitted, queued, cancelled }
                 let entry: Entry = lock.withLock {
                     if Task.isCancelled { return .cancelled }
-                    if holders < limit { holders += 1; return .admitted }
+                    if holders < currentLimit { holders += 1; return .admitted }
                     waiters.append((id, continuation))
                     return .queued
                 }
@@ -45,7 +61,7 @@ public final class AsyncGate: @unchecked Sendable {
 
     func leave() {
         let next = lock.withLock { () -> CheckedContinuation<Void, any Error>? in
-            if waiters.isEmpty { holders -= 1; return nil }
+            if waiters.isEmpty || holders > currentLimit { holders -= 1; return nil }
             return waiters.removeFirst().continuation   // the slot passes straight to the next waiter
         }
         next?.resume()

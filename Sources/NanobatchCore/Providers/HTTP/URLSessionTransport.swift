@@ -12,10 +12,14 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let delegate: SessionDelegate
     /// Downloads at once. URLSession on Linux queues every received chunk for the one delegate
     /// queue without back-pressure; when the machine is busy, chunks of many downloads pile up there.
+    /// So the number follows the size of recent downloads (`DownloadLimit`).
     private let downloads: AsyncGate
+    private let downloadLimit: DownloadLimit
+    private let recentSizes = RecentSizes(capacity: 32)
 
-    public init(maxConnectionsPerHost: Int = 256, maxConcurrentDownloads: Int = 16) {
-        downloads = AsyncGate(limit: maxConcurrentDownloads)
+    public init(maxConnectionsPerHost: Int = 256, downloadLimit: DownloadLimit = .standard) {
+        self.downloadLimit = downloadLimit
+        downloads = AsyncGate(limit: downloadLimit.limit(recentLargest: nil))
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -38,7 +42,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     public func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
         guard case .file = sink else { return try await transfer(request, into: sink, timeout: timeout) }
         do {
-            return try await downloads.withSlot { try await transfer(request, into: sink, timeout: timeout) }
+            let response = try await downloads.withSlot { try await transfer(request, into: sink, timeout: timeout) }
+            if case .file(let destination, _) = sink, let size = FileIO.fileSize(destination.path) {
+                downloads.setLimit(downloadLimit.limit(recentLargest: recentSizes.add(size)))
+            }
+            return response
         } catch is CancellationError {
             throw TransportError.cancelled
         }
@@ -185,5 +193,49 @@ extension SessionDelegate.Exchange {
     var isFileSink: Bool {
         if case .file = sink { return true }
         return false
+    }
+}
+
+/// How many downloads may run at once: as many as fit `bytesInFlight` if each were as large as the
+/// largest recent one, between `minimum` (also the start, before any size is known) and `maximum`.
+/// 4 MB images: 16 at once; small ones: up to the maximum.
+public struct DownloadLimit: Sendable, Equatable {
+    public var bytesInFlight: Int
+    public var minimum: Int
+    public var maximum: Int
+    /// Sizes below this count as this much (headers, buffers, the file itself).
+    public var smallestCounted: Int
+
+    public init(bytesInFlight: Int, minimum: Int, maximum: Int, smallestCounted: Int = 64 << 10) {
+        self.bytesInFlight = bytesInFlight
+        self.minimum = max(1, minimum)
+        self.maximum = max(self.minimum, maximum)
+        self.smallestCounted = max(1, smallestCounted)
+    }
+
+    public static let standard = DownloadLimit(bytesInFlight: 64 << 20, minimum: 16, maximum: 256)
+    public static func fixed(_ count: Int) -> DownloadLimit { DownloadLimit(bytesInFlight: 0, minimum: count, maximum: count) }
+
+    public func limit(recentLargest: Int?) -> Int {
+        guard let largest = recentLargest else { return minimum }
+        return min(maximum, max(minimum, bytesInFlight / max(largest, smallestCounted)))
+    }
+}
+
+/// The last `capacity` download sizes; `add` returns the largest of them.
+final class RecentSizes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sizes: [Int] = []
+    private var next = 0
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    func add(_ size: Int) -> Int {
+        lock.withLock {
+            if sizes.count < capacity { sizes.append(size) } else { sizes[next] = size }
+            next = (next + 1) % capacity
+            return sizes.max() ?? size
+        }
     }
 }
