@@ -85,16 +85,21 @@ import Testing
 }
 
 @Suite struct DownloadGateTests {
-    /// Over real HTTP: the transport never has more downloads open than its limit, and every file is whole.
-    @Test func theTransportKeepsDownloadsToItsLimit() async throws {
-        let peak = AsyncGateTests.Peak()
-        let image = smallPNG(seed: "gate")
-        let server = try LoopbackServer { _ in
+    /// Answers every request with `image` after 30 ms, counting the requests open at once.
+    func slowImageServer(_ image: Data, counting peak: AsyncGateTests.Peak) throws -> LoopbackServer {
+        try LoopbackServer { _ in
             peak.enter()
             usleep(30_000)
             peak.leave()
             return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: image)
         }
+    }
+
+    /// Over real HTTP: the transport never has more downloads open than its limit, and every file is whole.
+    @Test func theTransportKeepsDownloadsToItsLimit() async throws {
+        let peak = AsyncGateTests.Peak()
+        let image = smallPNG(seed: "gate")
+        let server = try slowImageServer(image, counting: peak)
         defer { server.stop() }
         let workspace = try TestWorkspace()
         let transport = URLSessionTransport(downloadLimit: .fixed(2))
@@ -120,12 +125,7 @@ import Testing
     @Test func smallDownloadsWidenTheLimitUpToTheBudget() async throws {
         let peak = AsyncGateTests.Peak()
         let image = smallPNG(seed: "widen")
-        let server = try LoopbackServer { _ in
-            peak.enter()
-            usleep(30_000)
-            peak.leave()
-            return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: image)
-        }
+        let server = try slowImageServer(image, counting: peak)
         defer { server.stop() }
         let workspace = try TestWorkspace()
         let transport = URLSessionTransport(downloadLimit: DownloadLimit(bytesInFlight: 4 * 32 * 1024, minimum: 1, maximum: 8,
