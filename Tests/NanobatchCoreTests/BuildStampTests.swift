@@ -100,6 +100,21 @@ import Testing
         #expect(!made.isEmpty && made.allSatisfy { ($0["references"]?.arrayValue?.count ?? 0) > 0 })
     }
 
+    @Test func aCachedRunThatChangedTheBuildWritesNoStampYet() async throws {
+        let build = try Build()
+        try await build.settle()
+        // One prompt fewer: every remaining job is cached, but the build lost jobs, so its reports
+        // (diff.removed) differ from what the next full run would write.
+        let fewer = baseManifest(prompts: #"[ { "id": "hero", "text": "A red cube" } ]"#)
+        try build.workspace.write("m.json", fewer)
+        let shrunk = await build.run()
+        #expect(shrunk.status == 0 && shrunk.err.contains("0 made") && shrunk.err.contains("removed"), "\(shrunk.err)")
+        #expect(!FileManager.default.fileExists(atPath: build.stamp))
+        let next = await build.run()
+        #expect(!Self.isNoOp(next) && next.err.contains(", 0 removed"), "\(next.err)")
+        #expect(FileManager.default.fileExists(atPath: build.stamp))
+    }
+
     @Test func aRunWithAFailureWritesNoStamp() async throws {
         let build = try Build()
         let failed = await build.run(override: { _ in FailingProvider(inner: OfflineProvider(), marker: "red cube") })

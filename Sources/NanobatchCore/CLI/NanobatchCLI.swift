@@ -223,7 +223,9 @@ public struct NanobatchCLI: Sendable {
                                                              rateLimitCuts: governors.compactMapValues { $0.cutCount > 0 ? $0.cutCount : nil },
                                                              diff: diff))
         let indexPath = try NanobatchCLI.writeReports(report, folder: folder, temporaryDirectory: store.temporaryDirectory)
-        if !interrupted, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
+        // Stamped only when the next full run would write the same reports (apart from times).
+        let nothingChanged = diff.map { $0.new.isEmpty && $0.madeAgain.isEmpty && $0.removed.isEmpty } ?? false
+        if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
             try? stampFullyCachedBuild(report, evaluated: evaluated, folder: folder, journal: journal.path,
                                        stamp: stampPath, context: stampContext, root: root.path)
         }
