@@ -95,16 +95,11 @@ import Testing
         }
     }
 
-    /// Over real HTTP: the transport never has more downloads open than its limit, and every file is whole.
-    @Test func theTransportKeepsDownloadsToItsLimit() async throws {
-        let peak = AsyncGateTests.Peak()
-        let image = smallPNG(seed: "gate")
-        let server = try slowImageServer(image, counting: peak)
-        defer { server.stop() }
-        let workspace = try TestWorkspace()
-        let transport = URLSessionTransport(downloadLimit: .fixed(2))
-        let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<8 {
+    /// Downloads `count` files at once through `transport`; the size of each file written, every answer a 200.
+    func downloadAll(_ count: Int, from server: LoopbackServer, through transport: URLSessionTransport,
+                     into workspace: TestWorkspace) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<count {
                 let destination = workspace.url.appendingPathComponent("d\(index).png")
                 group.addTask {
                     let request = HTTPRequest(method: "GET", url: URL(string: "\(server.baseURL)/files/\(index).png")!)
@@ -117,6 +112,17 @@ import Testing
             for try await size in group { sizes.append(size) }
             return sizes
         }
+    }
+
+    /// Over real HTTP: the transport never has more downloads open than its limit, and every file is whole.
+    @Test func theTransportKeepsDownloadsToItsLimit() async throws {
+        let peak = AsyncGateTests.Peak()
+        let image = smallPNG(seed: "gate")
+        let server = try slowImageServer(image, counting: peak)
+        defer { server.stop() }
+        let workspace = try TestWorkspace()
+        let transport = URLSessionTransport(downloadLimit: .fixed(2))
+        let sizes = try await downloadAll(8, from: server, through: transport, into: workspace)
         #expect(sizes == Array(repeating: image.count, count: 8))
         #expect(peak.peak == 2)
     }
@@ -131,17 +137,8 @@ import Testing
         let transport = URLSessionTransport(downloadLimit: DownloadLimit(bytesInFlight: 4 * 32 * 1024, minimum: 1, maximum: 8,
                                                                           smallestCounted: 32 * 1024))
         #expect(image.count <= 32 * 1024)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<24 {
-                group.addTask {
-                    let request = HTTPRequest(method: "GET", url: URL(string: "\(server.baseURL)/files/\(index).png")!)
-                    let destination = workspace.url.appendingPathComponent("w\(index).png")
-                    let response = try await transport.send(request, into: .file(destination, limit: 1 << 20), timeout: .seconds(10))
-                    #expect(response.status == 200)
-                }
-            }
-            try await group.waitForAll()
-        }
+        let sizes = try await downloadAll(24, from: server, through: transport, into: workspace)
+        #expect(sizes == Array(repeating: image.count, count: 24))
         #expect(peak.peak > 1 && peak.peak <= 4, "peak \(peak.peak)")
     }
 }

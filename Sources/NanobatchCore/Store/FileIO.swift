@@ -94,21 +94,12 @@ public enum FileIO {
     }
 
     public static func fileSize(_ path: String) -> Int? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Int(info.st_size)
+        FileStatus.of(path).map { Int($0.size) }
     }
 
     /// Size and modification time (nanoseconds since 1970) of a file, or `nil` when it is absent.
     public static func status(_ path: String) -> (size: Int, modified: Int64)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        #if canImport(Darwin)
-        let time = info.st_mtimespec
-        #else
-        let time = info.st_mtim
-        #endif
-        return (Int(info.st_size), Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
+        FileStatus.of(path).map { (Int($0.size), $0.modified) }
     }
 
     public static func inode(_ path: String) -> (device: UInt64, inode: UInt64)? {
