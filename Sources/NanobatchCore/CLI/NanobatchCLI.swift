@@ -185,10 +185,10 @@ public struct NanobatchCLI: Sendable {
         var providers: [String: any ImageProvider] = [:]
         var governors: [String: RateGovernor] = [:]
         let needed = Set(evaluated.graph.jobs.filter { evaluated.willBeMade($0.index) }.map(\.provider))
-        var transport: URLSessionTransport?
-        func sharedTransport() -> URLSessionTransport {
+        var transport: StandardTransport?
+        func sharedTransport() -> StandardTransport {
             if let transport { return transport }
-            let made = URLSessionTransport()
+            let made = StandardTransport(environment: environment)
             transport = made
             return made
         }

@@ -1,40 +1,84 @@
 import Foundation
 
-/// A few dedicated threads for CPU-heavy or blocking work (placeholder PNGs; fsyncs), so that work
-/// never holds the cooperative pool (every job's waits) or Dispatch's shared threads (URLSession).
+/// Dedicated threads for CPU-heavy or blocking work (placeholder PNGs, fsyncs, socket waits), so that
+/// work never holds the cooperative pool (every job's waits) or Dispatch's shared threads.
 public final class WorkerThreads: @unchecked Sendable {
     public static let shared = WorkerThreads(count: max(1, ProcessInfo.processInfo.activeProcessorCount))
     /// For calls that block on the disk (fsync, create, rename): they wait rather than compute, so more threads.
     public static let fileIO = WorkerThreads(count: 8)
+    /// For calls that block on the network: one thread per call in flight (callers bound how many),
+    /// each kept `idleSeconds` for the next call.
+    public static let network = WorkerThreads(count: 0, growingTo: 2048)
 
     private let condition = NSCondition()
     private var queue: [@Sendable () -> Void] = []
+    private var head = 0
+    private let maximum: Int
+    private let idleSeconds: Double
+    private var live = 0
+    private var idle = 0
 
-    public init(count: Int) {
-        for number in 0..<count {
-            let thread = Thread { [unowned self] in self.loop() }
-            thread.name = "nanobatch-worker-\(number)"
-            thread.start()
-        }
+    /// `count` threads that stay; with `growingTo`, more are started while every thread is busy, up
+    /// to that many, and the extra ones end after `idleSeconds` without work.
+    public init(count: Int, growingTo maximum: Int? = nil, idleSeconds: Double = 10) {
+        self.maximum = max(count, maximum ?? count, 1)
+        self.idleSeconds = idleSeconds
+        live = count
+        for _ in 0..<count { start(permanent: true) }
     }
 
-    private func loop() {
+    /// Threads now running (busy or idle).
+    public var threadCount: Int { condition.withLock { live } }
+
+    private func start(permanent: Bool) {
+        let thread = Thread { [unowned self] in self.loop(permanent: permanent) }
+        thread.name = "nanobatch-worker"
+        thread.stackSize = 512 << 10
+        thread.start()
+    }
+
+    private func loop(permanent: Bool) {
         while true {
             condition.lock()
-            while queue.isEmpty { condition.wait() }
-            let work = queue.removeFirst()
+            idle += 1
+            while head == queue.count {
+                if permanent {
+                    condition.wait()
+                } else if !condition.wait(until: Date(timeIntervalSinceNow: idleSeconds)), head == queue.count {
+                    idle -= 1
+                    live -= 1
+                    condition.unlock()
+                    return
+                }
+            }
+            idle -= 1
+            let work = queue[head]
+            head += 1
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            }
             condition.unlock()
             work()
         }
     }
 
+    private func submit(_ work: @escaping @Sendable () -> Void) {
+        condition.lock()
+        queue.append(work)
+        let waiting = queue.count - head
+        if waiting > idle, live < maximum {
+            live += 1
+            start(permanent: false)
+        }
+        condition.signal()
+        condition.unlock()
+    }
+
     /// Runs `work` on a worker thread and returns its result.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            condition.lock()
-            queue.append { continuation.resume(with: Result { try work() }) }
-            condition.signal()
-            condition.unlock()
+            submit { continuation.resume(with: Result { try work() }) }
         }
     }
 }

@@ -49,6 +49,9 @@ public enum ResponseSink: Sendable {
 
 /// A request that got no usable HTTP answer.
 public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No byte of the request reached the server (no connection, or it closed before the request was
+    /// sent whole): safe to send again, never billed.
+    case notSent(String)
     case connection(String)
     case timedOut
     case tooLarge(limit: Int)
@@ -57,6 +60,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch self {
+        case .notSent(let detail): return "not sent: \(detail)"
         case .connection(let detail): return "connection failed: \(detail)"
         case .timedOut: return "timed out"
         case .tooLarge(let limit): return "answer larger than the \(ByteCount.describe(limit)) limit"

@@ -120,11 +120,13 @@ public struct ProviderClient: Sendable {
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw CancellationError() }
-                // The request may have reached the provider before the connection failed.
-                if countsAsBillable { billable += 1 }
                 failure = ProviderFailure("\(what): \(redactor.redact(error.description))",
                                           retryable: error != .tooLarge(limit: limits.answerBytes))
-                failure.outcomeUnknown = countsAsBillable
+                if case .notSent = error {} else if countsAsBillable {
+                    // The request may have reached the provider before the connection failed.
+                    billable += 1
+                    failure.outcomeUnknown = true
+                }
             }
             failure.attempts = billable
             let wait = retry.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)

@@ -184,6 +184,8 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         switch urlError.code {
         case .timedOut: return .timedOut
         case .cancelled: return .cancelled
+        // No connection was made, so no request went out.
+        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed: return .notSent(urlError.localizedDescription)
         default: return .connection(urlError.localizedDescription)
         }
     }
