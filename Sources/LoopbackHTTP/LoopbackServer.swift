@@ -74,6 +74,11 @@ public final class LoopbackServer: @unchecked Sendable {
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var requestsServed: Int { lock.withLock { requestCount } }
+    /// When the first request arrived and the last reply was sent (`DispatchTime` uptime nanoseconds, 0 before).
+    public var firstRequestAt: UInt64 { lock.withLock { firstRequest } }
+    public var lastReplyAt: UInt64 { lock.withLock { lastReply } }
+    private var firstRequest: UInt64 = 0
+    private var lastReply: UInt64 = 0
     public var connectionsAccepted: Int { lock.withLock { acceptedCount } }
 
     public init(maxBodyBytes: Int = 64 << 20, handler: @escaping Handler) throws {
@@ -172,12 +177,17 @@ public final class LoopbackServer: @unchecked Sendable {
             } catch {
                 return
             }
-            lock.withLock { requestCount += 1 }
+            lock.withLock {
+                requestCount += 1
+                if firstRequest == 0 { firstRequest = DispatchTime.now().uptimeNanoseconds }
+            }
             var reply = handler(request)
             if case .closeWithoutAnswer = reply.fault { return }
             let closing = request.headers["connection"]?.lowercased() == "close"
             if closing { reply.headers["Connection"] = "close" }
-            guard send(reply, to: fd) else { return }
+            let sent = send(reply, to: fd)
+            lock.withLock { lastReply = DispatchTime.now().uptimeNanoseconds }
+            guard sent else { return }
             if request.headers["connection"]?.lowercased() == "close" { return }
         }
     }

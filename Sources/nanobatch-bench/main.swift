@@ -13,6 +13,9 @@ import Glibc
 // Each prints one result line (`RESULT name | value | target | ok`) and exits 1 when its target is missed.
 
 struct Measured {
+    /// `DispatchTime` uptime nanoseconds when the child was started and when it had ended.
+    var started: UInt64
+    var ended: UInt64
     var wall: Double
     var userCPU: Double
     var systemCPU: Double
@@ -41,14 +44,15 @@ func measure(_ tool: String, _ arguments: [String], environment: [String: String
     var status: Int32 = 0
     var usage = rusage()
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-    let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let ended = DispatchTime.now().uptimeNanoseconds
+    let wall = Double(ended - start) / 1e9
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     let exitStatus: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     if exitStatus != 0 {
         let errors = (try? Data(contentsOf: URL(fileURLWithPath: errorsPath))) ?? Data()
         FileHandle.standardError.write(Data("tool exited \(exitStatus): \(String(decoding: errors.suffix(2000), as: UTF8.self))\n".utf8))
     }
-    return Measured(wall: wall, userCPU: seconds(usage.ru_utime), systemCPU: seconds(usage.ru_stime), peakKB: Int(usage.ru_maxrss),
+    return Measured(started: start, ended: ended, wall: wall, userCPU: seconds(usage.ru_utime), systemCPU: seconds(usage.ru_stime), peakKB: Int(usage.ru_maxrss),
                     status: exitStatus)
 }
 
@@ -149,6 +153,12 @@ func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyM
     let name = (async ? "throughput async (create, 2 polls, download)" : "throughput sync") + ", work folder on \(fileSystemName(folder.path))"
     result(name, String(format: "%.3f (ideal %.2f s, measured %.2f s, %d requests)", efficiency, ideal, run.wall, server.requestsServed),
            target: "≥ 0.90", ok: efficiency >= 0.90 && run.status == 0)
+    // Where the time beyond the ideal went: before the first request, between the first request and
+    // the last reply (the requests themselves), after the last reply (reports, exit).
+    func since(_ from: UInt64, _ to: UInt64) -> Double { to > from ? Double(to - from) / 1e9 : 0 }
+    result("  time split", String(format: "%.3f s to the first request, %.3f s of requests, %.3f s after the last reply",
+                                  since(run.started, server.firstRequestAt), since(server.firstRequestAt, server.lastReplyAt),
+                                  since(server.lastReplyAt, run.ended)), target: "reported", ok: true)
     let cpu = (run.userCPU + run.systemCPU) / Double(jobs) * 1000
     result("CPU per 1000 jobs, \(async ? "async" : "sync"), \(fileSystemName(folder.path))", String(format: "%.2f s (user %.2f + sys %.2f for %d jobs)", cpu, run.userCPU, run.systemCPU, jobs),
            target: "reported", ok: true)

@@ -24,6 +24,9 @@ public struct JobOutcome: Sendable {
     public var skippedForBudget = false
     /// The async task an earlier run created and this run polled instead of creating another.
     public var resumedTaskID: String?
+    /// While the job runs: its ratio (to flag images of another shape) and whether the journal records it.
+    var requestedRatio: String?
+    var usesJournal = false
 
     public init(status: JobStatus, key: String? = nil, entry: StoreEntry? = nil, error: String? = nil,
                 notes: [String] = [], skippedForBudget: Bool = false) {

@@ -41,9 +41,10 @@ public struct Runner: Sendable {
         self.budget = budget
     }
 
-    struct Finished: Sendable {
-        let index: Int
-        let outcome: JobOutcome
+    /// What a child task of the run reports: a provider answered (its slot is free again), or a job is over.
+    enum Step: Sendable {
+        case requested(index: Int, Requested)
+        case finished(index: Int, JobOutcome)
     }
 
     public func run() async -> [JobOutcome] {
@@ -148,7 +149,7 @@ public struct Runner: Sendable {
             return nil
         }
 
-        await withTaskGroup(of: Finished.self) { group in
+        await withTaskGroup(of: Step.self) { group in
             var inFlight = 0
             func fill() {
                 while inFlight < globalLimit, stop.stopReason == nil, !Task.isCancelled, let index = nextReady() {
@@ -177,19 +178,35 @@ public struct Runner: Sendable {
                     let store = self.store
                     let journal = self.journal
                     group.addTask {
-                        Finished(index: index, outcome: await Runner.make(job: job, key: key, references: references,
-                                                                          provider: provider, store: store, allowed: allowed,
-                                                                          journal: journal))
+                        .requested(index: index, await Runner.request(job: job, key: key, references: references, provider: provider,
+                                                                      store: store, allowed: allowed, journal: journal))
                     }
                 }
             }
-            fill()
-            while let finished = await group.next() {
-                inFlight -= 1
-                inFlightEstimate = max(0, inFlightEstimate - (jobs[finished.index].unitPrice ?? 0))
-                running[jobs[finished.index].provider, default: 1] -= 1
-                settle(finished.index, finished.outcome)
+            func finish(_ index: Int, _ outcome: JobOutcome) {
+                inFlightEstimate = max(0, inFlightEstimate - (jobs[index].unitPrice ?? 0))
+                settle(index, outcome)
                 progress?(tally)
+            }
+            fill()
+            while let step = await group.next() {
+                switch step {
+                case .requested(let index, let requested):
+                    // The provider's part is over: its slot goes to the next job while the image is stored.
+                    inFlight -= 1
+                    running[jobs[index].provider, default: 1] -= 1
+                    if requested.awaitsCommit {
+                        let store = self.store
+                        let journal = self.journal
+                        let provider = jobs[index].provider
+                        let id = jobs[index].id
+                        group.addTask { .finished(index: index, await requested.commit(store: store, journal: journal, provider: provider, job: id)) }
+                    } else {
+                        finish(index, requested.outcome)
+                    }
+                case .finished(let index, let outcome):
+                    finish(index, outcome)
+                }
                 fill()
             }
         }
@@ -209,17 +226,50 @@ public struct Runner: Sendable {
         "\(manifestFolderPath)/\(job.friendlyStem).\(format.fileExtension)"
     }
 
-    static func make(job: Job, key: String, references: [Reference], provider: any ImageProvider,
-                     store: ContentStore, allowed: Duration, journal: SubmissionJournal? = nil) async -> JobOutcome {
+    /// A job after its provider's part: failed, or an image in a temporary file waiting for `commit`.
+    struct Requested: Sendable {
+        var outcome: JobOutcome
+        var temporary: URL?
+        var start: ContinuousClock.Instant
+        var awaitsCommit: Bool { outcome.status == .made && temporary != nil }
+
+        /// Moves the image into the store and closes the job's journal record.
+        func commit(store: ContentStore, journal: SubmissionJournal?, provider: String, job: String) async -> JobOutcome {
+            var outcome = self.outcome
+            guard let temporary, let key = outcome.key else { return outcome }
+            do {
+                outcome.entry = try await WorkerThreads.fileIO.run { try store.commit(temporary: temporary, key: key) }
+                if let info = outcome.entry?.info, let ratio = outcome.requestedRatio,
+                   ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: ratio) {
+                    outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(ratio)")
+                }
+            } catch {
+                outcome.status = .failed
+                outcome.error = "\(error)"
+                outcome.attempts = max(outcome.attempts, 1)
+                try? FileManager.default.removeItem(at: temporary)
+            }
+            if outcome.usesJournal { journal?.ended(key: key, provider: provider, job: job) }
+            outcome.duration = start.duration(to: ContinuousClock.now).seconds
+            return outcome
+        }
+    }
+
+    /// A job's provider part: journals the submission, asks the provider, leaves the image in a temporary file.
+    static func request(job: Job, key: String, references: [Reference], provider: any ImageProvider,
+                        store: ContentStore, allowed: Duration, journal: SubmissionJournal? = nil) async -> Requested {
         let clock = ContinuousClock()
         let start = clock.now
         // The deadline counts from the job's start, not from when it was queued.
         let deadline = start + allowed
         var outcome = JobOutcome(status: .failed, key: key)
+        outcome.requestedRatio = job.aspectRatio
         var temporary: URL?
         let kind = provider.submissionKind
         let journal = kind == .free ? nil : journal
+        outcome.usesJournal = journal != nil
         let resumed = kind == .asyncTask ? journal?.openTask(for: key, provider: job.provider) : nil
+        outcome.resumedTaskID = resumed?.taskID
         /// Whether the journal may close this submission: not when the provider may still finish it.
         var settled = true
         do {
@@ -238,11 +288,9 @@ public struct Runner: Sendable {
             outcome.actualCost = receipt.actualCost
             outcome.costUnit = receipt.costUnit
             outcome.notes = receipt.notes
-            outcome.entry = try await WorkerThreads.fileIO.run { try store.commit(temporary: destination, key: key) }
             outcome.status = .made
-            if let info = outcome.entry?.info, ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: job.aspectRatio) {
-                outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(job.aspectRatio)")
-            }
+            // The journal record stays open until the image is in the store.
+            return Requested(outcome: outcome, temporary: destination, start: start)
         } catch let failure as ProviderFailure {
             outcome.error = failure.description
             outcome.httpStatus = failure.httpStatus
@@ -258,11 +306,10 @@ public struct Runner: Sendable {
             outcome.error = "\(error)"
             outcome.attempts = max(outcome.attempts, 1)
         }
-        if outcome.status != .made, let temporary { try? FileManager.default.removeItem(at: temporary) }
-        outcome.resumedTaskID = resumed?.taskID
+        if let temporary { try? FileManager.default.removeItem(at: temporary) }
         if settled { journal?.ended(key: key, provider: job.provider, job: job.id) }
         outcome.duration = start.duration(to: clock.now).seconds
-        return outcome
+        return Requested(outcome: outcome, temporary: nil, start: start)
     }
 }
 

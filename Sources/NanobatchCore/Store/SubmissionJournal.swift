@@ -41,6 +41,11 @@ public final class SubmissionJournal: @unchecked Sendable {
 
     public let path: String
     private let lock = NSLock()
+    /// Guards appends and the group-commit counters below.
+    private let syncState = NSCondition()
+    private var linesWritten = 0
+    private var linesSynced = 0
+    private var syncing = false
     private var fd: Int32 = -1
     private var openTasks: [String: OpenTask] = [:]
     /// Submissions of earlier runs found without a result when the journal was opened.
@@ -89,17 +94,36 @@ public final class SubmissionJournal: @unchecked Sendable {
         append(SubmissionJournal.line("end", key, provider, job, nil, time: now()), sync: false)
     }
 
+    /// Writes the line; with `sync`, returns once an `fdatasync` that started after the write has
+    /// ended. Callers arriving while one runs share the next (group commit), so jobs never queue
+    /// behind each other's syncs.
     private func append(_ line: String, sync: Bool) {
-        lock.withLock {
-            let bytes = Array(line.utf8)
-            var written = 0
-            while written < bytes.count {
-                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!.advanced(by: written), $0.count - written) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                written += n
+        let bytes = Array(line.utf8)
+        syncState.lock()
+        defer { syncState.unlock() }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!.advanced(by: done), $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            done += n
+        }
+        linesWritten += 1
+        guard sync else { return }
+        let ticket = linesWritten
+        while linesSynced < ticket {
+            if syncing {
+                syncState.wait()
+                continue
             }
-            if sync { _ = fdatasync(fd) }
+            syncing = true
+            let covered = linesWritten
+            syncState.unlock()
+            _ = fdatasync(fd)
+            syncState.lock()
+            syncing = false
+            linesSynced = max(linesSynced, covered)
+            syncState.broadcast()
         }
     }
 

@@ -5,7 +5,7 @@ import Foundation
 public final class WorkerThreads: @unchecked Sendable {
     public static let shared = WorkerThreads(count: max(1, ProcessInfo.processInfo.activeProcessorCount))
     /// For calls that block on the disk (fsync, create, rename): they wait rather than compute, so more threads.
-    public static let fileIO = WorkerThreads(count: 8)
+    public static let fileIO = WorkerThreads(count: 8, growingTo: 128)
     /// For calls that block on the network: one thread per call in flight (callers bound how many),
     /// each kept `idleSeconds` for the next call.
     public static let network = WorkerThreads(count: 0, growingTo: 2048)
