@@ -167,16 +167,30 @@ final class SleepRecorder: @unchecked Sendable {
     }
 }
 
+/// Both transports the tool uses for http:// URLs: its own client and URLSession.
+enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case own, urlSession
+    var description: String { rawValue }
+    func make() -> any HTTPTransport {
+        switch self {
+        case .own: return StandardTransport(environment: [:])
+        case .urlSession: return StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"])
+        }
+    }
+}
+
 @Suite struct ProviderClientTests {
-    func client(_ server: ScriptedServer, sleeps: SleepRecorder, limits: SizeLimits = .standard) -> ProviderClient {
+    func client(_ server: ScriptedServer, sleeps: SleepRecorder, limits: SizeLimits = .standard,
+                transport: TransportKind) -> ProviderClient {
         ProviderClient(config: ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K"), baseURL: server.server.baseURL,
-                       apiKey: "sk-test-key", transport: URLSessionTransport(), poll: PollSchedule(initial: 0.01), limits: limits,
+                       apiKey: "sk-test-key", transport: transport.make(), poll: PollSchedule(initial: 0.01), limits: limits,
                        sleep: sleeps.sleep, random: { 0.5 })
     }
 
     var deadline: ContinuousClock.Instant { .now + .seconds(30) }
 
-    @Test func retriesRateLimitsAndServerErrorsThenSucceeds() async throws {
+    @Test(arguments: TransportKind.allCases)
+    func retriesRateLimitsAndServerErrorsThenSucceeds(_ transport: TransportKind) async throws {
         let server = try ScriptedServer([
             ServerReply(status: 429, headers: ["Retry-After": "2"], body: Data(#"{"error":{"message":"slow down"}}"#.utf8)),
             ServerReply(status: 200, body: Data(), fault: .closeWithoutAnswer),
@@ -185,7 +199,7 @@ final class SleepRecorder: @unchecked Sendable {
         ])
         let sleeps = SleepRecorder()
         var billable = 0
-        let (_, answer) = try await client(server, sleeps: sleeps).sendJSON("POST", "/v1/x", body: ["a": 1], deadline: deadline,
+        let (_, answer) = try await client(server, sleeps: sleeps, transport: transport).sendJSON("POST", "/v1/x", body: ["a": 1], deadline: deadline,
                                                                              what: "x", billable: &billable)
         #expect(answer["ok"] == .bool(true))
         #expect(billable == 4, "every attempt that may have reached the provider")
@@ -194,55 +208,59 @@ final class SleepRecorder: @unchecked Sendable {
         #expect(server.seen.allSatisfy { $0.headers["authorization"] == "Bearer sk-test-key" })
     }
 
-    @Test func clientErrorsAreNotRetried() async throws {
+    @Test(arguments: TransportKind.allCases)
+    func clientErrorsAreNotRetried(_ transport: TransportKind) async throws {
         let server = try ScriptedServer([.json(#"{"error":{"code":"bad","message":"no"}}"#, status: 400)])
         let sleeps = SleepRecorder()
         var billable = 0
         await #expect(throws: ProviderFailure.self) {
-            _ = try await client(server, sleeps: sleeps).sendJSON("POST", "/v1/x", body: ["a": 1], deadline: deadline, what: "x",
+            _ = try await client(server, sleeps: sleeps, transport: transport).sendJSON("POST", "/v1/x", body: ["a": 1], deadline: deadline, what: "x",
                                                                   billable: &billable)
         }
         #expect(server.count == 1 && sleeps.recorded.isEmpty)
     }
 
-    @Test func downloadsAreStreamedToDiskAndChecked() async throws {
+    @Test(arguments: TransportKind.allCases)
+    func downloadsAreStreamedToDiskAndChecked(_ transport: TransportKind) async throws {
         let big = PNGEncoder(width: 1200, height: 900).encode { y, row in
             for x in 0..<1200 { row[3 * x] = UInt8((x * y) & 255); row[3 * x + 1] = UInt8(x & 255); row[3 * x + 2] = UInt8(y & 255) }
         }
         let server = try ScriptedServer([ServerReply(status: 200, body: big, chunked: true)])
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
-        let info = try await client(server, sleeps: SleepRecorder()).fetchResult("\(server.server.baseURL)/r.png", to: destination,
+        let info = try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult("\(server.server.baseURL)/r.png", to: destination,
                                                                                  deadline: deadline)
         #expect(info.width == 1200 && info.height == 900)
         #expect(try Data(contentsOf: destination) == big)
         #expect(server.seen.first?.headers["authorization"] == nil, "result URLs never get the key")
     }
 
-    @Test func truncatedDownloadsAreRetriedAndNeverKept() async throws {
+    @Test(arguments: TransportKind.allCases)
+    func truncatedDownloadsAreRetriedAndNeverKept(_ transport: TransportKind) async throws {
         let png = smallPNG(seed: "t")
         let server = try ScriptedServer([ServerReply(status: 200, body: png, fault: .truncateBody(after: png.count / 2)),
                                          ServerReply(status: 200, body: png)])
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
         let sleeps = SleepRecorder()
-        _ = try await client(server, sleeps: sleeps).fetchResult("\(server.server.baseURL)/r.png", to: destination, deadline: deadline)
+        _ = try await client(server, sleeps: sleeps, transport: transport).fetchResult("\(server.server.baseURL)/r.png", to: destination, deadline: deadline)
         #expect(server.count == 2 && sleeps.recorded.count == 1)
         #expect(try Data(contentsOf: destination) == png)
     }
 
-    @Test func oversizedAndNonImageDownloadsFailWithoutLeavingAFile() async throws {
+    @Test(arguments: TransportKind.allCases)
+    func oversizedAndNonImageDownloadsFailWithoutLeavingAFile(_ transport: TransportKind) async throws {
         let png = smallPNG(seed: "big")
         let server = try ScriptedServer([ServerReply(status: 200, body: png)] + Array(repeating: .json("<html>not an image</html>"), count: 3))
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
-        let small = client(server, sleeps: SleepRecorder(), limits: SizeLimits(answerBytes: 1 << 20, imageBytes: png.count - 1))
+        let small = client(server, sleeps: SleepRecorder(), limits: SizeLimits(answerBytes: 1 << 20, imageBytes: png.count - 1), transport: transport)
         await #expect { try await small.fetchResult("\(server.server.baseURL)/a.png", to: destination, deadline: deadline) } throws: {
             ($0 as? ProviderFailure)?.message.contains("limit") == true
         }
         #expect(!FileManager.default.fileExists(atPath: destination.path))
         #expect(server.count == 1, "an oversized answer is not fetched again")
-        await #expect { try await client(server, sleeps: SleepRecorder()).fetchResult("\(server.server.baseURL)/b.png", to: destination,
+        await #expect { try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult("\(server.server.baseURL)/b.png", to: destination,
                                                                                        deadline: deadline) } throws: {
             ($0 as? ProviderFailure)?.message.contains("not a whole PNG, JPEG or WebP image") == true
         }
@@ -250,12 +268,13 @@ final class SleepRecorder: @unchecked Sendable {
         #expect(!FileManager.default.fileExists(atPath: destination.path))
     }
 
-    @Test func dataURLsAreDecoded() async throws {
+    @Test(arguments: TransportKind.allCases)
+    func dataURLsAreDecoded(_ transport: TransportKind) async throws {
         let png = smallPNG(seed: "d")
         let server = try ScriptedServer([])
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
-        _ = try await client(server, sleeps: SleepRecorder()).fetchResult("data:image/png;base64,\(png.base64EncodedString())",
+        _ = try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult("data:image/png;base64,\(png.base64EncodedString())",
                                                                           to: destination, deadline: deadline)
         #expect(try Data(contentsOf: destination) == png)
         #expect(server.count == 0)

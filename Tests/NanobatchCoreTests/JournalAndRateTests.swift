@@ -29,6 +29,26 @@ final class FakeClock: @unchecked Sendable {
         #expect(SubmissionJournal.read(reopened.path).records.map(\.taskID) == ["t-1"])
     }
 
+    @Test func appendsArrivingTogetherShareASyncAndAllSurvive() throws {
+        let workspace = try TestWorkspace()
+        // A slow disk: every sync takes 100 ms, so callers arriving meanwhile must share the next one.
+        let journal = try SubmissionJournal(root: workspace.outputRoot, hasResult: { _ in false },
+                                            dataSync: { fd in usleep(100_000); _ = fdatasync(fd) })
+        let callers = 16
+        let done = DispatchGroup()
+        for number in 0..<callers {
+            done.enter()
+            Thread {
+                journal.submitting(key: "k\(number)", provider: "api", job: "job-\(number)")
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        #expect(journal.syncCount >= 2 && journal.syncCount <= 4, "not one sync per caller: \(journal.syncCount)")
+        let reopened = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
+        #expect(Set(reopened.unresolved.map(\.job)) == Set((0..<callers).map { "job-\($0)" }), "every line whole")
+    }
+
     @Test func aTornLastLineIsIgnored() throws {
         let workspace = try TestWorkspace()
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }

@@ -46,6 +46,10 @@ public final class SubmissionJournal: @unchecked Sendable {
     private var linesWritten = 0
     private var linesSynced = 0
     private var syncing = false
+    private let dataSync: @Sendable (Int32) -> Void
+    /// Syncs done so far (several appends share one when they arrive together).
+    var syncCount: Int { syncState.withLock { syncs } }
+    private var syncs = 0
     private var fd: Int32 = -1
     private var openTasks: [String: OpenTask] = [:]
     /// Submissions of earlier runs found without a result when the journal was opened.
@@ -54,9 +58,11 @@ public final class SubmissionJournal: @unchecked Sendable {
 
     /// Reads the journal, keeps what is still open, and compacts the file when it holds finished
     /// records. `hasResult` says whether the store already holds a key's image.
-    public init(root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
+    public init(root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                dataSync: @escaping @Sendable (Int32) -> Void = { _ = fdatasync($0) }) throws {
         path = root.appendingPathComponent(".nanobatch/journal").path
         self.now = now
+        self.dataSync = dataSync
         let (records, lineCount) = SubmissionJournal.read(path)
         let (tasks, unresolved) = SubmissionJournal.analyse(records, hasResult: hasResult, now: now())
         self.unresolved = unresolved
@@ -119,8 +125,9 @@ public final class SubmissionJournal: @unchecked Sendable {
             syncing = true
             let covered = linesWritten
             syncState.unlock()
-            _ = fdatasync(fd)
+            dataSync(fd)
             syncState.lock()
+            syncs += 1
             syncing = false
             linesSynced = max(linesSynced, covered)
             syncState.broadcast()

@@ -120,7 +120,7 @@ public final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
         var head = "\(request.method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
         let managed: Set<String> = ["host", "content-length", "connection", "transfer-encoding"]
         for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) where !managed.contains(name.lowercased()) {
-            guard !name.isEmpty, !(name + value).contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }),
+            guard !name.isEmpty, !(name + value).utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }),
                   !name.contains(":") else {
                 throw TransportError.notSent("the header \(name.filter { $0.isLetter || $0 == "-" }) has a line break or a colon in it")
             }
