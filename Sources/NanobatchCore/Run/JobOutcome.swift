@@ -27,6 +27,8 @@ public struct JobOutcome: Sendable {
     /// While the job runs: its ratio (to flag images of another shape) and whether the journal records it.
     var requestedRatio: String?
     var usesJournal = false
+    /// The friendly file was written with the commit (so the runner does not write it again).
+    var friendlyFileWritten = false
 
     public init(status: JobStatus, key: String? = nil, entry: StoreEntry? = nil, error: String? = nil,
                 notes: [String] = [], skippedForBudget: Bool = false) {

@@ -74,7 +74,7 @@ public struct Runner: Sendable {
 
         func settle(_ index: Int, _ outcome: JobOutcome) {
             var outcome = outcome
-            if outcome.succeeded, let entry = outcome.entry {
+            if outcome.succeeded, !outcome.friendlyFileWritten, let entry = outcome.entry {
                 do {
                     try store.link(entry, to: friendlyPath(jobs[index], entry.info.format))
                 } catch {
@@ -198,9 +198,13 @@ public struct Runner: Sendable {
                     if requested.awaitsCommit {
                         let store = self.store
                         let journal = self.journal
-                        let provider = jobs[index].provider
-                        let id = jobs[index].id
-                        group.addTask { .finished(index: index, await requested.commit(store: store, journal: journal, provider: provider, job: id)) }
+                        let job = jobs[index]
+                        let folder = manifestFolderPath
+                        group.addTask {
+                            .finished(index: index, await requested.commit(store: store, journal: journal, provider: job.provider, job: job.id) {
+                                Runner.friendlyPath(job, $0, in: folder)
+                            })
+                        }
                     } else {
                         finish(index, requested.outcome)
                     }
@@ -223,7 +227,11 @@ public struct Runner: Sendable {
     }
 
     public func friendlyPath(_ job: Job, _ format: ImageFormat) -> String {
-        "\(manifestFolderPath)/\(job.friendlyStem).\(format.fileExtension)"
+        Runner.friendlyPath(job, format, in: manifestFolderPath)
+    }
+
+    static func friendlyPath(_ job: Job, _ format: ImageFormat, in folder: String) -> String {
+        "\(folder)/\(job.friendlyStem).\(format.fileExtension)"
     }
 
     /// A job after its provider's part: failed, or an image in a temporary file waiting for `commit`.
@@ -233,12 +241,25 @@ public struct Runner: Sendable {
         var start: ContinuousClock.Instant
         var awaitsCommit: Bool { outcome.status == .made && temporary != nil }
 
-        /// Moves the image into the store and closes the job's journal record.
-        func commit(store: ContentStore, journal: SubmissionJournal?, provider: String, job: String) async -> JobOutcome {
+        /// Moves the image into the store, writes its friendly file, and closes the job's journal record.
+        /// All file work runs on a file-I/O thread, off the pool that every job's waits share.
+        func commit(store: ContentStore, journal: SubmissionJournal?, provider: String, job: String,
+                    friendlyPath: @escaping @Sendable (ImageFormat) -> String) async -> JobOutcome {
             var outcome = self.outcome
             guard let temporary, let key = outcome.key else { return outcome }
             do {
-                outcome.entry = try await WorkerThreads.fileIO.run { try store.commit(temporary: temporary, key: key) }
+                let (entry, linkProblem) = try await WorkerThreads.fileIO.run { () throws -> (StoreEntry, String?) in
+                    let entry = try store.commit(temporary: temporary, key: key)
+                    do {
+                        try store.link(entry, to: friendlyPath(entry.info.format))
+                        return (entry, nil)
+                    } catch {
+                        return (entry, "could not write the friendly file: \(error)")
+                    }
+                }
+                outcome.entry = entry
+                outcome.friendlyFileWritten = true
+                if let linkProblem { outcome.notes.append(linkProblem) }
                 if let info = outcome.entry?.info, let ratio = outcome.requestedRatio,
                    ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: ratio) {
                     outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(ratio)")

@@ -30,7 +30,7 @@ public struct GeminiProvider: ImageProvider {
         do {
             let image = try GeminiProvider.image(in: answer, redactor: client.redactor)
             guard let bytes = ResultDecoder.base64(image) else { throw ProviderFailure("inlineData.data is not valid base64") }
-            _ = try client.writeImage(bytes, to: request.destination)
+            _ = try await client.writeImage(bytes, to: request.destination)
         } catch var failure as ProviderFailure {
             failure.attempts = billable
             if failure.rawAnswer == nil { failure.rawAnswer = client.redactor.record(GeminiProvider.withoutImageData(answer).data()) }

@@ -34,7 +34,7 @@ public struct OpenAIImagesProvider: ImageProvider {
             switch location {
             case .base64(let text):
                 guard let bytes = ResultDecoder.base64(text) else { throw ProviderFailure("b64_json is not valid base64") }
-                _ = try client.writeImage(bytes, to: request.destination)
+                _ = try await client.writeImage(bytes, to: request.destination)
             case .location(let text):
                 _ = try await client.fetchResult(text, to: request.destination, deadline: request.deadline)
             }

@@ -155,7 +155,7 @@ public struct ProviderClient: Sendable {
                 throw ProviderFailure("the result is a data URL that is not base64 image data",
                                       rawAnswer: redactor.redact(String(trimmed.prefix(200))))
             }
-            return try writeImage(bytes, to: destination)
+            return try await writeImage(bytes, to: destination)
         }
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
               url.host != nil else {
@@ -200,7 +200,8 @@ public struct ProviderClient: Sendable {
     }
 
     /// Writes decoded image bytes, refusing anything that is not a whole image or is over the cap.
-    public func writeImage(_ bytes: Data, to destination: URL) throws -> ImageInfo {
+    /// The file is created and written on a file-I/O thread: creating a file can wait on the disk.
+    public func writeImage(_ bytes: Data, to destination: URL) async throws -> ImageInfo {
         guard bytes.count <= limits.imageBytes else {
             throw ProviderFailure("the image is larger than the \(ByteCount.describe(limits.imageBytes)) limit")
         }
@@ -208,7 +209,7 @@ public struct ProviderClient: Sendable {
             throw ProviderFailure("the provider's image data (\(bytes.count) bytes) is not a whole PNG, JPEG or WebP image")
         }
         do {
-            try FileIO.writeNew(bytes, to: destination.path)   // the store fsyncs it when it takes it
+            try await WorkerThreads.fileIO.run { try FileIO.writeNew(bytes, to: destination.path) }   // the store fsyncs it when it takes it
         } catch {
             throw ProviderFailure("cannot write the image: \(error.localizedDescription)")
         }
