@@ -35,6 +35,8 @@ final class RequestControl: @unchecked Sendable {
 /// Why a socket call failed: the peer closed or reset the connection, or a wait ran out.
 enum SocketFailure: Error {
     case closed(errno: Int32)
+    /// The stream ended before the first byte of an answer.
+    case closedBeforeAnswer
     case timedOut
     case cancelled
 }

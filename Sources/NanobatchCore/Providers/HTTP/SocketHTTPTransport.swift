@@ -95,8 +95,10 @@ public final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
 
     /// The server closed or reset the connection.
     static func isClosure(_ error: any Error) -> Bool {
-        if case SocketFailure.closed = error { return true }
-        return error as? TransportError == .connection(ResponseReader.closedWithoutAnswer)
+        switch error {
+        case SocketFailure.closed, SocketFailure.closedBeforeAnswer: return true
+        default: return false
+        }
     }
 
     static func transportError(_ error: any Error, origin: String) -> TransportError {
@@ -104,6 +106,7 @@ public final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
         case let error as TransportError: return error
         case SocketFailure.timedOut: return .timedOut
         case SocketFailure.cancelled: return .cancelled
+        case SocketFailure.closedBeforeAnswer: return .connection(ResponseReader.closedWithoutAnswer)
         case SocketFailure.closed(let code):
             return .connection(code == 0 ? "\(origin) closed the connection" : "\(origin): \(String(cString: strerror(code)))")
         default: return .connection("\(error)")
@@ -196,7 +199,8 @@ struct ResponseReader {
     private mutating func readHead() throws -> Head {
         var total = 0
         guard let statusLine = try connection.readLine(limit: SocketHTTPTransport.headerLimit) else {
-            throw TransportError.connection(receivedAnything ? "the answer ended before its status line" : ResponseReader.closedWithoutAnswer)
+            if receivedAnything { throw TransportError.connection("the answer ended before its status line") }
+            throw SocketFailure.closedBeforeAnswer
         }
         receivedAnything = true
         let parts = statusLine.split(separator: " ", maxSplits: 2)
