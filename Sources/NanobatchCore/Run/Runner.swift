@@ -297,8 +297,8 @@ public struct Runner: Sendable {
             let destination = try store.temporaryFile(for: key)
             temporary = destination
             if resumed == nil, let journal {
-                // Durable before the request goes out; the fdatasync waits on a file-I/O thread, not the cooperative pool.
-                try await WorkerThreads.fileIO.run { journal.submitting(key: key, provider: job.provider, job: job.id) }
+                // Durable before the request goes out; the journal syncs on its own thread, not the cooperative pool.
+                await journal.submitting(key: key, provider: job.provider, job: job.id)
             }
             let request = GenerationRequest(job: job, key: key, references: references, destination: destination, deadline: deadline,
                                             resumeTaskID: resumed?.taskID) { taskID in

@@ -43,14 +43,16 @@ public enum FileIO {
     }
 
     static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
-        try data.withUnsafeBytes { raw in
-            var written = 0
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { throw Failure(operation: "write", path: path, code: errno) }
-                written += n
-            }
+        try data.withUnsafeBytes { try writeAll($0, to: fd, path: path) }
+    }
+
+    static func writeAll(_ raw: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
+        var written = 0
+        while written < raw.count {
+            let n = write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { throw Failure(operation: "write", path: path, code: errno) }
+            written += n
         }
     }
 

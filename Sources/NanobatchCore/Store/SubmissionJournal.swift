@@ -41,16 +41,9 @@ public final class SubmissionJournal: @unchecked Sendable {
 
     public let path: String
     private let lock = NSLock()
-    /// Guards appends and the group-commit counters below.
-    private let syncState = NSCondition()
-    private var linesWritten = 0
-    private var linesSynced = 0
-    private var syncing = false
-    private let dataSync: @Sendable (Int32) -> Void
+    private let writer: JournalWriter
     /// Syncs done so far (several appends share one when they arrive together).
-    var syncCount: Int { syncState.withLock { syncs } }
-    private var syncs = 0
-    private var fd: Int32 = -1
+    var syncCount: Int { writer.syncCount }
     private var openTasks: [String: OpenTask] = [:]
     /// Submissions of earlier runs found without a result when the journal was opened.
     public private(set) var unresolved: [Unresolved] = []
@@ -62,7 +55,6 @@ public final class SubmissionJournal: @unchecked Sendable {
                 dataSync: @escaping @Sendable (Int32) -> Void = { _ = fdatasync($0) }) throws {
         path = root.appendingPathComponent(".nanobatch/journal").path
         self.now = now
-        self.dataSync = dataSync
         let (records, lineCount) = SubmissionJournal.read(path)
         let (tasks, unresolved) = SubmissionJournal.analyse(records, hasResult: hasResult, now: now())
         self.unresolved = unresolved
@@ -73,65 +65,36 @@ public final class SubmissionJournal: @unchecked Sendable {
                 .map { SubmissionJournal.line("task", $0.key, $0.provider, $0.job, $0.taskID, time: $0.createdAt) }
             try FileIO.writeAtomically(Data(kept.joined().utf8), to: path)
         }
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }
+        writer = JournalWriter(fd: fd, path: path, dataSync: dataSync)
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { writer.finish() }
 
     /// The task to poll again for `key`, if one was journaled within the resume window.
     public func openTask(for key: String, provider: String) -> OpenTask? {
         lock.withLock { openTasks[key].flatMap { $0.provider == provider ? $0 : nil } }
     }
 
-    public func submitting(key: String, provider: String, job: String) {
-        append(SubmissionJournal.line("submit", key, provider, job, nil, time: now()), sync: true)
+    /// Returns once the submit line is on disk: call before the paid request is sent.
+    public func submitting(key: String, provider: String, job: String) async {
+        await writer.appendDurably(SubmissionJournal.line("submit", key, provider, job, nil, time: now()))
     }
 
+    /// Blocks until the task line is on disk (the provider's callback is synchronous).
     public func taskCreated(key: String, provider: String, job: String, taskID: String) {
         let task = OpenTask(key: key, provider: provider, job: job, taskID: taskID, createdAt: now())
         lock.withLock { openTasks[key] = task }
-        append(SubmissionJournal.line("task", key, provider, job, taskID, time: task.createdAt), sync: true)
+        let written = DispatchSemaphore(value: 0)
+        writer.appendDurably(SubmissionJournal.line("task", key, provider, job, taskID, time: task.createdAt)) { written.signal() }
+        written.wait()
     }
 
     /// The job is over; an end lost to a crash is harmless (the store or the next answer settles it).
     public func ended(key: String, provider: String, job: String) {
         lock.withLock { openTasks[key] = nil }
-        append(SubmissionJournal.line("end", key, provider, job, nil, time: now()), sync: false)
-    }
-
-    /// Writes the line; with `sync`, returns once an `fdatasync` that started after the write has
-    /// ended. Callers arriving while one runs share the next (group commit), so jobs never queue
-    /// behind each other's syncs.
-    private func append(_ line: String, sync: Bool) {
-        let bytes = Array(line.utf8)
-        syncState.lock()
-        defer { syncState.unlock() }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!.advanced(by: done), $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            done += n
-        }
-        linesWritten += 1
-        guard sync else { return }
-        let ticket = linesWritten
-        while linesSynced < ticket {
-            if syncing {
-                syncState.wait()
-                continue
-            }
-            syncing = true
-            let covered = linesWritten
-            syncState.unlock()
-            dataSync(fd)
-            syncState.lock()
-            syncs += 1
-            syncing = false
-            linesSynced = max(linesSynced, covered)
-            syncState.broadcast()
-        }
+        writer.writeNow(SubmissionJournal.line("end", key, provider, job, nil, time: now()))
     }
 
     /// Open tasks still worth resuming, and submissions that ended without a result, from the records.
@@ -215,5 +178,88 @@ public final class SubmissionJournal: @unchecked Sendable {
     static func timestamp(_ seconds: Double) -> String {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}
+
+/// Appends journal lines. Lines that must be durable go to one thread of the journal's own, which
+/// writes everything that arrived meanwhile at once and syncs once for all of it (group commit), so
+/// a submission never waits behind image files being written or behind other submissions' syncs.
+final class JournalWriter: @unchecked Sendable {
+    private let fd: Int32
+    private let path: String
+    private let dataSync: @Sendable (Int32) -> Void
+    private let condition = NSCondition()
+    private var pending: [UInt8] = []
+    private var whenDurable: [@Sendable () -> Void] = []
+    private var closing = false
+    private var running = true
+    private var syncs = 0
+    /// Serialises writes to the file, so lines never interleave.
+    private let writeLock = NSLock()
+
+    init(fd: Int32, path: String, dataSync: @escaping @Sendable (Int32) -> Void) {
+        self.fd = fd
+        self.path = path
+        self.dataSync = dataSync
+        let thread = Thread { [self] in loop() }
+        thread.name = "nanobatch-journal"
+        thread.stackSize = 256 << 10
+        thread.start()
+    }
+
+    var syncCount: Int { condition.withLock { syncs } }
+
+    /// Queues `line`; `done` runs once it is written and synced.
+    func appendDurably(_ line: String, done: @escaping @Sendable () -> Void) {
+        condition.lock()
+        pending.append(contentsOf: line.utf8)
+        whenDurable.append(done)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func appendDurably(_ line: String) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            appendDurably(line) { continuation.resume() }
+        }
+    }
+
+    /// Writes `line` from the calling thread, without a sync.
+    func writeNow(_ line: String) {
+        var line = line
+        writeLock.withLock { line.withUTF8 { _ = try? FileIO.writeAll(UnsafeRawBufferPointer($0), to: fd, path: path) } }
+    }
+
+    /// Writes what is queued, then closes the file.
+    func finish() {
+        condition.lock()
+        closing = true
+        condition.signal()
+        while running { condition.wait() }
+        condition.unlock()
+        close(fd)
+    }
+
+    private func loop() {
+        var batch: [UInt8] = []
+        var waiting: [@Sendable () -> Void] = []
+        condition.lock()
+        while true {
+            while pending.isEmpty && !closing { condition.wait() }
+            if pending.isEmpty { break }
+            swap(&batch, &pending)
+            swap(&waiting, &whenDurable)
+            condition.unlock()
+            writeLock.withLock { batch.withUnsafeBytes { _ = try? FileIO.writeAll($0, to: fd, path: path) } }
+            dataSync(fd)
+            condition.withLock { syncs += 1 }
+            for done in waiting { done() }
+            batch.removeAll(keepingCapacity: true)
+            waiting.removeAll(keepingCapacity: true)
+            condition.lock()
+        }
+        running = false
+        condition.broadcast()
+        condition.unlock()
     }
 }
