@@ -46,6 +46,16 @@ public enum ManifestLoader {
             && id.unicodeScalars.allSatisfy { allowed.contains($0) }
     }
 
+    /// `[A-Za-z_][A-Za-z0-9_]{0,127}`: a name, never a key pasted in its place.
+    static func isEnvironmentVariableName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, bytes.count <= 128 else { return false }
+        func letter(_ byte: UInt8) -> Bool {
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_")
+        }
+        return letter(first) && bytes.dropFirst().allSatisfy { letter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
+    }
+
     static func isURL(_ string: String) -> Bool {
         string.hasPrefix("https://") || string.hasPrefix("http://")
     }
@@ -213,7 +223,7 @@ struct ManifestReader {
             }
             let apiKeyEnv = string(fields, "apiKeyEnv", path)
             if let apiKeyEnv {
-                let validName = apiKeyEnv.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,127}$", options: .regularExpression) != nil
+                let validName = ManifestLoader.isEnvironmentVariableName(apiKeyEnv)
                 if !validName {
                     problem(ManifestReader.child(path, "apiKeyEnv"),
                             "must be the name of an environment variable (like GEMINI_API_KEY), not the key itself")

@@ -4,8 +4,11 @@ import Foundation
 /// from the index report alone, so `nanobatch report` can rebuild it without running anything.
 /// Images are linked by their paths relative to the page, so it works from `file://`.
 public enum HTMLReport {
-    public static func render(_ report: IndexReport) -> String {
-        var html = """
+    public static func render(_ report: IndexReport) -> String { renderBytes(report).string }
+
+    static func renderBytes(_ report: IndexReport) -> TextBuffer {
+        var html = TextBuffer(capacity: 16 * 1024 + report.jobs.count * 340)
+        html.append("""
         <!doctype html>
         <html lang="en">
         <head>
@@ -24,17 +27,17 @@ public enum HTMLReport {
         </header>
         <main>
 
-        """
+        """)
         for group in groups(report) {
-            html += section(group, report: report)
+            section(group, to: &html)
         }
-        html += """
+        html.append("""
         </main>
         <script>\(script)</script>
         </body>
         </html>
 
-        """
+        """)
         return html
     }
 
@@ -132,48 +135,106 @@ public enum HTMLReport {
         return groups
     }
 
-    static func section(_ group: Group, report: IndexReport) -> String {
-        var html = "<section class=\"prompt\" id=\"p-\(escape(group.promptID))\"><h2>\(escape(group.promptID))</h2>"
-        html += "<p class=\"prompt-text\">\(escape(group.prompt))</p>"
-        html += "<table class=\"grid\"><thead><tr><th></th>"
-        html += group.ratios.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
-        for row in group.rows {
-            html += "<tr\(row.step != nil ? " class=\"step\"" : "")><th class=\"model\">\(escape(row.label))</th>"
-            for ratio in group.ratios {
-                let jobs = row.cells[ratio] ?? []
-                html += "<td class=\"cell\" data-ratio=\"\(escape(ratio))\">" + jobs.map(figure).joined() + "</td>"
-            }
-            html += "</tr>"
+    static func section(_ group: Group, to html: inout TextBuffer) {
+        html.append("<section class=\"prompt\" id=\"p-")
+        html.appendHTMLEscaped(group.promptID)
+        html.append("\"><h2>")
+        html.appendHTMLEscaped(group.promptID)
+        html.append("</h2><p class=\"prompt-text\">")
+        html.appendHTMLEscaped(group.prompt)
+        html.append("</p><table class=\"grid\"><thead><tr><th></th>")
+        for ratio in group.ratios {
+            html.append("<th>")
+            html.appendHTMLEscaped(ratio)
+            html.append("</th>")
         }
-        return html + "</tbody></table></section>\n"
+        html.append("</tr></thead><tbody>")
+        for row in group.rows {
+            html.append(row.step != nil ? "<tr class=\"step\"><th class=\"model\">" : "<tr><th class=\"model\">")
+            html.appendHTMLEscaped(row.label)
+            html.append("</th>")
+            for ratio in group.ratios {
+                html.append("<td class=\"cell\" data-ratio=\"")
+                html.appendHTMLEscaped(ratio)
+                html.append("\">")
+                for job in row.cells[ratio] ?? [] { figure(job, to: &html) }
+                html.append("</td>")
+            }
+            html.append("</tr>")
+        }
+        html.append("</tbody></table></section>\n")
     }
 
-    static func figure(_ row: IndexReport.JobRow) -> String {
+    static func figure(_ row: IndexReport.JobRow, to html: inout TextBuffer) {
         let status = row.status.rawValue
-        var html = "<figure class=\"job \(status)\" data-job=\"\(escape(row.id))\">"
+        html.append("<figure class=\"job ")
+        html.append(status)
+        html.append("\" data-job=\"")
+        html.appendHTMLEscaped(row.id)
+        html.append("\">")
         if let file = row.file, let width = row.width, let height = row.height {
             let (w, h) = thumbnailSize(width: width, height: height)
-            html += "<a href=\"\(escape(path(file)))\"><img src=\"\(escape(path(file)))\" width=\"\(w)\" height=\"\(h)\" alt=\"\(escape(row.id))\"></a>"
+            let link = path(file)
+            html.append("<a href=\"")
+            html.appendHTMLEscaped(link)
+            html.append("\"><img src=\"")
+            html.appendHTMLEscaped(link)
+            html.append("\" width=\"")
+            html.append(w)
+            html.append("\" height=\"")
+            html.append(h)
+            html.append("\" alt=\"")
+            html.appendHTMLEscaped(row.id)
+            html.append("\"></a>")
         } else {
             let ratio = row.aspectRatio.split(separator: ":").compactMap { Double($0) }
             let (w, h) = ratio.count == 2 && ratio[0] > 0 && ratio[1] > 0
                 ? thumbnailSize(width: Int(ratio[0] * 1000), height: Int(ratio[1] * 1000)) : (160, 160)
-            html += "<div class=\"missing\" style=\"width:\(w)px;height:\(h)px\">\(escape(row.error ?? status))</div>"
+            html.append("<div class=\"missing\" style=\"width:")
+            html.append(w)
+            html.append("px;height:")
+            html.append(h)
+            html.append("px\">")
+            html.appendHTMLEscaped(row.error ?? status)
+            html.append("</div>")
         }
-        var caption = "<span class=\"status\">\(status)</span>"
-        if let width = row.width, let height = row.height { caption += " \(width)×\(height)" }
-        if let size = row.imageSize { caption += " · \(escape(size))" }
+        html.append("<figcaption><span class=\"status\">")
+        html.append(status)
+        html.append("</span>")
+        if let width = row.width, let height = row.height {
+            html.append(" ")
+            html.append(width)
+            html.append("×")
+            html.append(height)
+        }
+        if let size = row.imageSize {
+            html.append(" · ")
+            html.appendHTMLEscaped(size)
+        }
         if row.status == .made, let cost = row.actualCost ?? row.estimatedCost {
-            caption += " · " + (row.costUnit == "USD" || row.actualCost == nil ? Money.format(cost) : String(format: "%g %@", cost, row.costUnit ?? ""))
+            html.append(" · ")
+            html.append(row.costUnit == "USD" || row.actualCost == nil ? Money.format(cost) : String(format: "%g %@", cost, row.costUnit ?? ""))
         }
         if row.variant > 1 || !row.references.isEmpty {
-            caption += "<br><span class=\"variant\">v\(row.variant)\(row.references.isEmpty ? "" : " · refs: " + escape(row.references.joined(separator: ", ")))</span>"
+            html.append("<br><span class=\"variant\">v")
+            html.append(row.variant)
+            if !row.references.isEmpty {
+                html.append(" · refs: ")
+                html.appendHTMLEscaped(row.references.joined(separator: ", "))
+            }
+            html.append("</span>")
         }
         if let change = row.change, change != "unchanged" {
-            caption += "<br><span class=\"change\">\(escape(change))\(row.changeReason.map { ": " + escape($0) } ?? "")</span>"
+            html.append("<br><span class=\"change\">")
+            html.appendHTMLEscaped(change)
+            if let reason = row.changeReason {
+                html.append(": ")
+                html.appendHTMLEscaped(reason)
+            }
+            html.append("</span>")
         }
-        if row.ratioMismatch == true { caption += "<br><span class=\"warn\">pixel size does not match the ratio</span>" }
-        return html + "<figcaption>\(caption)</figcaption></figure>"
+        if row.ratioMismatch == true { html.append("<br><span class=\"warn\">pixel size does not match the ratio</span>") }
+        html.append("</figcaption></figure>")
     }
 
     /// Fits within 220×220 keeping the true ratio.
@@ -242,19 +303,41 @@ public enum CSVReport {
                                  "status", "change", "file", "width", "height", "bytes", "estimatedCostUSD", "actualCost", "costUnit",
                                  "attempts", "durationSeconds", "error"]
 
-    public static func render(_ report: IndexReport) -> String {
-        var out = columns.joined(separator: ",") + "\r\n"
+    public static func render(_ report: IndexReport) -> String { renderBytes(report).string }
+
+    static func renderBytes(_ report: IndexReport) -> TextBuffer {
+        var out = TextBuffer(capacity: 256 + report.jobs.count * 160)
+        out.append(columns.joined(separator: ","))
+        out.append("\r\n")
         for row in report.jobs {
-            let fields: [String] = [
-                row.id, row.promptID, row.step ?? "", row.provider, row.model, row.aspectRatio, row.imageSize ?? "", String(row.variant),
-                row.references.joined(separator: " "), row.status.rawValue, row.change ?? "", row.file ?? "",
-                row.width.map(String.init) ?? "", row.height.map(String.init) ?? "", row.bytes.map(String.init) ?? "",
-                row.estimatedCost.map { String(format: "%.4f", $0) } ?? "", row.actualCost.map { String(format: "%.4f", $0) } ?? "",
-                row.costUnit ?? "", String(row.attempts), String(format: "%.3f", row.durationSeconds), row.error ?? "",
-            ]
-            out += fields.map(quote).joined(separator: ",") + "\r\n"
+            field(row.id, &out); field(row.promptID, &out); field(row.step ?? "", &out); field(row.provider, &out)
+            field(row.model, &out); field(row.aspectRatio, &out); field(row.imageSize ?? "", &out)
+            out.append(row.variant); out.append(",")
+            field(row.references.joined(separator: " "), &out); field(row.status.rawValue, &out); field(row.change ?? "", &out)
+            field(row.file ?? "", &out)
+            if let width = row.width { out.append(width) }
+            out.append(",")
+            if let height = row.height { out.append(height) }
+            out.append(",")
+            if let bytes = row.bytes { out.append(bytes) }
+            out.append(",")
+            if let cost = row.estimatedCost { out.appendFixed(cost, decimals: 4) }
+            out.append(",")
+            if let cost = row.actualCost { out.appendFixed(cost, decimals: 4) }
+            out.append(",")
+            field(row.costUnit ?? "", &out)
+            out.append(row.attempts); out.append(",")
+            out.appendFixed(row.durationSeconds, decimals: 3); out.append(",")
+            field(row.error ?? "", &out, last: true)
+            out.append("\r\n")
         }
         return out
+    }
+
+    /// A text field and the comma after it (none after the last).
+    private static func field(_ text: String, _ out: inout TextBuffer, last: Bool = false) {
+        out.append(quote(text))
+        if !last { out.append(",") }
     }
 
     /// Quotes a field when it holds a comma, quote or line break; a leading =, +, - or @ is

@@ -107,8 +107,7 @@ public struct IndexReport: Codable, Sendable {
                 facts: RunFacts = RunFacts(), now: Date = Date()) {
         let graph = plan.graph
         manifest = graph.manifest.name
-        let formatter = ISO8601DateFormatter()
-        generatedAt = formatter.string(from: now)
+        generatedAt = UTCTimestamp.iso8601(now)
         self.stoppedBecause = stoppedBecause
         budget = facts.budget
         unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
@@ -175,68 +174,70 @@ public struct IndexReport: Codable, Sendable {
         guard case .object(let object) = try JSONParser.parse(try encoder.encode(header)) else {
             throw EncodingError.invalidValue(self, .init(codingPath: [], debugDescription: "the report is not an object"))
         }
-        var out = "{\n"
-        out.reserveCapacity(1024 + jobs.count * 1400)
+        var out = TextBuffer(capacity: 1024 + jobs.count * 1400)
+        out.append("{\n")
         let entries = object.entries
         for (index, entry) in entries.enumerated() {
-            out += "  "
-            JSONValue.writeString(entry.key, to: &out)
-            out += ": "
+            out.append("  ")
+            out.appendJSONString(entry.key)
+            out.append(": ")
             if entry.key == "jobs" {
                 IndexReport.writeRows(jobs, to: &out)
             } else {
-                entry.value.writePretty(to: &out, indent: "  ")
+                var value = ""
+                entry.value.writePretty(to: &value, indent: "  ")
+                out.append(value)
             }
-            out += index < entries.count - 1 ? ",\n" : "\n"
+            out.append(index < entries.count - 1 ? ",\n" : "\n")
         }
-        out += "}"
-        return Data(out.utf8)
+        out.append("}")
+        return out.data
     }
 
     /// The rows as an indented array, keys sorted and absent values left out, as JSONEncoder would.
-    static func writeRows(_ rows: [JobRow], to out: inout String) {
-        guard !rows.isEmpty else { out += "[]"; return }
-        out += "[\n"
+    static func writeRows(_ rows: [JobRow], to out: inout TextBuffer) {
+        guard !rows.isEmpty else { out.append("[]"); return }
+        out.append("[\n")
         for (index, row) in rows.enumerated() {
-            out += "    {\n"
+            out.append("    {\n")
             var first = true
-            func key(_ name: String) {
-                out += first ? "      \"" : ",\n      \""
+            func key(_ name: StaticString) {
+                out.append(first ? "      \"" : ",\n      \"")
                 first = false
-                out += name
-                out += "\": "
+                out.append(name)
+                out.append("\": ")
             }
-            func string(_ name: String, _ value: String?) {
+            func string(_ name: StaticString, _ value: String?) {
                 guard let value else { return }
                 key(name)
-                JSONValue.writeString(value, to: &out)
+                out.appendJSONString(value)
             }
-            func number(_ name: String, _ value: Double?) {
+            func number(_ name: StaticString, _ value: Double?) {
                 guard let value else { return }
                 key(name)
-                JSONValue.number(value).writePretty(to: &out, indent: "")
+                out.appendJSONNumber(value)
             }
-            func integer(_ name: String, _ value: Int?) {
+            func integer(_ name: StaticString, _ value: Int?) {
                 guard let value else { return }
                 key(name)
-                out += String(value)
+                out.append(value)
             }
-            func boolean(_ name: String, _ value: Bool?) {
+            func boolean(_ name: StaticString, _ value: Bool?) {
                 guard let value else { return }
                 key(name)
-                out += value ? "true" : "false"
+                out.append(value ? "true" : "false")
             }
-            func strings(_ name: String, _ values: [String]?) {
+            func strings(_ name: StaticString, _ values: [String]?) {
                 guard let values else { return }
                 key(name)
-                guard !values.isEmpty else { out += "[]"; return }
-                out += "[\n"
+                guard !values.isEmpty else { out.append("[]"); return }
+                out.append("[\n")
                 for (position, value) in values.enumerated() {
-                    out += "        "
-                    JSONValue.writeString(value, to: &out)
-                    out += position < values.count - 1 ? ",\n" : "\n"
+                    out.append("        ")
+                    out.appendJSONString(value)
+                    out.append(position < values.count - 1 ? ",\n" : "\n")
                 }
-                out += "      ]"
+                out.append("      ]")
             }
             // Alphabetical, as JSONEncoder's sortedKeys orders them.
             number("actualCost", row.actualCost)
@@ -277,9 +278,9 @@ public struct IndexReport: Codable, Sendable {
             string("upstreamOutputHash", row.upstreamOutputHash)
             integer("variant", row.variant)
             integer("width", row.width)
-            out += index < rows.count - 1 ? "\n    },\n" : "\n    }\n"
+            out.append(index < rows.count - 1 ? "\n    },\n" : "\n    }\n")
         }
-        out += "  ]"
+        out.append("  ]")
     }
 
     public func write(to path: String, temporaryDirectory: String?) throws {

@@ -136,7 +136,7 @@ enum Money {
     }
 
     static func format(_ amount: Double) -> String {
-        amount < 1 && amount > 0 ? String(format: "$%.3f", amount) : String(format: "$%.2f", amount)
+        "$" + FixedPoint.format(amount, decimals: amount < 1 && amount > 0 ? 3 : 2)
     }
 }
 

@@ -144,11 +144,15 @@ public final class SubmissionJournal: @unchecked Sendable {
     }
 
     static func clean(_ field: String) -> String {
-        String(field.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }.prefix(300))
+        if field.utf8.count <= 300, !field.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return field }
+        return String(field.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }.prefix(300))
     }
 
     static func line(_ event: String, _ key: String, _ provider: String, _ job: String, _ taskID: String?, time: Double) -> String {
-        var fields = ["v1", event, String(format: "%.3f", time), clean(key), clean(provider), clean(job)]
+        let milliseconds = Int64((max(0, time) * 1000).rounded())
+        let fraction = String(milliseconds % 1000)
+        let stamp = "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        var fields = ["v1", event, stamp, clean(key), clean(provider), clean(job)]
         if let taskID { fields.append(clean(taskID)) }
         return fields.joined(separator: "\t") + "\n"
     }
@@ -176,8 +180,7 @@ public final class SubmissionJournal: @unchecked Sendable {
     }
 
     static func timestamp(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        UTCTimestamp.iso8601(Date(timeIntervalSince1970: seconds))
     }
 }
 

@@ -14,11 +14,12 @@ public struct SHA256Hasher: Sendable {
     public mutating func update(data: Data) { inner.update(data: data) }
     public mutating func finalize() -> [UInt8] { Array(inner.finalize()) }
     #else
-    private var state: [UInt32] = SHA256Hasher.initialState
+    private var state = SHA256Hasher.State()
+    /// Bytes of an unfinished 64-byte block (fewer than 64).
     private var buffer: [UInt8] = []
     private var totalLength: UInt64 = 0
 
-    public init() { buffer.reserveCapacity(64) }
+    public init() {}
 
     public mutating func update(data: Data) {
         data.withUnsafeBytes { raw in update(raw: raw) }
@@ -34,6 +35,7 @@ public struct SHA256Hasher: Sendable {
     }
 
     private mutating func update(raw: UnsafeRawBufferPointer) {
+        guard raw.count > 0 else { return }
         totalLength &+= UInt64(raw.count)
         var offset = 0
         if !buffer.isEmpty {
@@ -41,13 +43,14 @@ public struct SHA256Hasher: Sendable {
             buffer.append(contentsOf: raw[0..<take])
             offset = take
             if buffer.count == 64 {
-                buffer.withUnsafeBytes { SHA256Hasher.compress(&state, $0.baseAddress!) }
+                buffer.withUnsafeBytes { state.compress(blocks: $0.baseAddress!, count: 1) }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        while raw.count - offset >= 64 {
-            SHA256Hasher.compress(&state, raw.baseAddress!.advanced(by: offset))
-            offset += 64
+        let whole = (raw.count - offset) / 64
+        if whole > 0 {
+            state.compress(blocks: raw.baseAddress!.advanced(by: offset), count: whole)
+            offset += whole * 64
         }
         if offset < raw.count { buffer.append(contentsOf: raw[offset...]) }
     }
@@ -58,27 +61,61 @@ public struct SHA256Hasher: Sendable {
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                SHA256Hasher.compress(&state, raw.baseAddress!.advanced(by: offset))
-                offset += 64
+        tail.withUnsafeBytes { state.compress(blocks: $0.baseAddress!, count: $0.count / 64) }
+        let words = [state.a, state.b, state.c, state.d, state.e, state.f, state.g, state.h]
+        return [UInt8](unsafeUninitializedCapacity: 32) { digest, count in
+            for (index, word) in words.enumerated() {
+                digest[4 * index] = UInt8(truncatingIfNeeded: word >> 24)
+                digest[4 * index + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                digest[4 * index + 2] = UInt8(truncatingIfNeeded: word >> 8)
+                digest[4 * index + 3] = UInt8(truncatingIfNeeded: word)
             }
+            count = 32
         }
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in state {
-            digest.append(UInt8(truncatingIfNeeded: word >> 24))
-            digest.append(UInt8(truncatingIfNeeded: word >> 16))
-            digest.append(UInt8(truncatingIfNeeded: word >> 8))
-            digest.append(UInt8(truncatingIfNeeded: word))
-        }
-        return digest
     }
 
-    private static let initialState: [UInt32] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    ]
+    /// The eight working words, kept in stored properties rather than an array.
+    private struct State {
+        var a: UInt32 = 0x6a09e667, b: UInt32 = 0xbb67ae85, c: UInt32 = 0x3c6ef372, d: UInt32 = 0xa54ff53a
+        var e: UInt32 = 0x510e527f, f: UInt32 = 0x9b05688c, g: UInt32 = 0x1f83d9ab, h: UInt32 = 0x5be0cd19
+
+        mutating func compress(blocks: UnsafeRawPointer, count: Int) {
+            SHA256Hasher.roundConstants.withUnsafeBufferPointer { constants in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
+                    let k = constants.baseAddress!
+                    let w = schedule.baseAddress!
+                    for block in 0..<count {
+                        let bytes = blocks.advanced(by: block * 64).assumingMemoryBound(to: UInt8.self)
+                        for i in 0..<16 {
+                            w[i] = UInt32(bytes[i * 4]) << 24 | UInt32(bytes[i * 4 + 1]) << 16
+                                | UInt32(bytes[i * 4 + 2]) << 8 | UInt32(bytes[i * 4 + 3])
+                        }
+                        for i in 16..<64 {
+                            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                        }
+                        var a = self.a, b = self.b, c = self.c, d = self.d
+                        var e = self.e, f = self.f, g = self.g, h = self.h
+                        for i in 0..<64 {
+                            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                            let ch = (e & f) ^ (~e & g)
+                            let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
+                            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                            let maj = (a & b) ^ (a & c) ^ (b & c)
+                            let t2 = s0 &+ maj
+                            h = g; g = f; f = e; e = d &+ t1
+                            d = c; c = b; b = a; a = t1 &+ t2
+                        }
+                        self.a &+= a; self.b &+= b; self.c &+= c; self.d &+= d
+                        self.e &+= e; self.f &+= f; self.g &+= g; self.h &+= h
+                    }
+                }
+            }
+        }
+
+        @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    }
 
     private static let roundConstants: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -91,38 +128,6 @@ public struct SHA256Hasher: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-
-    private static func compress(_ state: inout [UInt32], _ block: UnsafeRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            let bytes = block.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<16 {
-                w[i] = UInt32(bytes[i * 4]) << 24 | UInt32(bytes[i * 4 + 1]) << 16
-                    | UInt32(bytes[i * 4 + 2]) << 8 | UInt32(bytes[i * 4 + 3])
-            }
-            for i in 16..<64 {
-                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var a = state[0], b = state[1], c = state[2], d = state[3]
-            var e = state[4], f = state[5], g = state[6], h = state[7]
-            roundConstants.withUnsafeBufferPointer { k in
-                for i in 0..<64 {
-                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                    let ch = (e & f) ^ (~e & g)
-                    let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                    let maj = (a & b) ^ (a & c) ^ (b & c)
-                    let t2 = s0 &+ maj
-                    h = g; g = f; f = e; e = d &+ t1
-                    d = c; c = b; b = a; a = t1 &+ t2
-                }
-            }
-            state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-            state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
-        }
-    }
     #endif
 }
 

@@ -27,8 +27,20 @@ public enum Endpoint {
         return url
     }
 
+    /// "v1", "v1beta", "v2alpha3": the pattern v[0-9]+((alpha|beta)[0-9]*)? (no regex: this runs per request).
     static func isVersionSegment(_ segment: Substring) -> Bool {
-        segment.range(of: #"^v[0-9]+((alpha|beta)[0-9]*)?$"#, options: .regularExpression) != nil
+        var rest = segment.utf8[...]
+        guard rest.first == UInt8(ascii: "v") else { return false }
+        rest = rest.dropFirst()
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let digits = rest.prefix(while: isDigit).count
+        guard digits > 0 else { return false }
+        rest = rest.dropFirst(digits)
+        if rest.isEmpty { return true }
+        for stage in ["alpha", "beta"] where rest.starts(with: stage.utf8) {
+            return rest.dropFirst(stage.utf8.count).allSatisfy(isDigit)
+        }
+        return false
     }
 
     /// Percent-encodes one path segment or query value (ids from providers are untrusted).
