@@ -242,13 +242,14 @@ public struct Runner: Sendable {
         var awaitsCommit: Bool { outcome.status == .made && temporary != nil }
 
         /// Moves the image into the store, writes its friendly file, and closes the job's journal record.
-        /// All file work runs on a file-I/O thread, off the pool that every job's waits share.
+        /// All file work runs on one of the few storing threads, off the pool that every job's waits share,
+        /// so images' fsyncs never crowd out a submission's journal sync or a provider's file writes.
         func commit(store: ContentStore, journal: SubmissionJournal?, provider: String, job: String,
                     friendlyPath: @escaping @Sendable (ImageFormat) -> String) async -> JobOutcome {
             var outcome = self.outcome
             guard let temporary, let key = outcome.key else { return outcome }
             do {
-                let (entry, linkProblem) = try await WorkerThreads.fileIO.run { () throws -> (StoreEntry, String?) in
+                let (entry, linkProblem) = try await WorkerThreads.storing.run { () throws -> (StoreEntry, String?) in
                     let entry = try store.commit(temporary: temporary, key: key)
                     do {
                         try store.link(entry, to: friendlyPath(entry.info.format))

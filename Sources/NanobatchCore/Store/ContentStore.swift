@@ -34,6 +34,8 @@ public final class ContentStore: @unchecked Sendable {
     private var logLines = 0
     private var logDescriptor: Int32 = -1
     private var knownDirectories = Set<String>()
+    /// The shard folders that existed when first asked (folders made later hold only blobs in `records`).
+    private var shardFolders: Set<String>?
     private var shardListings: [String: Set<String>] = [:]
 
     public init(root: URL) {
@@ -87,7 +89,13 @@ public final class ContentStore: @unchecked Sendable {
     private func blobNames(inShardOf key: String) -> Set<String> {
         let shard = String(key.prefix(2))
         if let names = lock.withLock({ shardListings[shard] }) { return names }
-        let names = Set((try? FileManager.default.contentsOfDirectory(atPath: folder(for: key))) ?? [])
+        // A fresh store has few shard folders: one listing of the store says which to list.
+        let shards = lock.withLock { shardFolders } ?? {
+            let listed = Set((try? FileManager.default.contentsOfDirectory(atPath: storeDirectory)) ?? [])
+            lock.withLock { shardFolders = listed }
+            return listed
+        }()
+        let names = shards.contains(shard) ? Set((try? FileManager.default.contentsOfDirectory(atPath: folder(for: key))) ?? []) : []
         lock.withLock { shardListings[shard] = names }
         return names
     }
