@@ -3,15 +3,24 @@
 # Usage: sh Sources/nanobatch-bench/run.sh      (from the repository root; installs ninja-build if absent)
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-swift build -c release --product nanobatch >/dev/null && swift build -c release --product nanobatch-bench >/dev/null || exit 2
-if ! command -v ninja >/dev/null 2>&1; then
-    (apt-get install -y ninja-build || (apt-get update && apt-get install -y ninja-build)) >/dev/null 2>&1
+install() { (apt-get install -y "$@" || (apt-get update && apt-get install -y "$@")) >/dev/null 2>&1; }
+command -v ninja >/dev/null 2>&1 || install ninja-build
+# The tool is measured as README › Install builds it: Swift's libraries linked in (--static-swift-stdlib),
+# which needs libcurl's development link (Debian: libcurl4-openssl-dev). Without it, a plain release build.
+[ -e /usr/lib/x86_64-linux-gnu/libcurl.so ] || [ -e /usr/lib/aarch64-linux-gnu/libcurl.so ] || install libcurl4-openssl-dev
+if swift build -c release --static-swift-stdlib --product nanobatch >/dev/null 2>&1; then
+    LINKING="Swift libraries linked in (--static-swift-stdlib)"
+else
+    swift build -c release --product nanobatch >/dev/null || exit 2
+    LINKING="Swift libraries linked dynamically (the static build failed)"
 fi
+swift build -c release --product nanobatch-bench >/dev/null || exit 2
 NINJA=$(command -v ninja || echo missing)
 TOOL=.build/release/nanobatch
 BENCH=.build/release/nanobatch-bench
 echo "machine: $(nproc) cores, $(uname -sm), $(swift --version 2>/dev/null | head -1)"
 echo "ninja: $NINJA $($NINJA --version 2>/dev/null)"
+echo "nanobatch: $LINKING"
 # Work folders live in one fresh folder, removed only at the end (see temporaryFolder in main.swift).
 TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/nanobatch-bench.XXXXXX") || exit 2
 export TMPDIR
