@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 install() { (apt-get install -y "$@" || (apt-get update && apt-get install -y "$@")) >/dev/null 2>&1; }
 command -v ninja >/dev/null 2>&1 || install ninja-build
-# The tool is measured as README › Install builds it: Swift's libraries linked in (--static-swift-stdlib),
+# The tool is measured as README › Quick start installs it: Swift's libraries linked in (--static-swift-stdlib),
 # which needs libcurl's development link (Debian: libcurl4-openssl-dev). Without it, a plain release build.
 [ -e /usr/lib/x86_64-linux-gnu/libcurl.so ] || [ -e /usr/lib/aarch64-linux-gnu/libcurl.so ] || install libcurl4-openssl-dev
 if swift build -c release --static-swift-stdlib --product nanobatch >/dev/null 2>&1; then
