@@ -4,7 +4,7 @@ import Foundation
 /// work never holds the cooperative pool (every job's waits) or Dispatch's shared threads.
 public final class WorkerThreads: @unchecked Sendable {
     public static let shared = WorkerThreads(count: max(1, ProcessInfo.processInfo.activeProcessorCount))
-    /// For calls that block on the disk (fsync, create, rename): they wait rather than compute, so more threads.
+    /// For calls that block on the disk (creating and writing files): they wait rather than compute, so more threads.
     public static let fileIO = WorkerThreads(count: 8, growingTo: 128)
     /// For moving finished images into the store (verify, fsync, rename, link): a few threads, so that
     /// a burst of image fsyncs queues here instead of in front of the disk for everything else.
