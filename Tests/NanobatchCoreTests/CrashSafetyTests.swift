@@ -189,6 +189,28 @@ func nanobatchExecutable() -> URL? {
         #expect(!FileManager.default.fileExists(atPath: temporary.path))
     }
 
+    /// Inline answers are stored from memory: the same entry, blob and log line as through a file.
+    @Test func bytesCommittedFromMemoryMatchAFileCommit() throws {
+        let viaFile = try TestWorkspace()
+        let viaMemory = try TestWorkspace()
+        let (key, fileEntry) = try commitImage(seed: "inline", to: ContentStore(root: viaFile.outputRoot))
+        let store = ContentStore(root: viaMemory.outputRoot)
+        let entry = try store.commit(image: smallPNG(seed: "inline"), key: key)
+        #expect(entry.info == fileEntry.info && entry.bytes == fileEntry.bytes && entry.outputHash == fileEntry.outputHash)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: entry.blobPath)) == smallPNG(seed: "inline"))
+        #expect(ContentStore(root: viaMemory.outputRoot).lookup(key) == entry)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.temporaryDirectory)) ?? []).isEmpty)
+    }
+
+    @Test func bytesThatAreNotAWholeImageAreRefusedAndLeaveNoFile() throws {
+        let workspace = try TestWorkspace()
+        let store = ContentStore(root: workspace.outputRoot)
+        let key = SHA256.hash("cut").hexString
+        #expect(throws: ContentStore.CommitError.self) { try store.commit(image: Data(smallPNG(seed: "cut").dropLast(8)), key: key) }
+        #expect(store.lookup(key) == nil)
+        #expect(workspace.filesUnderOutput().filter { $0.hasSuffix(".png") || $0.hasSuffix(".partial") }.isEmpty)
+    }
+
     @Test func abandonedTemporariesOfDeadProcessesAreRemoved() throws {
         let workspace = try TestWorkspace()
         let store = ContentStore(root: workspace.outputRoot)
@@ -200,5 +222,64 @@ func nanobatchExecutable() -> URL? {
         store.removeAbandonedTemporaries()
         #expect(!FileManager.default.fileExists(atPath: dead))
         #expect(FileManager.default.fileExists(atPath: live))
+    }
+}
+
+@Suite struct GroupSyncTests {
+    /// Opens a fresh file in `workspace` with a few bytes written.
+    func writtenFile(_ workspace: TestWorkspace, _ name: String) throws -> Int32 {
+        let fd = open(workspace.url.appendingPathComponent(name).path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        #expect(write(fd, name, name.utf8.count) == name.utf8.count)
+        return fd
+    }
+
+    /// Callers that arrive while a sync runs share the next one: 1 + 1 syncs for 16 files, not 16.
+    /// (Callers are threads, as in the store: they block, which tasks on the shared pool must not.)
+    @Test func callersDuringASyncShareTheNextOne() throws {
+        let workspace = try TestWorkspace()
+        let release = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        let calls = ManagedAtomicCounter()
+        let group = GroupSync(syncFileSystem: { _ in
+            if calls.increment() == 1 {
+                entered.signal()
+                release.wait()
+            }
+            return 0
+        })
+        let done = DispatchGroup()
+        let failures = ManagedAtomicCounter()
+        func durable(_ name: String) throws {
+            let fd = try writtenFile(workspace, name)
+            done.enter()
+            Thread {
+                do { try group.makeDurable(fd, path: name) } catch { _ = failures.increment() }
+                close(fd)
+                done.leave()
+            }.start()
+        }
+        try durable("first")
+        entered.wait()
+        for index in 0..<15 { try durable("file\(index)") }
+        let deadline = Date().addingTimeInterval(30)
+        while group.waitingCount < 15 && Date() < deadline { usleep(2000) }
+        #expect(group.waitingCount == 15)
+        release.signal()
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(group.syncCount == 2)
+        #expect(failures.increment() == 1, "no caller failed")
+    }
+
+    /// A failed group sync is not trusted: each of its files is fsynced on its own.
+    @Test func aFailedGroupSyncFallsBackToTheFilesOwnSync() throws {
+        let workspace = try TestWorkspace()
+        let group = GroupSync(syncFileSystem: { _ in -1 })
+        let fd = try writtenFile(workspace, "a")
+        try group.makeDurable(fd, path: "a")
+        close(fd)
+        // The fallback reports the file's own error: here, a descriptor that is closed.
+        #expect(throws: FileIO.Failure.self) { try group.makeDurable(fd, path: "a") }
+        #expect(group.syncCount == 2)
     }
 }

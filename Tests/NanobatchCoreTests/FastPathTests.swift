@@ -89,3 +89,11 @@ import Testing
         }
     }
 }
+
+@Suite struct ParallelMapTests {
+    @Test(arguments: [0, 1, 255, 256, 257, 5000])
+    func resultsKeepTheirOrder(_ count: Int) {
+        let mapped = ParallelMap.map(count: count, chunk: 256) { $0 * 3 + 1 }
+        #expect(mapped == (0..<count).map { $0 * 3 + 1 })
+    }
+}

@@ -268,6 +268,29 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
         #expect(!FileManager.default.fileExists(atPath: destination.path))
     }
 
+    /// Inline answers up to `inlineImageLimit` go to the runner in memory; larger ones are written to the destination.
+    @Test func inlineImagesAreHandedOverInMemoryUnlessLarge() async throws {
+        let server = try ScriptedServer([])
+        let workspace = try TestWorkspace()
+        let destination = workspace.url.appendingPathComponent("out.png")
+        let client = client(server, sleeps: SleepRecorder(), transport: .own)
+        let small = smallPNG(seed: "inline")
+        #expect(try await client.acceptImage(small, destination: destination) == small)
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
+        var state: UInt32 = 7
+        let large = PNGEncoder(width: 700, height: 700).encode { _, row in
+            for i in 0..<row.count { state ^= state << 13; state ^= state >> 17; state ^= state << 5; row[i] = UInt8(truncatingIfNeeded: state) }
+        }
+        #expect(large.count > ProviderClient.inlineImageLimit)
+        #expect(try await client.acceptImage(large, destination: destination) == nil)
+        #expect(try Data(contentsOf: destination) == large)
+        try FileManager.default.removeItem(at: destination)
+        await #expect { try await client.acceptImage(small.dropLast(3), destination: destination) } throws: {
+            ($0 as? ProviderFailure)?.message.contains("not a whole PNG, JPEG or WebP image") == true
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
+    }
+
     @Test(arguments: TransportKind.allCases)
     func dataURLsAreDecoded(_ transport: TransportKind) async throws {
         let png = smallPNG(seed: "d")

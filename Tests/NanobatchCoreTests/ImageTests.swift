@@ -89,6 +89,11 @@ import Testing
             if let examined {
                 #expect(examined.bytes == data.count && examined.sha256 == SHA256.hash(data).hexString, "\(name)")
             }
+            // Bytes in memory (an inline answer) are judged exactly as the same bytes in a file.
+            let inMemory = ImageInspector.examine(data)
+            #expect(inMemory?.info == examined?.info && inMemory?.sha256 == examined?.sha256 && inMemory?.bytes == examined?.bytes, "\(name)")
+            #expect(ImageInspector.inspectWhole(data) == expected, "\(name)")
+            #expect(ImageInspector.inspectWhole(data.dropFirst()) == nil, "\(name) without its first byte")
         }
     }
 }

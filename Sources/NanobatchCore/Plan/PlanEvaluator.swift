@@ -70,17 +70,21 @@ public enum PlanEvaluator {
         states.reserveCapacity(graph.jobs.count)
         var firstWithKey: [String: Int] = [:]
         let partial = EvaluatedPlan(graph: graph, states: [], referenceHashes: referenceHashes)
+        let found = lookUpUnchainedJobs(graph, plan: partial, store: store)
         for job in graph.jobs {
-            var upstreamHash: String?
+            let key: String
+            let cached: StoreEntry?
             if let upstream = job.upstream {
                 guard case .cached(_, let entry) = states[upstream] else {
                     states.append(.blocked(upstream: upstream))
                     continue
                 }
-                upstreamHash = entry.outputHash
+                key = partial.key(for: job, upstreamOutputHash: entry.outputHash)
+                cached = store.lookup(key)
+            } else {
+                (key, cached) = found[job.index]!
             }
-            let key = partial.key(for: job, upstreamOutputHash: upstreamHash)
-            if let entry = store.lookup(key) {
+            if let entry = cached {
                 states.append(.cached(key: key, entry: entry))
             } else if let first = firstWithKey[key] {
                 states.append(.duplicate(key: key, of: first))
@@ -90,5 +94,17 @@ public enum PlanEvaluator {
             }
         }
         return EvaluatedPlan(graph: graph, states: states, referenceHashes: referenceHashes)
+    }
+
+    /// The keys and store entries of jobs without an upstream, by job index. They do not depend on
+    /// each other, so they are worked out on every core.
+    static func lookUpUnchainedJobs(_ graph: JobGraph, plan: EvaluatedPlan,
+                                    store: ContentStore) -> [(key: String, entry: StoreEntry?)?] {
+        let jobs = graph.jobs
+        return ParallelMap.map(count: jobs.count) { index in
+            guard jobs[index].upstream == nil else { return nil }
+            let key = plan.key(for: jobs[index], upstreamOutputHash: nil)
+            return (key, store.lookup(key))
+        }
     }
 }

@@ -6,7 +6,7 @@ public struct GenerationRequest: Sendable {
     public let key: String
     /// The references to send, in order: an upstream output first (chained steps), then the job's own.
     public let references: [Reference]
-    /// The provider writes the finished image here; the runner verifies it and moves it into the store.
+    /// The provider writes the finished image here (or returns it in the receipt); the runner verifies it and moves it into the store.
     public let destination: URL
     /// The point after which the provider should give up.
     public let deadline: ContinuousClock.Instant
@@ -27,7 +27,7 @@ public struct GenerationRequest: Sendable {
     }
 }
 
-/// What a provider reports after writing an image.
+/// What a provider reports after making an image: written to the request's destination, or in `image`.
 public struct GenerationReceipt: Sendable {
     /// What the provider charged, when it says; in `costUnit`.
     public var actualCost: Double?
@@ -36,12 +36,15 @@ public struct GenerationReceipt: Sendable {
     public var attempts: Int
     /// Diagnostics worth keeping in the job's record (no secrets).
     public var notes: [String]
+    /// The image, checked, when the provider hands it over in memory instead of writing `destination`.
+    public var image: Data?
 
-    public init(actualCost: Double? = nil, costUnit: String = "USD", attempts: Int = 1, notes: [String] = []) {
+    public init(actualCost: Double? = nil, costUnit: String = "USD", attempts: Int = 1, notes: [String] = [], image: Data? = nil) {
         self.actualCost = actualCost
         self.costUnit = costUnit
         self.attempts = attempts
         self.notes = notes
+        self.image = image
     }
 }
 

@@ -234,12 +234,17 @@ public struct Runner: Sendable {
         "\(folder)/\(job.friendlyStem).\(format.fileExtension)"
     }
 
-    /// A job after its provider's part: failed, or an image in a temporary file waiting for `commit`.
+    /// A job after its provider's part: failed, or an image (in a temporary file or in memory) waiting for `commit`.
     struct Requested: Sendable {
+        /// Where a made image waits for the store.
+        enum Image: Sendable {
+            case file(URL)
+            case bytes(Data)
+        }
         var outcome: JobOutcome
-        var temporary: URL?
+        var image: Image?
         var start: ContinuousClock.Instant
-        var awaitsCommit: Bool { outcome.status == .made && temporary != nil }
+        var awaitsCommit: Bool { outcome.status == .made && image != nil }
 
         /// Moves the image into the store, writes its friendly file, and closes the job's journal record.
         /// All file work runs on one of the few storing threads, off the pool that every job's waits share,
@@ -247,10 +252,13 @@ public struct Runner: Sendable {
         func commit(store: ContentStore, journal: SubmissionJournal?, provider: String, job: String,
                     friendlyPath: @escaping @Sendable (ImageFormat) -> String) async -> JobOutcome {
             var outcome = self.outcome
-            guard let temporary, let key = outcome.key else { return outcome }
+            guard let image, let key = outcome.key else { return outcome }
             do {
                 let (entry, linkProblem) = try await WorkerThreads.storing.run { () throws -> (StoreEntry, String?) in
-                    let entry = try store.commit(temporary: temporary, key: key)
+                    let entry = switch image {
+                    case .file(let temporary): try store.commit(temporary: temporary, key: key)
+                    case .bytes(let bytes): try store.commit(image: bytes, key: key)
+                    }
                     do {
                         try store.link(entry, to: friendlyPath(entry.info.format))
                         return (entry, nil)
@@ -269,7 +277,7 @@ public struct Runner: Sendable {
                 outcome.status = .failed
                 outcome.error = "\(error)"
                 outcome.attempts = max(outcome.attempts, 1)
-                try? FileManager.default.removeItem(at: temporary)
+                if case .file(let temporary) = image { try? FileManager.default.removeItem(at: temporary) }
             }
             if outcome.usesJournal { journal?.ended(key: key, provider: provider, job: job) }
             outcome.duration = start.duration(to: ContinuousClock.now).seconds
@@ -312,7 +320,7 @@ public struct Runner: Sendable {
             outcome.notes = receipt.notes
             outcome.status = .made
             // The journal record stays open until the image is in the store.
-            return Requested(outcome: outcome, temporary: destination, start: start)
+            return Requested(outcome: outcome, image: receipt.image.map { .bytes($0) } ?? .file(destination), start: start)
         } catch let failure as ProviderFailure {
             outcome.error = failure.description
             outcome.httpStatus = failure.httpStatus
@@ -331,7 +339,7 @@ public struct Runner: Sendable {
         if let temporary { try? FileManager.default.removeItem(at: temporary) }
         if settled { journal?.ended(key: key, provider: job.provider, job: job.id) }
         outcome.duration = start.duration(to: clock.now).seconds
-        return Requested(outcome: outcome, temporary: nil, start: start)
+        return Requested(outcome: outcome, image: nil, start: start)
     }
 }
 

@@ -30,6 +30,8 @@ public final class ContentStore: @unchecked Sendable {
     public let logPath: String
 
     private let lock = NSLock()
+    /// Syncs new images in groups (one `syncfs` for a burst, not one `fsync` each).
+    private let groupSync = GroupSync()
     private var records: [String: EntryRecord]?
     private var logLines = 0
     private var logDescriptor: Int32 = -1
@@ -181,11 +183,11 @@ public final class ContentStore: @unchecked Sendable {
         }
     }
 
-    /// Verifies the temporary file and fsyncs it (one read), moves it into place, and records it.
+    /// Verifies the temporary file and makes it durable (one read), moves it into place, and records it.
     public func commit(temporary: URL, key: String) throws -> StoreEntry {
         let path = temporary.path
         guard let size = FileIO.fileSize(path) else { throw CommitError.notAnImage("no file written") }
-        guard let image = try ImageInspector.examineFile(at: path, sync: true) else {
+        guard let image = try ImageInspector.examineFile(at: path, beforeClosing: { try self.groupSync.makeDurable($0, path: path) }) else {
             try? FileManager.default.removeItem(atPath: path)
             throw CommitError.notAnImage("\(size) bytes, unknown or truncated")
         }
@@ -195,6 +197,29 @@ public final class ContentStore: @unchecked Sendable {
         let modified = FileIO.status(blob)?.modified ?? 0
         append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: modified))
         return StoreEntry(key: key, info: image.info, bytes: image.bytes, outputHash: image.sha256, blobPath: blob)
+    }
+
+    /// Stores image bytes a provider answered with inline: checks them in memory, writes and syncs a
+    /// temporary file, moves it into place, and records it. The same result as `commit(temporary:key:)`
+    /// without writing the bytes to one file and reading them back.
+    public func commit(image: Data, key: String) throws -> StoreEntry {
+        guard let examined = ImageInspector.examine(image) else {
+            throw CommitError.notAnImage("\(image.count) bytes, unknown or truncated")
+        }
+        try ensureDirectory(temporaryDirectory)
+        let temporary = FileIO.temporaryName(in: temporaryDirectory, hint: String(key.prefix(16)))
+        do {
+            try FileIO.writeNew(image, to: temporary) { try self.groupSync.makeDurable($0, path: temporary) }
+            try ensureDirectory(folder(for: key))
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        let blob = blobPath(for: key, format: examined.info.format)
+        try FileIO.rename(temporary, to: blob)
+        let modified = FileIO.status(blob)?.modified ?? 0
+        append(EntryRecord(key: key, info: examined.info, bytes: examined.bytes, sha256: examined.sha256, modified: modified))
+        return StoreEntry(key: key, info: examined.info, bytes: examined.bytes, outputHash: examined.sha256, blobPath: blob)
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.

@@ -34,12 +34,13 @@ public enum FileIO {
         "\(directory)/\(hint.prefix(40)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial"
     }
 
-    /// Creates `path` (or truncates it) and writes `data` to it, without fsync.
-    public static func writeNew(_ data: Data, to path: String) throws {
+    /// Creates `path` (or truncates it) and writes `data` to it, then runs `beforeClosing` (such as a sync).
+    public static func writeNew(_ data: Data, to path: String, beforeClosing: ((Int32) throws -> Void)? = nil) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
         defer { close(fd) }
         try writeAll(data, to: fd, path: path)
+        try beforeClosing?(fd)
     }
 
     static func writeAll(_ data: Data, to fd: Int32, path: String) throws {

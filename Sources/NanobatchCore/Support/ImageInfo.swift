@@ -135,6 +135,11 @@ extension ImageInspector {
     /// Reads the file once: checks its header and ending as `inspectFile` does and hashes it;
     /// with `sync`, fsyncs the same descriptor before returning. `nil` when it is not a whole image.
     public static func examineFile(at path: String, sync: Bool = false) throws -> ExaminedImage? {
+        try examineFile(at: path, beforeClosing: sync ? { fd in try FileIO.check(fsync(fd), "fsync", path) } : nil)
+    }
+
+    /// `examineFile`, running `beforeClosing` (such as a sync) on the same descriptor after the read.
+    static func examineFile(at path: String, beforeClosing: ((Int32) throws -> Void)?) throws -> ExaminedImage? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }
         defer { close(fd) }
@@ -156,9 +161,27 @@ extension ImageInspector {
             tail = Array((tail + piece).suffix(12))
             total += count
         }
-        if sync, fsync(fd) != 0 { throw FileIO.Failure(operation: "fsync", path: path, code: errno) }
+        try beforeClosing?(fd)
         guard head.count >= 4, let info = inspect(head[0] == 0xFF ? head : Array(head.prefix(64))), total >= 16,
               endsWhole(info, head: head, tail: tail, size: total) else { return nil }
         return ExaminedImage(info: info, bytes: total, sha256: hasher.finalize().hexString)
+    }
+}
+
+extension ImageInspector {
+    /// `inspectFile`'s checks on bytes in memory: a known header and an ending that says the image is whole.
+    public static func inspectWhole(_ data: Data) -> ImageInfo? {
+        guard data.count >= 16 else { return nil }
+        let head = [UInt8](data.prefix(data.first == 0xFF ? headerWindow : 64))
+        guard let info = inspect(head), endsWhole(info, head: head, tail: [UInt8](data.suffix(12)), size: data.count) else { return nil }
+        return info
+    }
+
+    /// `examineFile` on bytes in memory: `inspectWhole`, plus the byte count and SHA-256.
+    public static func examine(_ data: Data) -> ExaminedImage? {
+        guard let info = inspectWhole(data) else { return nil }
+        var hasher = SHA256Hasher()
+        hasher.update(data: data)
+        return ExaminedImage(info: info, bytes: data.count, sha256: hasher.finalize().hexString)
     }
 }

@@ -27,10 +27,11 @@ public struct GeminiProvider: ImageProvider {
         let path = "/v1beta/models/\(Endpoint.encode(job.model)):generateContent"
         let (_, answer) = try await client.sendJSON("POST", path, body: body, deadline: request.deadline,
                                                     what: "generateContent", billable: &billable)
+        let image: Data?
         do {
-            let image = try GeminiProvider.image(in: answer, redactor: client.redactor)
-            guard let bytes = ResultDecoder.base64(image) else { throw ProviderFailure("inlineData.data is not valid base64") }
-            _ = try await client.writeImage(bytes, to: request.destination)
+            let text = try GeminiProvider.image(in: answer, redactor: client.redactor)
+            guard let bytes = ResultDecoder.base64(text) else { throw ProviderFailure("inlineData.data is not valid base64") }
+            image = try await client.acceptImage(bytes, destination: request.destination)
         } catch var failure as ProviderFailure {
             failure.attempts = billable
             if failure.rawAnswer == nil { failure.rawAnswer = client.redactor.record(GeminiProvider.withoutImageData(answer).data()) }
@@ -43,7 +44,7 @@ public struct GeminiProvider: ImageProvider {
             let output = usage["candidatesTokenCount"]?.textValue ?? "?"
             notes.append("tokens: prompt \(usage["promptTokenCount"]?.textValue ?? "?"), output \(output)")
         }
-        return GenerationReceipt(actualCost: cost, attempts: billable, notes: notes)
+        return GenerationReceipt(actualCost: cost, attempts: billable, notes: notes, image: image)
     }
 
     func requestBody(job: Job, references: [Reference], deadline: ContinuousClock.Instant) async throws -> JSONValue {

@@ -30,11 +30,12 @@ public struct OpenAIImagesProvider: ImageProvider {
             throw ProviderFailure("images/\(endpoint): the answer holds no image (expected data[0].url or data[0].b64_json)",
                                   rawAnswer: client.redactor.record(answer.data()), attempts: billable)
         }
+        var image: Data?
         do {
             switch location {
             case .base64(let text):
                 guard let bytes = ResultDecoder.base64(text) else { throw ProviderFailure("b64_json is not valid base64") }
-                _ = try await client.writeImage(bytes, to: request.destination)
+                image = try await client.acceptImage(bytes, destination: request.destination)
             case .location(let text):
                 _ = try await client.fetchResult(text, to: request.destination, deadline: request.deadline)
             }
@@ -44,7 +45,7 @@ public struct OpenAIImagesProvider: ImageProvider {
         }
         var notes: [String] = []
         if let revised = answer.at("data", 0, "revised_prompt")?.stringValue { notes.append("revised prompt: \(revised)") }
-        return GenerationReceipt(actualCost: nil, attempts: billable, notes: notes)
+        return GenerationReceipt(actualCost: nil, attempts: billable, notes: notes, image: image)
     }
 
     func generationsRequest(job: Job, references: [Reference]) throws -> HTTPRequest {

@@ -199,15 +199,36 @@ public struct ProviderClient: Sendable {
         }
     }
 
-    /// Writes decoded image bytes, refusing anything that is not a whole image or is over the cap.
-    /// The file is created and written on a file-I/O thread: creating a file can wait on the disk.
-    public func writeImage(_ bytes: Data, to destination: URL) async throws -> ImageInfo {
+    /// Checks decoded image bytes: a whole PNG, JPEG or WebP image, within the size cap.
+    public func checkImage(_ bytes: Data) throws -> ImageInfo {
         guard bytes.count <= limits.imageBytes else {
             throw ProviderFailure("the image is larger than the \(ByteCount.describe(limits.imageBytes)) limit")
         }
-        guard let info = ImageInspector.inspect([UInt8](bytes)) else {
+        guard let info = ImageInspector.inspectWhole(bytes) else {
             throw ProviderFailure("the provider's image data (\(bytes.count) bytes) is not a whole PNG, JPEG or WebP image")
         }
+        return info
+    }
+
+    /// Image bytes a provider answered with inline, checked, for the runner to store: no file is
+    /// written here, so the request's slot is free the moment the answer is read. Images over
+    /// `inlineImageLimit` are written to `destination` instead, so that memory stays bounded.
+    public func acceptImage(_ bytes: Data, destination: URL) async throws -> Data? {
+        guard bytes.count > ProviderClient.inlineImageLimit else {
+            _ = try checkImage(bytes)
+            return bytes
+        }
+        _ = try await writeImage(bytes, to: destination)
+        return nil
+    }
+
+    /// Largest inline image handed to the runner in memory (larger ones go through a file).
+    public static let inlineImageLimit = 1 << 20
+
+    /// Writes decoded image bytes, refusing anything that is not a whole image or is over the cap.
+    /// The file is created and written on a file-I/O thread: creating a file can wait on the disk.
+    public func writeImage(_ bytes: Data, to destination: URL) async throws -> ImageInfo {
+        let info = try checkImage(bytes)
         do {
             try await WorkerThreads.fileIO.run { try FileIO.writeNew(bytes, to: destination.path) }   // the store fsyncs it when it takes it
         } catch {
