@@ -66,45 +66,38 @@ public enum PlanEvaluator {
                 }
             }
         }
-        var states: [JobState] = []
-        states.reserveCapacity(graph.jobs.count)
-        var firstWithKey: [String: Int] = [:]
         let partial = EvaluatedPlan(graph: graph, states: [], referenceHashes: referenceHashes)
-        let found = lookUpUnchainedJobs(graph, plan: partial, store: store)
+        var states = lookUpUnchainedJobs(graph, plan: partial, store: store)
+        var firstWithKey: [String: Int] = [:]
+        // In job order: an upstream job always comes before the jobs that use its output.
         for job in graph.jobs {
-            let key: String
-            let cached: StoreEntry?
             if let upstream = job.upstream {
-                guard case .cached(_, let entry) = states[upstream] else {
-                    states.append(.blocked(upstream: upstream))
+                guard case .cached(_, let entry)? = states[upstream] else {
+                    states[job.index] = .blocked(upstream: upstream)
                     continue
                 }
-                key = partial.key(for: job, upstreamOutputHash: entry.outputHash)
-                cached = store.lookup(key)
-            } else {
-                (key, cached) = found[job.index]!
+                let key = partial.key(for: job, upstreamOutputHash: entry.outputHash)
+                states[job.index] = store.lookup(key).map { .cached(key: key, entry: $0) } ?? .toMake(key: key)
             }
-            if let entry = cached {
-                states.append(.cached(key: key, entry: entry))
-            } else if let first = firstWithKey[key] {
-                states.append(.duplicate(key: key, of: first))
-            } else {
-                firstWithKey[key] = job.index
-                states.append(.toMake(key: key))
+            if case .toMake(let key)? = states[job.index] {
+                if let first = firstWithKey[key] {
+                    states[job.index] = .duplicate(key: key, of: first)
+                } else {
+                    firstWithKey[key] = job.index
+                }
             }
         }
-        return EvaluatedPlan(graph: graph, states: states, referenceHashes: referenceHashes)
+        return EvaluatedPlan(graph: graph, states: states.map { $0! }, referenceHashes: referenceHashes)
     }
 
-    /// The keys and store entries of jobs without an upstream, by job index. They do not depend on
-    /// each other, so they are worked out on every core.
-    static func lookUpUnchainedJobs(_ graph: JobGraph, plan: EvaluatedPlan,
-                                    store: ContentStore) -> [(key: String, entry: StoreEntry?)?] {
+    /// The states of jobs without an upstream (cached or to make; duplicates are found afterwards),
+    /// `nil` for the others. Their keys do not depend on each other, so they are worked out on every core.
+    static func lookUpUnchainedJobs(_ graph: JobGraph, plan: EvaluatedPlan, store: ContentStore) -> [JobState?] {
         let jobs = graph.jobs
-        return ParallelMap.map(count: jobs.count) { index in
+        return ParallelMap.map(count: jobs.count) { index -> JobState? in
             guard jobs[index].upstream == nil else { return nil }
             let key = plan.key(for: jobs[index], upstreamOutputHash: nil)
-            return (key, store.lookup(key))
+            return store.lookup(key).map { .cached(key: key, entry: $0) } ?? .toMake(key: key)
         }
     }
 }
