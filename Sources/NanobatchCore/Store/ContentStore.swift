@@ -191,9 +191,14 @@ public final class ContentStore: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: path)
             throw CommitError.notAnImage("\(size) bytes, unknown or truncated")
         }
+        return try place(path, image, key: key)
+    }
+
+    /// Moves a checked, durable temporary file to its blob path and records it.
+    private func place(_ temporary: String, _ image: ExaminedImage, key: String) throws -> StoreEntry {
         try ensureDirectory(folder(for: key))
         let blob = blobPath(for: key, format: image.info.format)
-        try FileIO.rename(path, to: blob)
+        try FileIO.rename(temporary, to: blob)
         let modified = FileIO.status(blob)?.modified ?? 0
         append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: modified))
         return StoreEntry(key: key, info: image.info, bytes: image.bytes, outputHash: image.sha256, blobPath: blob)
@@ -210,16 +215,11 @@ public final class ContentStore: @unchecked Sendable {
         let temporary = FileIO.temporaryName(in: temporaryDirectory, hint: String(key.prefix(16)))
         do {
             try FileIO.writeNew(image, to: temporary) { try self.groupSync.makeDurable($0, path: temporary) }
-            try ensureDirectory(folder(for: key))
+            return try place(temporary, examined, key: key)
         } catch {
             unlink(temporary)
             throw error
         }
-        let blob = blobPath(for: key, format: examined.info.format)
-        try FileIO.rename(temporary, to: blob)
-        let modified = FileIO.status(blob)?.modified ?? 0
-        append(EntryRecord(key: key, info: examined.info, bytes: examined.bytes, sha256: examined.sha256, modified: modified))
-        return StoreEntry(key: key, info: examined.info, bytes: examined.bytes, outputHash: examined.sha256, blobPath: blob)
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
