@@ -278,8 +278,12 @@ func nanobatchExecutable() -> URL? {
         let fd = try writtenFile(workspace, "a")
         try group.makeDurable(fd, path: "a")
         close(fd)
-        // The fallback reports the file's own error: here, a descriptor that is closed.
-        #expect(throws: FileIO.Failure.self) { try group.makeDurable(fd, path: "a") }
+        // The fallback reports the file's own error: here, fsync of a pipe (EINVAL). A pipe, not a
+        // closed descriptor: tests run in parallel, and a closed number can be reused at once.
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        #expect(throws: FileIO.Failure.self) { try group.makeDurable(ends[0], path: "pipe") }
         #expect(group.syncCount == 2)
     }
 }
