@@ -91,6 +91,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: build.workspace.outputRoot.appendingPathComponent(lastRow["storePath"]?.stringValue ?? "?").path))
     }
 
+    /// A cached job whose friendly file is some other file (edited, copied over) gets its stored
+    /// image back; the ones that already are their stored image are left as they are.
+    @Test func aFriendlyFileThatIsNotTheStoredImageIsPutBack() async throws {
+        let build = try Build()
+        try await build.settle()
+        let rows = try build.rows()
+        let files = try rows.map { build.folder.appendingPathComponent(try #require($0["file"]?.stringValue)).path }
+        let blobs = try rows.map { build.workspace.outputRoot.appendingPathComponent(try #require($0["storePath"]?.stringValue)).path }
+        let untouched = try #require(FileStatus.of(files[1]))
+        try FileManager.default.removeItem(atPath: files[0])
+        try Data("edited by hand".utf8).write(to: URL(fileURLWithPath: files[0]))
+        #expect(await build.run().status == 0)
+        #expect(FileIO.inode(files[0])! == FileIO.inode(blobs[0])!, "the stored image is back")
+        #expect(FileStatus.of(files[1]) == untouched, "a friendly file that is its stored image is not rewritten")
+    }
+
     @Test func changedReferenceBytesAreRemadeNotSkipped() async throws {
         let build = try Build()
         try await build.settle()

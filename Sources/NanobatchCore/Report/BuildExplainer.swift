@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the previous build recorded about one job: enough to say why it must be made again.
-public struct PreviousJob: Sendable {
+public struct PreviousJob: Sendable, Equatable {
     public var key: String?
     public var status: String
     public var error: String?
@@ -25,30 +25,67 @@ public struct PreviousBuild: Sendable {
     public var order: [String]
     public var raw: JSONValue
 
+    /// Reads the rows field by field (an index of 100,000 jobs is about 90 MB); the rest becomes `raw`.
     public static func read(_ indexPath: String) -> PreviousBuild? {
-        guard let data = FileManager.default.contents(atPath: indexPath),
-              let value = try? JSONParser.parse(data), let rows = value["jobs"]?.arrayValue else { return nil }
+        guard let data = FileManager.default.contents(atPath: indexPath) else { return nil }
+        var cursor = JSONCursor(data)
+        var top = JSONObject()
         var jobs: [String: PreviousJob] = [:]
         var order: [String] = []
-        for row in rows {
-            guard let id = row["id"]?.stringValue else { continue }
-            order.append(id)
-            jobs[id] = PreviousJob(
-                key: row["key"]?.stringValue, status: row["status"]?.stringValue ?? "unknown", error: row["error"]?.stringValue,
-                prompt: row["prompt"]?.stringValue ?? "", dialect: row["dialect"]?.stringValue ?? "", model: row["model"]?.stringValue ?? "",
-                aspectRatio: row["aspectRatio"]?.stringValue ?? "", imageSize: row["imageSize"]?.stringValue,
-                requestedFormat: row["requestedFormat"]?.stringValue, variant: row["variant"]?.numberValue.map { Int($0) },
-                references: (row["references"]?.arrayValue ?? []).compactMap(\.stringValue),
-                referenceHashes: row["referenceHashes"]?.arrayValue?.compactMap(\.stringValue),
-                upstreamOutputHash: row["upstreamOutputHash"]?.stringValue)
+        var sawRows = false
+        do {
+            try cursor.beginObject()
+            while let key = try cursor.nextKey() {
+                if top[key] != nil || (key == "jobs" && sawRows) { return nil }   // a duplicate key: not an index we wrote
+                guard key == "jobs", try cursor.peek() == .array else {
+                    top[key] = try cursor.readValue()
+                    continue
+                }
+                sawRows = true
+                try cursor.beginArray()
+                while try cursor.nextElement() {
+                    guard let (id, job) = try readRow(&cursor) else { continue }
+                    order.append(id)
+                    jobs[id] = job
+                }
+            }
+            try cursor.expectEnd()
+        } catch {
+            return nil
         }
-        // The rows live on in `jobs`; the tree keeps only the rest.
-        var top = value
-        if case .object(var object) = value {
-            object["jobs"] = nil
-            top = .object(object)
+        guard sawRows else { return nil }
+        return PreviousBuild(generatedAt: top["generatedAt"]?.stringValue, jobs: jobs, order: order, raw: .object(top))
+    }
+
+    /// One row of `jobs`: its id and what the explainer compares; a row that is not an object, or has no id, gives nil.
+    private static func readRow(_ cursor: inout JSONCursor) throws -> (String, PreviousJob)? {
+        guard try cursor.peek() == .object else { try cursor.skipValue(); return nil }
+        var id: String?
+        var job = PreviousJob(key: nil, status: "unknown", error: nil, prompt: "", dialect: "", model: "", aspectRatio: "",
+                              imageSize: nil, requestedFormat: nil, variant: nil, references: [], referenceHashes: nil,
+                              upstreamOutputHash: nil)
+        try cursor.beginObject()
+        while let field = try cursor.nextKey() {
+            switch field {
+            case "id": id = try cursor.stringIfString()
+            case "key": job.key = try cursor.stringIfString()
+            case "status": job.status = try cursor.stringIfString() ?? "unknown"
+            case "error": job.error = try cursor.stringIfString()
+            case "prompt": job.prompt = try cursor.stringIfString() ?? ""
+            case "dialect": job.dialect = try cursor.stringIfString() ?? ""
+            case "model": job.model = try cursor.stringIfString() ?? ""
+            case "aspectRatio": job.aspectRatio = try cursor.stringIfString() ?? ""
+            case "imageSize": job.imageSize = try cursor.stringIfString()
+            case "requestedFormat": job.requestedFormat = try cursor.stringIfString()
+            case "variant": job.variant = try cursor.numberIfNumber().flatMap { Int(exactly: $0) }
+            case "references": job.references = try cursor.stringsIfArray() ?? []
+            case "referenceHashes": job.referenceHashes = try cursor.stringsIfArray()
+            case "upstreamOutputHash": job.upstreamOutputHash = try cursor.stringIfString()
+            default: try cursor.skipValue()
+            }
         }
-        return PreviousBuild(generatedAt: value["generatedAt"]?.stringValue, jobs: jobs, order: order, raw: top)
+        guard let id else { return nil }
+        return (id, job)
     }
 }
 

@@ -65,6 +65,13 @@ public struct Runner: Sendable {
         var inFlightEstimate = 0.0
         let clock = ContinuousClock()
         let started = clock.now
+        // Cached jobs whose friendly file already is their stored image need nothing more: two
+        // `stat`s each, done on every core before the run starts.
+        let (store, folder) = (store, manifestFolderPath)
+        let alreadyLinked = ParallelMap.map(count: jobs.count) { index -> Bool in
+            guard case .cached(_, let entry) = plan.states[index] else { return false }
+            return store.isLinked(entry, at: Runner.friendlyPath(jobs[index], entry.info.format, in: folder))
+        }
 
         func enqueue(_ index: Int) {
             let provider = jobs[index].provider
@@ -123,7 +130,11 @@ public struct Runner: Sendable {
         for (index, state) in plan.states.enumerated() {
             switch state {
             case .cached(let key, let entry):
-                if outcomes[index] == nil { settle(index, JobOutcome(status: .cached, key: key, entry: entry)) }
+                if outcomes[index] == nil {
+                    var outcome = JobOutcome(status: .cached, key: key, entry: entry)
+                    outcome.friendlyFileWritten = alreadyLinked[index]
+                    settle(index, outcome)
+                }
             case .toMake(let key):
                 owner[key] = index
                 enqueue(index)

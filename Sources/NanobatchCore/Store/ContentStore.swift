@@ -223,9 +223,19 @@ public final class ContentStore: @unchecked Sendable {
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
+    /// Whether `friendlyPath` already is the entry's image (the same file, not a copy).
+    public func isLinked(_ entry: StoreEntry, at friendlyPath: String) -> Bool {
+        FileIO.inode(friendlyPath).map { isBlob(of: entry, $0) } ?? false
+    }
+
+    private func isBlob(of entry: StoreEntry, _ file: (device: UInt64, inode: UInt64)) -> Bool {
+        guard let blob = FileIO.inode(entry.blobPath) else { return false }
+        return blob == file
+    }
+
     public func link(_ entry: StoreEntry, to friendlyPath: String) throws {
         if let existing = FileIO.inode(friendlyPath) {
-            if let blob = FileIO.inode(entry.blobPath), existing == blob { return }
+            if isBlob(of: entry, existing) { return }
         } else {
             try ensureDirectory((friendlyPath as NSString).deletingLastPathComponent)
             // Nothing there yet: one link(2) puts the whole file in place or fails.

@@ -65,32 +65,195 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A strict RFC 8259 parser: no trailing commas, no comments, duplicate keys rejected, depth capped.
-public struct JSONParser {
-    private let bytes: [UInt8]
-    private var index = 0
-    private let maxDepth: Int
-
+public enum JSONParser {
     public static func parse(_ data: Data, maxDepth: Int = 256) throws -> JSONValue {
-        var parser = JSONParser(bytes: [UInt8](data), maxDepth: maxDepth)
-        return try parser.parseDocument()
+        var cursor = JSONCursor(data, maxDepth: maxDepth)
+        let value = try cursor.readValue()
+        try cursor.expectEnd()
+        return value
     }
 
     public static func parse(_ text: String, maxDepth: Int = 256) throws -> JSONValue {
         try parse(Data(text.utf8), maxDepth: maxDepth)
     }
+}
 
-    private init(bytes: [UInt8], maxDepth: Int) {
-        self.bytes = bytes
+/// Reads a JSON document token by token, so a large one (a previous build's index) can be read
+/// field by field without building its tree. Same strictness as `JSONParser`, which is built on it,
+/// except that `nextKey()` leaves duplicate keys to the caller.
+///
+///     try cursor.beginObject()
+///     while let key = try cursor.nextKey() { key == "id" ? id = try cursor.readString() : try cursor.skipValue() }
+public struct JSONCursor {
+    private let bytes: [UInt8]
+    private var index = 0
+    private let maxDepth: Int
+    /// One entry per open object or array: true until its first member has been read.
+    private var open: [Bool] = []
+
+    public init(_ data: Data, maxDepth: Int = 256) {
+        bytes = [UInt8](data)
         self.maxDepth = maxDepth
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
     }
 
-    private mutating func parseDocument() throws -> JSONValue {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+    /// What the next value is, without reading it.
+    public enum Kind { case object, array, string, number, bool, null }
+
+    public mutating func peek() throws -> Kind {
         skipWhitespace()
-        let value = try parseValue(depth: 0)
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        default: throw error("unexpected character '\(printable(bytes[index]))'")
+        }
+    }
+
+    /// Throws unless only whitespace is left.
+    public mutating func expectEnd() throws {
         skipWhitespace()
         if index < bytes.count { throw error("unexpected content after the JSON value") }
-        return value
+    }
+
+    public mutating func beginObject() throws {
+        try begin(.object, "{")
+    }
+
+    /// The next key of the innermost open object (its value comes next), or nil at its end.
+    public mutating func nextKey() throws -> String? {
+        guard try nextMember(closing: "}", in: "an object") else { return nil }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
+        let key = try readStringToken()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+        index += 1
+        return key
+    }
+
+    public mutating func beginArray() throws {
+        try begin(.array, "[")
+    }
+
+    /// True when the innermost open array has another element (read it next), false at its end.
+    public mutating func nextElement() throws -> Bool {
+        try nextMember(closing: "]", in: "an array")
+    }
+
+    public mutating func readString() throws -> String {
+        guard try peek() == .string else { throw error("expected a string") }
+        return try readStringToken()
+    }
+
+    public mutating func readNumber() throws -> Double {
+        guard try peek() == .number else { throw error("expected a number") }
+        return try readNumberToken()
+    }
+
+    /// A string, or nil for `null`.
+    public mutating func readOptionalString() throws -> String? {
+        if try peek() == .null { try expectLiteral("null"); return nil }
+        return try readString()
+    }
+
+    public mutating func readValue() throws -> JSONValue {
+        switch try peek() {
+        case .object:
+            try beginObject()
+            var object = JSONObject()
+            while let key = try nextKey() {
+                if object[key] != nil { throw error("duplicate key \"\(key)\"") }
+                object[key] = try readValue()
+            }
+            return .object(object)
+        case .array:
+            try beginArray()
+            var items: [JSONValue] = []
+            while try nextElement() { items.append(try readValue()) }
+            return .array(items)
+        case .string: return .string(try readStringToken())
+        case .number: return .number(try readNumberToken())
+        case .bool:
+            if bytes[index] == UInt8(ascii: "t") { try expectLiteral("true"); return .bool(true) }
+            try expectLiteral("false")
+            return .bool(false)
+        case .null: try expectLiteral("null"); return .null
+        }
+    }
+
+    /// Reads past the next value, checking it as strictly as `readValue()` but keeping nothing.
+    public mutating func skipValue() throws {
+        switch try peek() {
+        case .object:
+            try beginObject()
+            while try nextKey() != nil { try skipValue() }
+        case .array:
+            try beginArray()
+            while try nextElement() { try skipValue() }
+        case .string: _ = try readStringToken()
+        case .number: _ = try readNumberToken()
+        case .bool: try expectLiteral(bytes[index] == UInt8(ascii: "t") ? "true" : "false")
+        case .null: try expectLiteral("null")
+        }
+    }
+
+    /// The next value if it is a string; any other value is skipped and gives nil.
+    public mutating func stringIfString() throws -> String? {
+        if try peek() == .string { return try readStringToken() }
+        try skipValue()
+        return nil
+    }
+
+    /// The next value if it is a number; any other value is skipped and gives nil.
+    public mutating func numberIfNumber() throws -> Double? {
+        if try peek() == .number { return try readNumberToken() }
+        try skipValue()
+        return nil
+    }
+
+    /// The strings of the next value if it is an array (other elements are skipped); nil if it is not an array.
+    public mutating func stringsIfArray() throws -> [String]? {
+        guard try peek() == .array else { try skipValue(); return nil }
+        try beginArray()
+        var strings: [String] = []
+        while try nextElement() {
+            if let string = try stringIfString() { strings.append(string) }
+        }
+        return strings
+    }
+
+    // MARK: - Tokens
+
+    private mutating func begin(_ kind: Kind, _ opening: Unicode.Scalar) throws {
+        guard try peek() == kind else { throw error("expected '\(opening)'") }
+        guard open.count < maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        open.append(true)
+    }
+
+    /// Steps over the ',' before a member, or the closing bracket (then false).
+    private mutating func nextMember(closing: Unicode.Scalar, in container: String) throws -> Bool {
+        guard let first = open.last else { throw error("no open \(container)") }
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of input in \(container)") }
+        if bytes[index] == UInt8(ascii: closing) {
+            index += 1
+            open.removeLast()
+            return false
+        }
+        if first {
+            open[open.count - 1] = false
+        } else {
+            guard bytes[index] == UInt8(ascii: ",") else { throw error("expected ',' or '\(closing)' in \(container)") }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: closing) { throw error("a trailing ',' in \(container)") }
+        }
+        return true
     }
 
     private func error(_ message: String) -> JSONSyntaxError {
@@ -102,21 +265,11 @@ public struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-    }
-
-    private mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
-        guard index < bytes.count else { throw error("unexpected end of input") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth)
-        case UInt8(ascii: "["): return try parseArray(depth: depth)
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw error("unexpected character '\(printable(bytes[index]))'")
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
         }
     }
 
@@ -124,54 +277,16 @@ public struct JSONParser {
         byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : String(format: "\\x%02X", byte)
     }
 
-    private mutating func expectLiteral(_ literal: String) throws {
-        let utf8 = Array(literal.utf8)
-        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
-            throw error("invalid literal, expected \(literal)")
+    private mutating func expectLiteral(_ literal: StaticString) throws {
+        let count = literal.utf8CodeUnitCount
+        let matches = index + count <= bytes.count && literal.withUTF8Buffer { expected in
+            expected.indices.allSatisfy { bytes[index + $0] == expected[$0] }
         }
-        index += utf8.count
+        guard matches else { throw error("invalid literal, expected \(literal)") }
+        index += count
     }
 
-    private mutating func parseObject(depth: Int) throws -> JSONValue {
-        index += 1
-        var object = JSONObject()
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
-            let key = try parseString()
-            if object[key] != nil { throw error("duplicate key \"\(key)\"") }
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
-            index += 1
-            skipWhitespace()
-            object[key] = try parseValue(depth: depth + 1)
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input in an object") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
-            throw error("expected ',' or '}' in an object")
-        }
-    }
-
-    private mutating func parseArray(depth: Int) throws -> JSONValue {
-        index += 1
-        var items: [JSONValue] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-        while true {
-            skipWhitespace()
-            items.append(try parseValue(depth: depth + 1))
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input in an array") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-            throw error("expected ',' or ']' in an array")
-        }
-    }
-
-    private mutating func parseNumber() throws -> Double {
+    private mutating func readNumberToken() throws -> Double {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits() -> Int {
@@ -217,15 +332,19 @@ public struct JSONParser {
         return value
     }
 
-    private mutating func parseString() throws -> String {
+    private mutating func readStringToken() throws -> String {
         index += 1
-        var out: [UInt8] = []
         let start = index
-        // Fast path: no escapes.
         while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 {
             index += 1
         }
-        out.append(contentsOf: bytes[start..<index])
+        // Fast path: no escapes, so the bytes are the string.
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            defer { index += 1 }
+            guard let string = String(validating: bytes[start..<index], as: UTF8.self) else { throw error("string is not valid UTF-8") }
+            return string
+        }
+        var out = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
