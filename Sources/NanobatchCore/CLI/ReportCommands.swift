@@ -9,9 +9,9 @@ extension NanobatchCLI {
         let indexPath = folder.appendingPathComponent("index.json").path
         let writers: [@Sendable () throws -> Void] = [
             { try report.write(to: indexPath, temporaryDirectory: temporaryDirectory) },
-            { try FileIO.writeAtomically(HTMLReport.renderBytes(report).data, to: folder.appendingPathComponent("index.html").path,
+            { try FileIO.writeAtomically(HTMLReport.renderBytes(report).bytes, to: folder.appendingPathComponent("index.html").path,
                                          temporaryDirectory: temporaryDirectory) },
-            { try FileIO.writeAtomically(CSVReport.renderBytes(report).data, to: folder.appendingPathComponent("index.csv").path,
+            { try FileIO.writeAtomically(CSVReport.renderBytes(report).bytes, to: folder.appendingPathComponent("index.csv").path,
                                          temporaryDirectory: temporaryDirectory) },
         ]
         let failures = ErrorCollector()

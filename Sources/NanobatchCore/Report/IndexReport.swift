@@ -167,6 +167,10 @@ public struct IndexReport: Codable, Sendable {
     /// Indented JSON with sorted keys. The rows (most of the file) are written directly; the rest goes
     /// through JSONEncoder. JSONEncoder alone took a second and most of a gigabyte at 100,000 rows.
     public func encoded() throws -> Data {
+        try encodedText().data
+    }
+
+    func encodedText() throws -> TextBuffer {
         var header = self
         header.jobs = []
         let encoder = JSONEncoder()
@@ -191,7 +195,7 @@ public struct IndexReport: Codable, Sendable {
             out.append(index < entries.count - 1 ? ",\n" : "\n")
         }
         out.append("}")
-        return out.data
+        return out
     }
 
     /// The rows as an indented array, keys sorted and absent values left out, as JSONEncoder would.
@@ -284,6 +288,6 @@ public struct IndexReport: Codable, Sendable {
     }
 
     public func write(to path: String, temporaryDirectory: String?) throws {
-        try FileIO.writeAtomically(try encoded(), to: path, temporaryDirectory: temporaryDirectory)
+        try FileIO.writeAtomically(try encodedText().bytes, to: path, temporaryDirectory: temporaryDirectory)
     }
 }

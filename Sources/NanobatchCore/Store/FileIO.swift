@@ -59,7 +59,7 @@ public enum FileIO {
 
     /// Writes `data` to a temporary file (beside `path`, or in `temporaryDirectory` on the same
     /// file system), fsyncs it, renames it over `path`, and fsyncs the folder.
-    public static func writeAtomically(_ data: Data, to path: String, temporaryDirectory: String? = nil) throws {
+    public static func writeAtomically(_ data: some ContiguousBytes, to path: String, temporaryDirectory: String? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try createDirectory(directory)
         if let temporaryDirectory { try createDirectory(temporaryDirectory) }
@@ -68,7 +68,7 @@ public enum FileIO {
         guard fd >= 0 else { throw Failure(operation: "create", path: temporary, code: errno) }
         do {
             defer { close(fd) }
-            try writeAll(data, to: fd, path: temporary)
+            try data.withUnsafeBytes { try writeAll($0, to: fd, path: temporary) }
             try check(Foundation.fsync(fd), "fsync", temporary)
         } catch {
             unlink(temporary)
