@@ -54,7 +54,7 @@ import Testing
         #expect(try cursor.nextElement()); seen.append("\(try cursor.numberIfNumber() as Any)")
         #expect(try cursor.nextElement()); seen.append("\(try cursor.stringsIfArray() as Any)")
         #expect(try cursor.nextElement()); seen.append("\(try cursor.stringsIfArray() as Any)")
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.readOptionalString() as Any)")
+        #expect(try cursor.nextElement()); seen.append("\(try cursor.stringIfString() as Any)")
         #expect(try !cursor.nextElement())
         try cursor.expectEnd()
         #expect(seen == ["Optional(\"s\")", "nil", "nil", "Optional(4.5)", "Optional([\"a\", \"b\"])", "nil", "nil"])

@@ -222,7 +222,6 @@ public final class ContentStore: @unchecked Sendable {
         }
     }
 
-    /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
     /// Whether `friendlyPath` already is the entry's image (the same file, not a copy).
     public func isLinked(_ entry: StoreEntry, at friendlyPath: String) -> Bool {
         FileIO.inode(friendlyPath).map { isBlob(of: entry, $0) } ?? false
@@ -233,6 +232,7 @@ public final class ContentStore: @unchecked Sendable {
         return blob == file
     }
 
+    /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
     public func link(_ entry: StoreEntry, to friendlyPath: String) throws {
         if let existing = FileIO.inode(friendlyPath) {
             if isBlob(of: entry, existing) { return }

@@ -83,7 +83,9 @@ public enum JSONParser {
 /// except that `nextKey()` leaves duplicate keys to the caller.
 ///
 ///     try cursor.beginObject()
-///     while let key = try cursor.nextKey() { key == "id" ? id = try cursor.readString() : try cursor.skipValue() }
+///     while let key = try cursor.nextKey() {
+///         if key == "id" { id = try cursor.stringIfString() } else { try cursor.skipValue() }
+///     }
 public struct JSONCursor {
     private let bytes: [UInt8]
     private var index = 0
@@ -142,22 +144,6 @@ public struct JSONCursor {
     /// True when the innermost open array has another element (read it next), false at its end.
     public mutating func nextElement() throws -> Bool {
         try nextMember(closing: "]", in: "an array")
-    }
-
-    public mutating func readString() throws -> String {
-        guard try peek() == .string else { throw error("expected a string") }
-        return try readStringToken()
-    }
-
-    public mutating func readNumber() throws -> Double {
-        guard try peek() == .number else { throw error("expected a number") }
-        return try readNumberToken()
-    }
-
-    /// A string, or nil for `null`.
-    public mutating func readOptionalString() throws -> String? {
-        if try peek() == .null { try expectLiteral("null"); return nil }
-        return try readString()
     }
 
     public mutating func readValue() throws -> JSONValue {
