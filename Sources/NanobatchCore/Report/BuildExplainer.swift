@@ -3,16 +3,16 @@ import Foundation
 /// What the previous build recorded about one job: enough to say why it must be made again.
 public struct PreviousJob: Sendable, Equatable {
     public var key: String?
-    public var status: String
+    public var status = "unknown"
     public var error: String?
-    public var prompt: String
-    public var dialect: String
-    public var model: String
-    public var aspectRatio: String
+    public var prompt = ""
+    public var dialect = ""
+    public var model = ""
+    public var aspectRatio = ""
     public var imageSize: String?
     public var requestedFormat: String?
     public var variant: Int?
-    public var references: [String]
+    public var references: [String] = []
     public var referenceHashes: [String]?
     public var upstreamOutputHash: String?
 }
@@ -61,9 +61,7 @@ public struct PreviousBuild: Sendable {
     private static func readRow(_ cursor: inout JSONCursor) throws -> (String, PreviousJob)? {
         guard try cursor.peek() == .object else { try cursor.skipValue(); return nil }
         var id: String?
-        var job = PreviousJob(key: nil, status: "unknown", error: nil, prompt: "", dialect: "", model: "", aspectRatio: "",
-                              imageSize: nil, requestedFormat: nil, variant: nil, references: [], referenceHashes: nil,
-                              upstreamOutputHash: nil)
+        var job = PreviousJob()   // what a row without the field means
         try cursor.beginObject()
         while let field = try cursor.nextKey() {
             switch field {

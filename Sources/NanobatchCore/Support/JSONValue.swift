@@ -163,10 +163,7 @@ public struct JSONCursor {
             return .array(items)
         case .string: return .string(try readStringToken())
         case .number: return .number(try readNumberToken())
-        case .bool:
-            if bytes[index] == UInt8(ascii: "t") { try expectLiteral("true"); return .bool(true) }
-            try expectLiteral("false")
-            return .bool(false)
+        case .bool: return .bool(try readBoolToken())
         case .null: try expectLiteral("null"); return .null
         }
     }
@@ -182,7 +179,7 @@ public struct JSONCursor {
             while try nextElement() { try skipValue() }
         case .string: _ = try readStringToken()
         case .number: _ = try readNumberToken()
-        case .bool: try expectLiteral(bytes[index] == UInt8(ascii: "t") ? "true" : "false")
+        case .bool: _ = try readBoolToken()
         case .null: try expectLiteral("null")
         }
     }
@@ -261,6 +258,12 @@ public struct JSONCursor {
 
     private func printable(_ byte: UInt8) -> String {
         byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : String(format: "\\x%02X", byte)
+    }
+
+    private mutating func readBoolToken() throws -> Bool {
+        let value = bytes[index] == UInt8(ascii: "t")
+        try expectLiteral(value ? "true" : "false")
+        return value
     }
 
     private mutating func expectLiteral(_ literal: StaticString) throws {
