@@ -143,9 +143,8 @@ final class FakeClock: @unchecked Sendable {
         governor.rateLimited()   // within the cooldown: still 4
         let probe = ConcurrencyProbe()
         let provider = ProbedProvider(inner: OfflineProvider(latency: .milliseconds(15)), probe: probe, name: "local")
-        let runner = Runner(plan: plan, store: store, providers: ["local": provider],
-                            manifestFolder: workspace.outputRoot.appendingPathComponent("test"), globalLimit: 8,
-                            providerLimits: ["local": 8], governors: ["local": governor])
+        let runner = Runner(plan: plan, store: store, lanes: [ProviderLane(name: "local", provider: provider, governor: governor)],
+                            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", globalLimit: 8)
         let outcomes = await runner.run()
         #expect(outcomes.allSatisfy { $0.status == .made })
         #expect(probe.peak(for: "local") <= 4)

@@ -182,8 +182,7 @@ public struct NanobatchCLI: Sendable {
         }
 
         // Build only the providers that have work; a fully cached build needs no API key.
-        var providers: [String: any ImageProvider] = [:]
-        var governors: [String: RateGovernor] = [:]
+        var lanes: [ProviderLane] = []
         let needed = Set(evaluated.graph.jobs.filter { evaluated.willBeMade($0.index) }.map(\.provider))
         var transport: StandardTransport?
         func sharedTransport() -> StandardTransport {
@@ -194,24 +193,17 @@ public struct NanobatchCLI: Sendable {
         }
         for config in manifest.providers where needed.contains(config.name) {
             let governor = RateGovernor(concurrency: config.concurrency, requestsPerMinute: config.requestsPerMinute)
-            governors[config.name] = governor
-            providers[config.name] = try providerOverride?(config)
+            let provider = try providerOverride?(config)
                 ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport(), governor: governor)
+            lanes.append(ProviderLane(name: config.name, provider: provider, governor: governor, deadline: .seconds(config.deadlineSeconds)))
         }
 
         let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: console)
         let concurrency = try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? manifest.concurrency
-        var limits: [String: Int] = [:]
-        var deadlines: [String: Duration] = [:]
-        for config in manifest.providers {
-            limits[config.name] = config.concurrency
-            deadlines[config.name] = .seconds(config.deadlineSeconds)
-        }
         var progress: (@Sendable (RunProgress) -> Void)?
         if let printer { progress = { printer.update($0) } }
-        let runner = Runner(plan: evaluated, store: store, providers: providers, manifestFolder: folder,
-                            globalLimit: concurrency, providerLimits: limits, deadlines: deadlines,
-                            stop: stop, progress: progress, journal: journal, governors: governors, budget: maxCost)
+        let runner = Runner(plan: evaluated, store: store, lanes: lanes, layout: OutputLayout(root: root), manifestName: manifest.name,
+                            globalLimit: concurrency, stop: stop, progress: progress, journal: journal, budget: maxCost)
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes = await runner.run()
@@ -220,7 +212,7 @@ public struct NanobatchCLI: Sendable {
                                  wallSeconds: start.duration(to: clock.now).seconds,
                                  stoppedBecause: stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
                                  facts: IndexReport.RunFacts(budget: maxCost, unresolvedSubmissions: journal.unresolved,
-                                                             rateLimitCuts: governors.compactMapValues { $0.cutCount > 0 ? $0.cutCount : nil },
+                                                             rateLimitCuts: ProviderLane.rateLimitCuts(lanes),
                                                              diff: diff))
         let indexPath = try NanobatchCLI.writeReports(report, folder: folder, temporaryDirectory: store.temporaryDirectory)
         // Stamped only when the next full run would write the same reports (apart from times).

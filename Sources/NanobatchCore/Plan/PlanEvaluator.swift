@@ -10,6 +10,11 @@ public enum JobState: Sendable {
     /// The same request as an earlier job in this build: made once, shared.
     case duplicate(key: String, of: Int)
 
+    /// Cached when the store has a verified entry for `key`, else to make.
+    static func lookUp(_ key: String, in store: any ImageStore) -> JobState {
+        store.lookup(key).map { .cached(key: key, entry: $0) } ?? .toMake(key: key)
+    }
+
     public var key: String? {
         switch self {
         case .cached(let key, _), .toMake(let key), .duplicate(let key, _): return key
@@ -50,7 +55,7 @@ public struct PlanError: Error, CustomStringConvertible {
 }
 
 public enum PlanEvaluator {
-    public static func evaluate(_ graph: JobGraph, store: ContentStore) throws -> EvaluatedPlan {
+    public static func evaluate(_ graph: JobGraph, store: any ImageStore) throws -> EvaluatedPlan {
         var referenceHashes: [Reference: String] = [:]
         for job in graph.jobs {
             for reference in job.references where referenceHashes[reference] == nil {
@@ -68,7 +73,7 @@ public enum PlanEvaluator {
         }
         let partial = EvaluatedPlan(graph: graph, states: [], referenceHashes: referenceHashes)
         var states = lookUpUnchainedJobs(graph, plan: partial, store: store)
-        var firstWithKey: [String: Int] = [:]
+        var owners = RequestOwners()
         // In job order: an upstream job always comes before the jobs that use its output.
         for job in graph.jobs {
             if let upstream = job.upstream {
@@ -76,15 +81,10 @@ public enum PlanEvaluator {
                     states[job.index] = .blocked(upstream: upstream)
                     continue
                 }
-                let key = partial.key(for: job, upstreamOutputHash: entry.outputHash)
-                states[job.index] = store.lookup(key).map { .cached(key: key, entry: $0) } ?? .toMake(key: key)
+                states[job.index] = JobState.lookUp(partial.key(for: job, upstreamOutputHash: entry.outputHash), in: store)
             }
-            if case .toMake(let key)? = states[job.index] {
-                if let first = firstWithKey[key] {
-                    states[job.index] = .duplicate(key: key, of: first)
-                } else {
-                    firstWithKey[key] = job.index
-                }
+            if case .toMake(let key)? = states[job.index], let first = owners.claim(key, by: job.index) {
+                states[job.index] = .duplicate(key: key, of: first)
             }
         }
         return EvaluatedPlan(graph: graph, states: states.map { $0! }, referenceHashes: referenceHashes)
@@ -92,12 +92,11 @@ public enum PlanEvaluator {
 
     /// The states of jobs without an upstream (cached or to make; duplicates are found afterwards),
     /// `nil` for the others. Their keys do not depend on each other, so they are worked out on every core.
-    static func lookUpUnchainedJobs(_ graph: JobGraph, plan: EvaluatedPlan, store: ContentStore) -> [JobState?] {
+    static func lookUpUnchainedJobs(_ graph: JobGraph, plan: EvaluatedPlan, store: any ImageStore) -> [JobState?] {
         let jobs = graph.jobs
         return ParallelMap.map(count: jobs.count) { index -> JobState? in
             guard jobs[index].upstream == nil else { return nil }
-            let key = plan.key(for: jobs[index], upstreamOutputHash: nil)
-            return store.lookup(key).map { .cached(key: key, entry: $0) } ?? .toMake(key: key)
+            return JobState.lookUp(plan.key(for: jobs[index], upstreamOutputHash: nil), in: store)
         }
     }
 }

@@ -16,7 +16,7 @@ public enum BuildStamp {
     static let header = "nanobatch build stamp v1"
 
     public static func path(root: URL, manifestName: String) -> String {
-        root.appendingPathComponent(".nanobatch/stamps/\(manifestName).stamp").path
+        OutputLayout(root: root).stampPath(manifest: manifestName)
     }
 
     /// What shapes a build besides the files it reads: the tool and its binary, the manifest's bytes

@@ -23,7 +23,7 @@ public struct StoreEntry: Sendable, Equatable {
 /// it counts; a blob without a line (a run killed between the rename and the append) is recovered.
 /// An instance reads the log and each shard's listing once: it sees what it writes itself, but not
 /// what other processes write later, so make one per command (the run lock keeps writers apart).
-public final class ContentStore: @unchecked Sendable {
+public final class ContentStore: ImageStore, @unchecked Sendable {
     public let root: URL
     public let storeDirectory: String
     public let temporaryDirectory: String
@@ -42,9 +42,10 @@ public final class ContentStore: @unchecked Sendable {
 
     public init(root: URL) {
         self.root = root
-        self.storeDirectory = root.appendingPathComponent(".nanobatch/store").path
-        self.temporaryDirectory = root.appendingPathComponent(".nanobatch/tmp").path
-        self.logPath = root.appendingPathComponent(".nanobatch/entries.log").path
+        let layout = OutputLayout(root: root)
+        self.storeDirectory = layout.storeDirectory
+        self.temporaryDirectory = layout.temporaryDirectory
+        self.logPath = layout.entriesLogPath
     }
 
     deinit { if logDescriptor >= 0 { close(logDescriptor) } }

@@ -53,7 +53,7 @@ public final class SubmissionJournal: @unchecked Sendable {
     /// records. `hasResult` says whether the store already holds a key's image.
     public init(root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 dataSync: @escaping @Sendable (Int32) -> Void = { _ = fdatasync($0) }) throws {
-        path = root.appendingPathComponent(".nanobatch/journal").path
+        path = OutputLayout(root: root).journalPath
         self.now = now
         let (records, lineCount) = SubmissionJournal.read(path)
         let (tasks, unresolved) = SubmissionJournal.analyse(records, hasResult: hasResult, now: now())

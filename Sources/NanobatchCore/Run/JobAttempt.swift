@@ -1,0 +1,111 @@
+import Foundation
+
+/// One job's trip to its provider and into the store, in two steps so that the provider's slot is
+/// free while the image is stored: `send` journals the submission and asks the provider; `commit`
+/// moves the image into the store, writes the friendly file and closes the journal record.
+struct JobAttempt: Sendable {
+    /// Where a made image waits for the store.
+    enum Image: Sendable {
+        case file(URL)
+        case bytes(Data)
+    }
+    var outcome: JobOutcome
+    var image: Image?
+    var start: ContinuousClock.Instant
+    var awaitsCommit: Bool { outcome.status == .made && image != nil }
+
+    /// Moves the image into the store, writes its friendly file, and closes the job's journal record.
+    /// All file work runs on one of the few storing threads, off the pool that every job's waits share,
+    /// so images' fsyncs never crowd out a submission's journal sync or a provider's file writes.
+    func commit(store: any ImageStore, journal: SubmissionJournal?, provider: String, job: String,
+                friendlyPath: @escaping @Sendable (ImageFormat) -> String) async -> JobOutcome {
+        var outcome = self.outcome
+        guard let image, let key = outcome.key else { return outcome }
+        do {
+            let (entry, linkProblem) = try await WorkerThreads.storing.run { () throws -> (StoreEntry, String?) in
+                let entry = switch image {
+                case .file(let temporary): try store.commit(temporary: temporary, key: key)
+                case .bytes(let bytes): try store.commit(image: bytes, key: key)
+                }
+                do {
+                    try store.link(entry, to: friendlyPath(entry.info.format))
+                    return (entry, nil)
+                } catch {
+                    return (entry, "could not write the friendly file: \(error)")
+                }
+            }
+            outcome.entry = entry
+            outcome.friendlyFileWritten = true
+            if let linkProblem { outcome.notes.append(linkProblem) }
+            if let info = outcome.entry?.info, let ratio = outcome.requestedRatio,
+               ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: ratio) {
+                outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(ratio)")
+            }
+        } catch {
+            outcome.status = .failed
+            outcome.error = "\(error)"
+            outcome.attempts = max(outcome.attempts, 1)
+            if case .file(let temporary) = image { try? FileManager.default.removeItem(at: temporary) }
+        }
+        if outcome.usesJournal { journal?.ended(key: key, provider: provider, job: job) }
+        outcome.duration = start.duration(to: ContinuousClock.now).seconds
+        return outcome
+    }
+
+    /// A job's provider part: journals the submission, asks the provider, leaves the image in a temporary file.
+    static func send(job: Job, key: String, references: [Reference], provider: any ImageProvider,
+                     store: any ImageStore, allowed: Duration, journal: SubmissionJournal? = nil) async -> JobAttempt {
+        let clock = ContinuousClock()
+        let start = clock.now
+        // The deadline counts from the job's start, not from when it was queued.
+        let deadline = start + allowed
+        var outcome = JobOutcome(status: .failed, key: key)
+        outcome.requestedRatio = job.aspectRatio
+        var temporary: URL?
+        let kind = provider.submissionKind
+        let journal = kind == .free ? nil : journal
+        outcome.usesJournal = journal != nil
+        let resumed = kind == .asyncTask ? journal?.openTask(for: key, provider: job.provider) : nil
+        outcome.resumedTaskID = resumed?.taskID
+        /// Whether the journal may close this submission: not when the provider may still finish it.
+        var settled = true
+        do {
+            let destination = try store.temporaryFile(for: key)
+            temporary = destination
+            if resumed == nil, let journal {
+                // Durable before the request goes out; the journal syncs on its own thread, not the cooperative pool.
+                await journal.submitting(key: key, provider: job.provider, job: job.id)
+            }
+            let request = GenerationRequest(job: job, key: key, references: references, destination: destination, deadline: deadline,
+                                            resumeTaskID: resumed?.taskID) { taskID in
+                journal?.taskCreated(key: key, provider: job.provider, job: job.id, taskID: taskID)
+            }
+            let receipt = try await provider.generate(request)
+            outcome.attempts = receipt.attempts
+            outcome.actualCost = receipt.actualCost
+            outcome.costUnit = receipt.costUnit
+            outcome.notes = receipt.notes
+            outcome.status = .made
+            // The journal record stays open until the image is in the store.
+            return JobAttempt(outcome: outcome, image: receipt.image.map { .bytes($0) } ?? .file(destination), start: start)
+        } catch let failure as ProviderFailure {
+            outcome.error = failure.description
+            outcome.httpStatus = failure.httpStatus
+            outcome.providerCode = failure.providerCode
+            outcome.rawAnswer = failure.rawAnswer
+            outcome.attempts = failure.attempts
+            outcome.stopsProvider = failure.stopsProvider
+            settled = !failure.outcomeUnknown
+        } catch is CancellationError {
+            outcome.error = "interrupted"
+            settled = false
+        } catch {
+            outcome.error = "\(error)"
+            outcome.attempts = max(outcome.attempts, 1)
+        }
+        if let temporary { try? FileManager.default.removeItem(at: temporary) }
+        if settled { journal?.ended(key: key, provider: job.provider, job: job.id) }
+        outcome.duration = start.duration(to: clock.now).seconds
+        return JobAttempt(outcome: outcome, image: nil, start: start)
+    }
+}

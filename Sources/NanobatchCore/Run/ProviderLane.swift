@@ -1,0 +1,35 @@
+import Foundation
+
+/// One provider as the run sees it: its adapter, the governor that holds its adaptive concurrency
+/// limit (a 429 cuts it) and requests-per-minute bucket, and the deadline of each of its jobs.
+public struct ProviderLane: Sendable {
+    public let name: String
+    public let provider: any ImageProvider
+    public let governor: RateGovernor
+    /// How long one job may take, from its start (async dialects poll until it passes).
+    public let deadline: Duration
+
+    public init(name: String, provider: any ImageProvider, governor: RateGovernor, deadline: Duration = .seconds(600)) {
+        self.name = name
+        self.provider = provider
+        self.governor = governor
+        self.deadline = deadline
+    }
+
+    /// A lane with a fixed concurrency limit and no requests-per-minute limit.
+    public init(name: String, provider: any ImageProvider, concurrency: Int, deadline: Duration = .seconds(600)) {
+        self.init(name: name, provider: provider, governor: RateGovernor(concurrency: concurrency, requestsPerMinute: nil),
+                  deadline: deadline)
+    }
+
+    /// Jobs this lane may have in flight now: the configured concurrency, lowered after 429s.
+    public var currentLimit: Int { governor.currentLimit }
+    public var submissionKind: SubmissionKind { provider.submissionKind }
+}
+
+extension ProviderLane {
+    /// How often a 429 cut each lane's limit, for lanes where it happened.
+    static func rateLimitCuts(_ lanes: [ProviderLane]) -> [String: Int] {
+        Dictionary(lanes.compactMap { $0.governor.cutCount > 0 ? ($0.name, $0.governor.cutCount) : nil }, uniquingKeysWith: { $0 + $1 })
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+@testable import NanobatchCore
+
+/// The scheduling rules, driven with events and checked by the actions they produce: no store,
+/// no provider, no clock.
+@Suite struct RunSchedulerTests {
+    /// Two offline providers `a` and `b`; prompt `p` makes `variants` jobs on each listed model.
+    static func graph(models: String = #"["a:m"]"#, variants: Int = 1, steps: String = "[]", pricing: String = "{}") throws -> JobGraph {
+        let json = """
+            { "version": 1, "name": "s",
+              "providers": { "a": { "dialect": "offline" }, "b": { "dialect": "offline" } },
+              "matrix": { "prompts": [ { "id": "p", "text": "a cube" } ], "aspectRatios": ["1:1"],
+                          "models": \(models), "variants": \(variants) },
+              "steps": \(steps), "pricing": \(pricing) }
+            """
+        let manifest = try ManifestLoader.decode(Data(json.utf8), file: "s.json", directory: URL(fileURLWithPath: "/nonexistent"))
+        return Planner.expand(manifest)
+    }
+
+    /// A plan in which every job is to make (or blocked on its upstream), with made-up keys.
+    static func plan(_ graph: JobGraph, states: [Int: JobState] = [:]) -> EvaluatedPlan {
+        let all = graph.jobs.map { job -> JobState in
+            states[job.index] ?? (job.upstream.map { .blocked(upstream: $0) } ?? .toMake(key: "k\(job.index)"))
+        }
+        return EvaluatedPlan(graph: graph, states: all, referenceHashes: [:])
+    }
+
+    static func entry(_ key: String) -> StoreEntry {
+        StoreEntry(key: key, info: ImageInfo(format: .png, width: 8, height: 8), bytes: 100, outputHash: "hash-\(key)",
+                   blobPath: "/store/\(key).png")
+    }
+
+    static func made(_ key: String, cost: Double? = nil) -> JobOutcome {
+        var outcome = JobOutcome(status: .made, key: key, entry: entry(key))
+        outcome.actualCost = cost
+        return outcome
+    }
+
+    static func starts(_ actions: [RunScheduler.Action]) -> [Int] {
+        actions.compactMap { if case .start(let start) = $0 { return start.index } else { return nil } }
+    }
+
+    static func settled(_ actions: [RunScheduler.Action]) -> [Int: JobOutcome] {
+        var result: [Int: JobOutcome] = [:]
+        for case .settle(let index, let outcome) in actions { result[index] = outcome }
+        return result
+    }
+
+    @Test func neverMoreThanTheGlobalLimitInFlight() throws {
+        var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 5)), laneNames: ["a"], globalLimit: 2, budget: nil)
+        #expect(scheduler.start().isEmpty)
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)) == [0, 1])
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)).isEmpty)
+        scheduler.providerAnswered(0)
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)) == [2])
+        #expect(scheduler.jobsInFlight == 2)
+    }
+
+    @Test func aLaneNeverExceedsItsCurrentLimitAndOthersUseTheFreeSlots() throws {
+        let graph = try Self.graph(models: #"["a:m", "b:m"]"#, variants: 3)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a", "b"], globalLimit: 8, budget: nil)
+        _ = scheduler.start()
+        let started = Self.starts(scheduler.fill(laneLimit: { $0 == 0 ? 1 : 2 }, stopRequested: false))
+        #expect(started.map { graph.jobs[$0].provider } == ["a", "b", "b"])
+        // The limit goes up (a governor's successes): the next fill starts more on that lane.
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 2 }, stopRequested: false)).map { graph.jobs[$0].provider } == ["a"])
+    }
+
+    @Test func aStopRequestStartsNothingAndSaysWhy() throws {
+        var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 2)), laneNames: ["a"], globalLimit: 4, budget: nil)
+        _ = scheduler.start()
+        #expect(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: true).isEmpty)
+        #expect(scheduler.unsettledOutcome(0, reason: "interrupted (Ctrl-C)").error == "not submitted: interrupted (Ctrl-C)")
+    }
+
+    @Test func identicalRequestsAreMadeOnceAndShareTheResult() throws {
+        let graph = try Self.graph(variants: 3)
+        let plan = Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0), 2: .duplicate(key: "k0", of: 0)])
+        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: 4, budget: nil)
+        _ = scheduler.start()
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0])
+        scheduler.providerAnswered(0)
+        let settled = Self.settled(scheduler.jobFinished(0, Self.made("k0")))
+        #expect(settled.keys.sorted() == [0, 1, 2])
+        #expect(settled[1]?.status == .cached && settled[1]?.notes == ["same request as \(graph.jobs[0].id)"])
+        #expect(settled[2]?.entry == Self.entry("k0"))
+    }
+
+    @Test func aFailedOwnerFailsItsDuplicates() throws {
+        let graph = try Self.graph(variants: 2)
+        var scheduler = RunScheduler(plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: ["a"],
+                                     globalLimit: 4, budget: nil)
+        _ = scheduler.start()
+        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        scheduler.providerAnswered(0)
+        let settled = Self.settled(scheduler.jobFinished(0, JobOutcome(status: .failed, key: "k0", error: "HTTP 500")))
+        #expect(settled[1]?.status == .failed)
+        #expect(settled[1]?.error == "same request as \(graph.jobs[0].id), which failed: HTTP 500")
+    }
+
+    @Test func aChainedJobIsLookedUpWithItsUpstreamsOutputThenStarted() throws {
+        let graph = try Self.graph(steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
+        let plan = Self.plan(graph)
+        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: 4, budget: nil)
+        _ = scheduler.start()
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0])
+        scheduler.providerAnswered(0)
+        let actions = scheduler.jobFinished(0, Self.made("k0"))
+        let expectedKey = plan.key(for: graph.jobs[1], upstreamOutputHash: "hash-k0")
+        guard case .lookUp(1, let key)? = actions.last else { Issue.record("no lookup: \(actions)"); return }
+        #expect(key == expectedKey)
+        #expect(scheduler.keyLookedUp(1, key: key, entry: nil).isEmpty)
+        let started = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        guard case .start(let start)? = started.first else { Issue.record("not started: \(started)"); return }
+        #expect(start == RunScheduler.JobStart(index: 1, lane: 0, key: expectedKey, upstream: Self.entry("k0")))
+    }
+
+    @Test func aChainedJobFoundInTheStoreIsCachedWithoutStarting() throws {
+        let graph = try Self.graph(steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 4, budget: nil)
+        _ = scheduler.start()
+        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        scheduler.providerAnswered(0)
+        _ = scheduler.jobFinished(0, Self.made("k0"))
+        let settled = Self.settled(scheduler.keyLookedUp(1, key: "chained", entry: Self.entry("chained")))
+        #expect(settled[1]?.status == .cached)
+        #expect(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false).isEmpty)
+    }
+
+    @Test func twoChainedJobsWithOneKeyAreMadeOnce() throws {
+        let graph = try Self.graph(variants: 2, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 4, budget: nil)
+        _ = scheduler.start()
+        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        let (first, second) = (graph.jobs[2], graph.jobs[3])
+        #expect(first.upstream == 0 && second.upstream == 1)
+        #expect(scheduler.keyLookedUp(2, key: "same", entry: nil).isEmpty)
+        #expect(scheduler.keyLookedUp(3, key: "same", entry: nil).isEmpty)
+        scheduler.providerAnswered(0)
+        scheduler.providerAnswered(1)
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
+        let settled = Self.settled(scheduler.jobFinished(2, Self.made("same")))
+        #expect(settled[3]?.notes == ["same request as \(first.id)"])
+    }
+
+    @Test func aFailureSkipsOnlyItsDependents() throws {
+        let graph = try Self.graph(variants: 2, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 4, budget: nil)
+        _ = scheduler.start()
+        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        scheduler.providerAnswered(0)
+        let settled = Self.settled(scheduler.jobFinished(0, JobOutcome(status: .failed, key: "k0", error: "refused")))
+        #expect(settled.keys.sorted() == [0, 2])
+        #expect(settled[2]?.status == .skipped && settled[2]?.error == "upstream \(graph.jobs[0].id) failed")
+        #expect(!scheduler.isSettled(1) && !scheduler.isSettled(3))
+    }
+
+    @Test func noJobStartsThatWouldExceedTheBudget() throws {
+        let graph = try Self.graph(variants: 4, pricing: #"{ "a:m": 0.10 }"#)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 2, budget: 0.25)
+        _ = scheduler.start()
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0, 1])
+        scheduler.providerAnswered(0)
+        // Job 0 cost more than its estimate: $0.12 spent + $0.10 in flight leaves no room for another $0.10.
+        _ = scheduler.jobFinished(0, Self.made("k0", cost: 0.12))
+        #expect(abs(scheduler.spent - 0.12) < 1e-9 && abs(scheduler.inFlightEstimate - 0.10) < 1e-9)
+        let actions = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        let settled = Self.settled(actions)
+        #expect(Self.starts(actions).isEmpty)
+        #expect(settled.keys.sorted() == [2, 3] && settled.values.allSatisfy(\.skippedForBudget))
+        #expect(settled[2]?.error == "skipped for budget: spent $0.120 + in flight $0.100 + this job $0.100 would exceed $0.250")
+    }
+
+    @Test func aProviderThatRefusesFurtherWorkStopsOnlyItsLane() throws {
+        let graph = try Self.graph(models: #"["a:m", "b:m"]"#, variants: 2)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a", "b"], globalLimit: 1, budget: nil)
+        _ = scheduler.start()
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 1 }, stopRequested: false)) == [0])
+        scheduler.providerAnswered(0)
+        var refusal = JobOutcome(status: .failed, key: "k0", error: "HTTP 402: no credit")
+        refusal.stopsProvider = true
+        _ = scheduler.jobFinished(0, refusal)
+        let next = Self.starts(scheduler.fill(laneLimit: { _ in 1 }, stopRequested: false))
+        #expect(next.map { graph.jobs[$0].provider } == ["b"])
+        #expect(scheduler.unsettledOutcome(1, reason: "x").error == "not submitted: provider a stopped after: HTTP 402: no credit")
+    }
+
+    @Test func jobsOfAProviderWithoutALaneFailAtTheStart() throws {
+        var scheduler = RunScheduler(plan: Self.plan(try Self.graph()), laneNames: [], globalLimit: 1, budget: nil)
+        let settled = Self.settled(scheduler.start())
+        #expect(settled[0]?.status == .failed && settled[0]?.error == "no provider \"a\" is configured")
+    }
+
+    @Test func cachedJobsSettleAtTheStartAndCountNothing() throws {
+        let graph = try Self.graph(variants: 2)
+        let plan = Self.plan(graph, states: [0: .cached(key: "k0", entry: Self.entry("k0"))])
+        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: 4, budget: 1)
+        #expect(Self.settled(scheduler.start())[0]?.status == .cached)
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [1])
+        #expect(scheduler.spent == 0)
+    }
+}
