@@ -1,12 +1,19 @@
-/// Exit statuses, decided in one place.
+/// Exit statuses; `MessageInfo` picks the one for an error.
 public enum ExitCode: Int32, Sendable {
     case success = 0
     /// Some jobs failed (or were skipped because of failures).
     case jobsFailed = 1
-    /// Usage or manifest errors; nothing was run.
+    /// Usage, manifest or configuration errors; nothing was run.
     case usage = 2
     /// The estimate exceeds the budget; nothing was run.
     case overBudget = 3
+    /// The output root could not be used or written (busy, unwritable, disk full). Before any job:
+    /// nothing was run; after: finished images are kept in the store.
+    case cannotContinue = 4
     /// Stopped by Ctrl-C.
     case interrupted = 130
+
+    /// One line per status, for the help text.
+    static let summary = "0 all jobs succeeded, 1 some failed, 2 usage or manifest error, 3 over budget, "
+        + "4 the output root could not be used, 130 interrupted"
 }

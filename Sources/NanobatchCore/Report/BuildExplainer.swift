@@ -108,7 +108,7 @@ public enum BuildExplainer {
     }
 
     /// One explanation per job that is not cached, in job order.
-    public static func explain(_ plan: EvaluatedPlan, previous: PreviousBuild?, store: ContentStore) -> [Explanation] {
+    public static func explain(_ plan: EvaluatedPlan, previous: PreviousBuild?, store: any ImageStore) -> [Explanation] {
         let jobs = plan.graph.jobs
         var result: [Explanation] = []
         var willChange = Set<Int>()

@@ -18,8 +18,19 @@ public enum FileIO {
         if result != 0 { throw Failure(operation: operation, path: path, code: errno) }
     }
 
+    /// `mkdir -p`: creates `path` and its missing parents; the error names the system's reason.
     public static func createDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try createDirectory(parent) }
+        guard mkdir(path, 0o755) != 0 else { return }
+        let code = errno
+        guard code == EEXIST else { throw Failure(operation: "mkdir", path: path, code: code) }
+        // Made meanwhile by another thread, or a file in the way.
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw Failure(operation: "mkdir", path: path, code: ENOTDIR)
+        }
     }
 
     public static func fsync(path: String) throws {

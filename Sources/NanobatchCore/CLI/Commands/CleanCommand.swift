@@ -1,0 +1,37 @@
+import Foundation
+
+/// `clean MANIFEST [--yes]`: load, expand and evaluate, then list (or delete) what no manifest under
+/// the output root uses any more.
+enum CleanCommand {
+    static let spec = CommandSpec(name: "clean", summary: "list files and store entries no longer used; delete them with --yes",
+                                  positionals: "MANIFEST", options: NanobatchCLI.outputOption, flags: ["yes": "clean: really delete"],
+                                  minPositionals: 1, maxPositionals: 1)
+
+    static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
+        let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
+        let lock = try during("use \(build.layout.rootPath)", .noWork) { try build.lock() }
+        defer { withExtendedLifetime(lock) {} }
+        let (layout, name, folder) = (build.layout, build.name, build.manifestFolder)
+        let plan = CleanPlan.make(manifest: name, plan: try build.plan(), layout: layout, store: build.store)
+        let delete = parsed.flags.contains("yes")
+        let verb = delete ? "removed" : "would remove"
+        for file in plan.friendlyFiles { cli.console.out("\(verb) \(folder.lastPathComponent)/\(file)\n") }
+        for entry in plan.storeFiles { cli.console.out("\(verb) \(entry)\n") }
+        if plan.keptForOthers > 0 {
+            let entries = plan.keptForOthers == 1 ? "y" : "ies"
+            cli.console.out("kept \(plan.keptForOthers) store entr\(entries) other manifests under \(layout.rootPath) still use\n")
+        }
+        if delete {
+            BuildStamp.remove(at: layout.stampPath(manifest: name))
+            for file in plan.friendlyFiles { try? FileManager.default.removeItem(at: folder.appendingPathComponent(file)) }
+            for entry in plan.storeFiles { try? FileManager.default.removeItem(at: layout.root.appendingPathComponent(entry)) }
+            try during("update the store's entries log", .noWork) { try build.store.forget(plan.removedKeys) }
+            cli.console.out("\(name): removed \(plan.friendlyFiles.count) friendly file(s) and \(plan.storeFiles.count) store file(s)\n")
+        } else {
+            let count = plan.friendlyFiles.count + plan.storeFiles.count
+            cli.console.out(count == 0 ? "\(name): nothing to clean\n"
+                            : "\(name): \(count) file(s) no longer belong to this manifest; run again with --yes to delete them\n")
+        }
+        return .success
+    }
+}

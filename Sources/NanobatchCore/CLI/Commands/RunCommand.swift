@@ -1,0 +1,85 @@
+import Foundation
+
+/// `run MANIFEST`: every stage. Load, then a no-op check against the build stamp; expand and
+/// evaluate; check the budget; open the journal; run; write the reports; stamp a fully cached build.
+enum RunCommand {
+    static let spec = CommandSpec(
+        name: "run", summary: "make every image that is not cached; write index.json", positionals: "MANIFEST",
+        options: NanobatchCLI.outputOption.merging([
+            "max-cost": "budget in USD (overrides the manifest's)",
+            "concurrency": "global limit on jobs in flight (overrides the manifest's)",
+        ]) { $1 }, flags: ["quiet": "no progress lines"], minPositionals: 1, maxPositionals: 1)
+
+    static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) async throws -> ExitCode {
+        let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
+        let (layout, name) = (build.layout, build.name)
+        let limits = RunLimits(
+            concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
+            maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost)
+        try during("create the output root \(layout.rootPath)", .beforeWork) { try FileIO.createDirectory(layout.rootPath) }
+        let lock = try during("use \(layout.rootPath)", .beforeWork) { try build.lock() }
+        defer { withExtendedLifetime(lock) {} }
+
+        let stampPath = layout.stampPath(manifest: name)
+        let stampContext = BuildStamp.context(manifest: build.manifest, root: layout.rootPath, maxCost: limits.maxCost)
+        if let jobs = BuildStamp.check(at: stampPath, context: stampContext, root: layout.rootPath) {
+            cli.console.err(RunSummary.noOp(build, jobs: jobs))
+            return .success
+        }
+        BuildStamp.remove(at: stampPath)
+        // Read while the jobs are expanded: the previous index (for the diff) and the store's entries log.
+        let previousRead = Task.detached { build.previousBuild() }
+        let storeRead = Task.detached { build.store.preload() }
+        let jobs = build.expand()
+        await storeRead.value
+        build.store.removeAbandonedTemporaries()
+        try during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
+        let evaluated = try build.evaluate(jobs)
+        let estimate = PlanSummary(plan: evaluated, maxCost: limits.maxCost)
+        if estimate.withinBudget == false, let maxCost = limits.maxCost {
+            cli.console.err(RunSummary.overBudget(estimate, maxCost: maxCost))
+            return .overBudget
+        }
+        let store = build.store
+        let journal = try during("open the journal", .beforeWork) {
+            try SubmissionJournal(root: layout.root) { store.lookup($0) != nil }
+        }
+        let previous = await previousRead.value
+        let diff = previous.map { BuildDiff(plan: evaluated, previous: $0, explanations: BuildExplainer.explain(evaluated, previous: $0, store: store)) }
+        if !journal.unresolved.isEmpty {
+            let count = journal.unresolved.count
+            cli.console.err("note: \(count) submission\(count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n")
+        }
+        let lanes = try ProviderLanes.make(for: evaluated, manifest: build.manifest, environment: cli.environment,
+                                           override: cli.providerOverride)
+        let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: cli.console)
+        var progress: (@Sendable (RunProgress) -> Void)?
+        if let printer { progress = { printer.update($0) } }
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
+        let interrupted = cli.stop.stopReason != nil || Task.isCancelled
+        let report = IndexReport(plan: evaluated, outcomes: outcomes, outputRoot: layout.root,
+                                 wallSeconds: start.duration(to: clock.now).seconds,
+                                 stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
+                                 facts: IndexReport.RunFacts(budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
+                                                             rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
+        try during("write the reports of \(name)", .afterWork) { try build.write(report) }
+        // Stamped only when the next full run would write the same reports (apart from times).
+        let nothingChanged = diff.map { $0.new.isEmpty && $0.madeAgain.isEmpty && $0.removed.isEmpty } ?? false
+        if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
+            try? BuildStamp.stampFullyCachedBuild(report, evaluated: evaluated, layout: layout, manifest: name,
+                                                  journal: journal.path, stamp: stampPath, context: stampContext)
+        }
+        cli.console.err(RunSummary.finished(build, report: report, diff: diff, evaluated: evaluated, outcomes: outcomes,
+                                            maxCost: limits.maxCost))
+        if interrupted {
+            cli.console.err("stopped: \(report.stoppedBecause ?? "interrupted"); finished images are kept, rerun to continue\n")
+            return .interrupted
+        }
+        let totals = report.totals
+        if totals.failed == 0 && totals.skippedForBudget > 0 { return .overBudget }
+        return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// The build pipeline every command shares, as named stages with a type at each boundary:
+///
+///     manifest file ─load→ Manifest ─expand→ JobGraph ─evaluate→ EvaluatedPlan
+///                   ─run→ [JobOutcome] ─report→ IndexReport ─write→ index.json, .html, .csv
+///
+/// A `Build` is the result of the first stage (a validated manifest, its output root and store);
+/// the later stages are its methods. Commands call the stages they need: `validate` stops after
+/// `expand`, `plan` and `explain` after `evaluate`, `report` skips `run`, and `run` calls them all.
+struct Build {
+    typealias LoadedManifest = Manifest
+    typealias ExpandedJobs = JobGraph
+    typealias EvaluatedJobs = EvaluatedPlan
+    typealias RunOutcomes = [JobOutcome]
+    typealias RenderedReport = IndexReport
+
+    let manifest: LoadedManifest
+    let layout: OutputLayout
+    let store: ContentStore
+
+    var name: String { manifest.name }
+    var manifestFolder: URL { layout.manifestFolder(manifest.name) }
+
+    // MARK: Stages
+
+    /// Load: reads and validates the manifest; the output root is `outputOption`, else the manifest's
+    /// `output` (relative to the manifest), else ./output.
+    static func load(manifestPath: String, outputOption: String?) throws -> Build {
+        let manifest = try ManifestLoader.load(path: manifestPath)
+        let layout = OutputLayout(root: outputRoot(option: outputOption, manifest: manifest))
+        return Build(manifest: manifest, layout: layout, store: ContentStore(root: layout.root))
+    }
+
+    /// Expand: every job of the manifest, in a fixed order, with its dependency edges. No I/O.
+    func expand() -> ExpandedJobs { Planner.expand(manifest) }
+
+    /// Evaluate: each job's content key and cache state (reads reference files and the store; no network).
+    func evaluate(_ jobs: ExpandedJobs) throws -> EvaluatedJobs { try PlanEvaluator.evaluate(jobs, store: store) }
+
+    /// Expand and evaluate.
+    func plan() throws -> EvaluatedJobs { try evaluate(expand()) }
+
+    /// Run: sends every job that is not cached through its provider lane, within the limits and the budget.
+    func run(_ plan: EvaluatedJobs, lanes: [ProviderLane], limits: RunLimits, journal: SubmissionJournal,
+             stop: StopSignal, progress: (@Sendable (RunProgress) -> Void)?) async -> RunOutcomes {
+        await Runner(plan: plan, store: store, lanes: lanes, layout: layout, manifestName: name, globalLimit: limits.concurrency,
+                     stop: stop, progress: progress, journal: journal, budget: limits.maxCost).run()
+    }
+
+    /// Write: the three reports into the manifest's folder, each atomically (rendered in parallel).
+    func write(_ report: RenderedReport) throws {
+        let temporaryDirectory = store.temporaryDirectory
+        let writers: [(OutputLayout.Report, @Sendable (String) throws -> Void)] = [
+            (.json, { try report.write(to: $0, temporaryDirectory: temporaryDirectory) }),
+            (.html, { try FileIO.writeAtomically(HTMLReport.renderBytes(report).bytes, to: $0, temporaryDirectory: temporaryDirectory) }),
+            (.csv, { try FileIO.writeAtomically(CSVReport.renderBytes(report).bytes, to: $0, temporaryDirectory: temporaryDirectory) }),
+        ]
+        let paths = writers.map { layout.reportPath($0.0, manifest: name) }
+        let failures = ErrorCollector()
+        DispatchQueue.concurrentPerform(iterations: writers.count) { index in
+            do { try writers[index].1(paths[index]) } catch { failures.add(error) }
+        }
+        if let first = failures.first { throw first }
+    }
+
+    // MARK: Around the stages
+
+    /// Exclusive use of the output root while a command writes under it.
+    func lock() throws -> FileLock {
+        guard let lock = try FileLock(path: layout.lockPath) else {
+            throw BuildFailure.busy(layout.rootPath)
+        }
+        return lock
+    }
+
+    /// The manifest's previous `index.json`, if there is a readable one.
+    func previousBuild() -> PreviousBuild? { PreviousBuild.read(layout.reportPath(.json, manifest: name)) }
+
+    func journalRecords() -> [SubmissionJournal.Record] { SubmissionJournal.read(layout.journalPath).records }
+
+    static func outputRoot(option: String?, manifest: Manifest) -> URL {
+        if let option { return URL(fileURLWithPath: option).standardizedFileURL }
+        if let output = manifest.output {
+            let url = output.hasPrefix("/") ? URL(fileURLWithPath: output) : manifest.directory.appendingPathComponent(output)
+            return url.standardizedFileURL
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("output").standardizedFileURL
+    }
+}
+
+/// How much the run stage may do at once and spend.
+struct RunLimits: Sendable {
+    /// Jobs in flight across all providers.
+    var concurrency: Int
+    /// USD; `nil` for no budget.
+    var maxCost: Double?
+}
+
+/// Collects errors from parallel work; the first is rethrown.
+final class ErrorCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [any Error] = []
+    func add(_ error: any Error) { lock.withLock { errors.append(error) } }
+    var first: (any Error)? { lock.withLock { errors.first } }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Builds the run stage's lanes: one per provider that has work in the plan (a fully cached build
+/// needs no API key), each with its adapter, governor and job deadline; all share one transport.
+enum ProviderLanes {
+    static func make(for plan: EvaluatedPlan, manifest: Manifest, environment: [String: String],
+                     override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?) throws -> [ProviderLane] {
+        let needed = Set(plan.graph.jobs.filter { plan.willBeMade($0.index) }.map(\.provider))
+        var transport: StandardTransport?
+        func sharedTransport() -> StandardTransport {
+            if let transport { return transport }
+            let made = StandardTransport(environment: environment)
+            transport = made
+            return made
+        }
+        var lanes: [ProviderLane] = []
+        for config in manifest.providers where needed.contains(config.name) {
+            let governor = RateGovernor(concurrency: config.concurrency, requestsPerMinute: config.requestsPerMinute)
+            let provider = try override?(config)
+                ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport(), governor: governor)
+            lanes.append(ProviderLane(name: config.name, provider: provider, governor: governor, deadline: .seconds(config.deadlineSeconds)))
+        }
+        return lanes
+    }
+}
