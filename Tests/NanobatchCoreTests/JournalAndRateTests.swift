@@ -144,7 +144,7 @@ final class FakeClock: @unchecked Sendable {
         let probe = ConcurrencyProbe()
         let provider = ProbedProvider(inner: OfflineProvider(latency: .milliseconds(15)), probe: probe, name: "local")
         let runner = Runner(plan: plan, store: store, lanes: [ProviderLane(name: "local", provider: provider, governor: governor)],
-                            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", globalLimit: 8)
+                            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", limits: RunLimits(concurrency: 8))
         let outcomes = await runner.run()
         #expect(outcomes.allSatisfy { $0.status == .made })
         #expect(probe.peak(for: "local") <= 4)

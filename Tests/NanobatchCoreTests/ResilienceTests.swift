@@ -244,7 +244,7 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         #expect(plan.graph.jobs.allSatisfy { $0.unitPrice == 0.10 })
         let charging = ChargingProvider(inner: OfflineProvider(latency: .milliseconds(20)), charge: 0.10)
         let runner = Runner(plan: plan, store: store, lanes: [ProviderLane(name: "local", provider: charging, concurrency: 3)],
-                            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", globalLimit: 3, budget: 0.45)
+                            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", limits: RunLimits(concurrency: 3, maxCost: 0.45))
         let outcomes = await runner.run()
         let made = outcomes.filter { $0.status == .made }.count
         #expect(made == 4, "4 × $0.10 fit in $0.45; a fifth would not")

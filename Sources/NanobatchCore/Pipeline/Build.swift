@@ -44,8 +44,8 @@ struct Build {
     /// Run: sends every job that is not cached through its provider lane, within the limits and the budget.
     func run(_ plan: EvaluatedJobs, lanes: [ProviderLane], limits: RunLimits, journal: SubmissionJournal,
              stop: StopSignal, progress: (@Sendable (RunProgress) -> Void)?) async -> RunOutcomes {
-        await Runner(plan: plan, store: store, lanes: lanes, layout: layout, manifestName: name, globalLimit: limits.concurrency,
-                     stop: stop, progress: progress, journal: journal, budget: limits.maxCost).run()
+        await Runner(plan: plan, store: store, lanes: lanes, layout: layout, manifestName: name, limits: limits,
+                     stop: stop, progress: progress, journal: journal).run()
     }
 
     /// Write: the three reports into the manifest's folder, each atomically (rendered in parallel).
@@ -87,14 +87,6 @@ struct Build {
         }
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("output").standardizedFileURL
     }
-}
-
-/// How much the run stage may do at once and spend.
-struct RunLimits: Sendable {
-    /// Jobs in flight across all providers.
-    var concurrency: Int
-    /// USD; `nil` for no budget.
-    var maxCost: Double?
 }
 
 /// Collects errors from parallel work; the first is rethrown.

@@ -13,27 +13,24 @@ public struct Runner: Sendable {
     /// Where friendly files go.
     public let layout: OutputLayout
     public let manifestName: String
-    public let globalLimit: Int
+    public let limits: RunLimits
     public let stop: StopSignal
     public let progress: (@Sendable (RunProgress) -> Void)?
     /// Paid submissions and async task ids, so a rerun after a crash never pays twice.
     public let journal: SubmissionJournal?
-    /// USD; no job starts if spent plus in-flight estimates plus its own would exceed it.
-    public let budget: Double?
 
     public init(plan: EvaluatedPlan, store: any ImageStore, lanes: [ProviderLane], layout: OutputLayout, manifestName: String,
-                globalLimit: Int, stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil,
-                journal: SubmissionJournal? = nil, budget: Double? = nil) {
+                limits: RunLimits, stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil,
+                journal: SubmissionJournal? = nil) {
         self.plan = plan
         self.store = store
         self.lanes = lanes
         self.layout = layout
         self.manifestName = manifestName
-        self.globalLimit = max(1, globalLimit)
+        self.limits = limits
         self.stop = stop
         self.progress = progress
         self.journal = journal
-        self.budget = budget
     }
 
     /// What a child task reports: its provider answered (the slot is free again), or its job is over.
@@ -44,7 +41,7 @@ public struct Runner: Sendable {
 
     public func run() async -> [JobOutcome] {
         let jobs = plan.graph.jobs
-        var scheduler = RunScheduler(plan: plan, laneNames: lanes.map(\.name), globalLimit: globalLimit, budget: budget)
+        var scheduler = RunScheduler(plan: plan, laneNames: lanes.map(\.name), globalLimit: limits.concurrency, budget: limits.maxCost)
         var outcomes = [JobOutcome?](repeating: nil, count: jobs.count)
         var tally = RunProgress(total: jobs.count, toMake: plan.toMakeCount + plan.blockedCount)
         let clock = ContinuousClock()
