@@ -44,10 +44,11 @@ public struct ProviderConfig: Sendable, Equatable {
     /// Attempts and backoff for requests to this provider.
     public var retry: RetryPolicy
 
-    public init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil, concurrency: Int = 4,
-                requestsPerMinute: Double? = nil, latencyMilliseconds: Int = 0, referenceURLs: [String: String] = [:],
-                deadlineSeconds: Double = 600, pollSeconds: Double? = nil, responseFormat: String? = nil, callbackURL: String? = nil,
-                retry: RetryPolicy = .standard) {
+    init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil,
+         concurrency: Int = ManifestDefaults.providerConcurrency, requestsPerMinute: Double? = nil,
+         latencyMilliseconds: Int = ManifestDefaults.latencyMilliseconds, referenceURLs: [String: String] = [:],
+         deadlineSeconds: Double = ManifestDefaults.deadlineSeconds, pollSeconds: Double? = nil, responseFormat: String? = nil,
+         callbackURL: String? = nil, retry: RetryPolicy = ManifestDefaults.retry) {
         self.name = name
         self.dialect = dialect
         self.baseURL = baseURL
