@@ -11,7 +11,7 @@ extension ManifestValidator {
             let promptPath = matrixPath.key("prompts").index(promptIndex)
             for ref in prompt.models ?? matrix.models {
                 guard let provider = providers.first(where: { $0.name == ref.provider }),
-                      let dialect = ModelCatalog.dialect(provider.dialect),
+                      let dialect = DialectRegistry.dialect(named: provider.dialect),
                       let spec = dialect.model(ref.model) else { continue }
                 if let limit = spec.maxPromptCharacters, prompt.text.count > limit, once("prompt|\(promptPath)|\(ref.qualified)") {
                     problem(promptPath.key("text"), "\(prompt.text.count) characters, but \(ref.qualified) accepts at most \(limit)")
@@ -46,7 +46,7 @@ extension ManifestValidator {
 
     /// A model's reference limits, and URL-only dialects' need for URLs. `extra` counts references
     /// added at run time (a chained step's upstream image).
-    mutating func checkReferenceSet(_ references: [String], spec: ModelSpec, dialect: DialectSpec, provider: ProviderConfig,
+    mutating func checkReferenceSet(_ references: [String], spec: ModelSpec, dialect: any Dialect, provider: ProviderConfig,
                                     ref: ModelRef, at path: JSONPath, once reported: inout Set<String>, extra: Int = 0) {
         let count = references.count + extra
         if count > 0 && !spec.acceptsReferences, reported.insert("norefs|\(path)|\(ref.qualified)").inserted {

@@ -103,7 +103,7 @@ extension ManifestValidator {
                 }
                 continue
             }
-            let dialect = ModelCatalog.dialect(provider.dialect)!
+            let dialect = DialectRegistry.dialect(named: provider.dialect)!
             guard dialect.model(ref.model) != nil else {
                 problem(at, "model \"\(ref.model)\" is not served by dialect \(dialect.name); known: \(ManifestDecoder.list(dialect.models.map(\.id)))")
                 continue

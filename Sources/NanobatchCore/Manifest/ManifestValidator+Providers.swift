@@ -26,8 +26,8 @@ extension ManifestValidator {
         }
         guard let fields = decoder.object(entry, at: path, allowed: ManifestLoader.providerKeys) else { return nil }
         guard let dialectName = decoder.string("dialect", in: fields, at: path, required: true) else { return nil }
-        guard let dialect = ModelCatalog.dialect(dialectName) else {
-            problem(path.key("dialect"), "\"\(dialectName)\" is not one of \(ManifestDecoder.list(ModelCatalog.dialectNames))")
+        guard let dialect = DialectRegistry.dialect(named: dialectName) else {
+            problem(path.key("dialect"), "\"\(dialectName)\" is not one of \(ManifestDecoder.list(DialectRegistry.names))")
             return nil
         }
         let baseURL = decoder.string("baseURL", in: fields, at: path)
@@ -37,7 +37,7 @@ extension ManifestValidator {
             } else if URL(string: baseURL)?.user != nil || URL(string: baseURL)?.password != nil {
                 problem(path.key("baseURL"), "must not carry credentials; put the key in the environment variable named by apiKeyEnv")
             }
-        } else if dialect.name != "offline" && dialect.defaultBaseURL == nil {
+        } else if dialect.usesHTTP && dialect.defaultBaseURL == nil {
             problem(path.key("baseURL"), "missing required key \"baseURL\" (dialect \(dialect.name) has no default)")
         }
         let apiKeyEnv = decoder.string("apiKeyEnv", in: fields, at: path)
@@ -50,38 +50,32 @@ extension ManifestValidator {
         }
         let concurrency = decoder.integer("concurrency", in: fields, at: path, range: 1...256) ?? ManifestDefaults.providerConcurrency
         let rpm = decoder.number("requestsPerMinute", in: fields, at: path, minimum: 0, exclusive: true)
-        let latency = decoder.integer("latencyMs", in: fields, at: path, range: 0...600_000) ?? ManifestDefaults.latencyMilliseconds
-        if fields["latencyMs"] != nil && dialect.name != "offline" {
-            problem(path.key("latencyMs"), "only the offline dialect simulates latency")
-        }
+        let latency = decoder.integer(ProviderOption.latencyMs.key, in: fields, at: path, range: 0...600_000)
+            ?? ManifestDefaults.latencyMilliseconds
+        if fields[ProviderOption.latencyMs.key] != nil { checkOption(.latencyMs, value: nil, of: dialect, at: path) }
         let deadline = decoder.number("deadlineSeconds", in: fields, at: path, minimum: 0, exclusive: true) ?? ManifestDefaults.deadlineSeconds
         let referenceURLs = validateReferenceURLs(fields["referenceURLs"], at: path.key("referenceURLs"))
-        let pollSeconds = decoder.number("pollSeconds", in: fields, at: path, minimum: 0, exclusive: true)
-        if fields["pollSeconds"] != nil && !["mountsea", "image-tasks", "evolink"].contains(dialect.name) {
-            problem(path.key("pollSeconds"), "only the async dialects (mountsea, image-tasks, evolink) poll")
-        }
-        let responseFormat = decoder.string("responseFormat", in: fields, at: path)
-        if let responseFormat {
-            if dialect.name != "openai-images" {
-                problem(path.key("responseFormat"), "only the openai-images dialect takes a response format")
-            } else if !["url", "b64_json"].contains(responseFormat) {
-                problem(path.key("responseFormat"), "\"\(responseFormat)\" is not one of url, b64_json")
-            }
-        }
-        let callbackURL = decoder.string("callbackURL", in: fields, at: path)
-        if let callbackURL {
-            if dialect.name != "evolink" {
-                problem(path.key("callbackURL"), "only the evolink dialect calls back")
-            } else if let reason = CallbackURLCheck.problem(callbackURL) {
-                problem(path.key("callbackURL"), reason)
-            }
-        }
+        let pollSeconds = decoder.number(ProviderOption.pollSeconds.key, in: fields, at: path, minimum: 0, exclusive: true)
+        if fields[ProviderOption.pollSeconds.key] != nil { checkOption(.pollSeconds, value: nil, of: dialect, at: path) }
+        let responseFormat = decoder.string(ProviderOption.responseFormat.key, in: fields, at: path)
+        if let responseFormat { checkOption(.responseFormat, value: responseFormat, of: dialect, at: path) }
+        let callbackURL = decoder.string(ProviderOption.callbackURL.key, in: fields, at: path)
+        if let callbackURL { checkOption(.callbackURL, value: callbackURL, of: dialect, at: path) }
         let retry = validateRetry(fields["retry"], at: path.key("retry"))
         return ProviderConfig(name: name, dialect: dialect.name, baseURL: baseURL, apiKeyEnv: apiKeyEnv,
                               concurrency: concurrency, requestsPerMinute: rpm,
                               latencyMilliseconds: latency, referenceURLs: referenceURLs,
                               deadlineSeconds: deadline, pollSeconds: pollSeconds,
                               responseFormat: responseFormat, callbackURL: callbackURL, retry: retry)
+    }
+
+    /// A dialect-specific option: refused unless the dialect takes it, then its value checked by the dialect.
+    mutating func checkOption(_ option: ProviderOption, value: String?, of dialect: any Dialect, at path: JSONPath) {
+        if !dialect.accepts(option) {
+            problem(path.key(option.key), option.refusal(acceptedBy: DialectRegistry.names(accepting: option)))
+        } else if let value, let reason = dialect.problem(with: option, value: value) {
+            problem(path.key(option.key), reason)
+        }
     }
 
     /// `referenceURLs`: local reference file → the public URL standing in for it.

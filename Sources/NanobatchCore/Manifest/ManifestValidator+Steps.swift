@@ -78,7 +78,7 @@ extension ManifestValidator {
         for (index, step) in steps.enumerated() {
             for ref in step.models ?? matrix.models {
                 guard let provider = providers.first(where: { $0.name == ref.provider }),
-                      let dialect = ModelCatalog.dialect(provider.dialect),
+                      let dialect = DialectRegistry.dialect(named: provider.dialect),
                       let spec = dialect.model(ref.model) else { continue }
                 let path = JSONPath.root.key("steps").index(index)
                 if dialect.referencesMustBeURLs {

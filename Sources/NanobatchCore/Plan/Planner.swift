@@ -12,7 +12,7 @@ public enum Planner {
             var indices: [Int] = []
             for ref in prompt.models ?? manifest.matrix.models {
                 guard let provider = manifest.provider(named: ref.provider),
-                      let spec = ModelCatalog.dialect(provider.dialect)?.model(ref.model) else { continue }
+                      let spec = DialectRegistry.dialect(named: provider.dialect)?.model(ref.model) else { continue }
                 let size = effectiveSize(requested: prompt.imageSize ?? manifest.matrix.imageSize, spec: spec)
                 let unitPrice = price(manifest: manifest, ref: ref, size: size, spec: spec)
                 let modelStem = "\(provider.name)-\(safeName(ref.model))"
@@ -50,7 +50,7 @@ public enum Planner {
                 if let models = step.models, !models.contains(ModelRef(provider: source.provider, model: source.model)) { continue }
                 if let ratios = step.aspectRatios, !ratios.contains(source.aspectRatio) { continue }
                 guard let provider = manifest.provider(named: source.provider),
-                      let spec = ModelCatalog.dialect(provider.dialect)?.model(source.model) else { continue }
+                      let spec = DialectRegistry.dialect(named: provider.dialect)?.model(source.model) else { continue }
                 let sourceStem = source.friendlyStem.split(separator: "/").last.map(String.init) ?? source.friendlyStem
                 for variant in 1...step.variants {
                     let stem = step.variants > 1 ? "\(sourceStem)_e\(variant)" : sourceStem

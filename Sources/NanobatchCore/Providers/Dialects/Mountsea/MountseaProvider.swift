@@ -9,7 +9,7 @@ public struct MountseaProvider: ImageProvider {
 
     static let failedStatuses: Set<String> = ["failed", "cancelled", "canceled", "timeout", "error"]
 
-    public var submissionKind: SubmissionKind { .asyncTask }
+    public var submissionKind: SubmissionKind { MountseaDialect().submissionKind }
 
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         var notes: [String] = []

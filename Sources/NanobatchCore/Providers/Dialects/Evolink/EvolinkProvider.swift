@@ -23,7 +23,7 @@ public struct EvolinkProvider: ImageProvider {
         "service_unavailable", "resource_not_found", "unknown_error",
     ]
 
-    public var submissionKind: SubmissionKind { .asyncTask }
+    public var submissionKind: SubmissionKind { EvolinkDialect().submissionKind }
 
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         var notes: [String] = []

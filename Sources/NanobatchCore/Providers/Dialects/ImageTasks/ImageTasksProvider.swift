@@ -9,7 +9,7 @@ public struct ImageTasksProvider: ImageProvider {
 
     static let failedStatuses: Set<String> = ["failed", "failure", "error", "cancelled", "canceled", "timeout", "timed_out", "expired"]
 
-    public var submissionKind: SubmissionKind { .asyncTask }
+    public var submissionKind: SubmissionKind { ImageTasksDialect().submissionKind }
 
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let job = request.job
