@@ -75,20 +75,20 @@ public struct ModelRef: Sendable, Hashable {
 public struct PromptEntry: Sendable {
     public var id: String
     public var text: String
-    public var aspectRatios: [String]?
+    public var aspectRatios: [AspectRatio]?
     public var models: [ModelRef]?
     public var addReferences: [String]
-    public var imageSize: String?
+    public var imageSize: ImageSize?
     public var variants: Int?
 }
 
 public struct Matrix: Sendable {
     public var prompts: [PromptEntry]
-    public var aspectRatios: [String]
+    public var aspectRatios: [AspectRatio]
     public var models: [ModelRef]
     public var references: [[String]]
     public var variants: Int
-    public var imageSize: String?
+    public var imageSize: ImageSize?
     public var format: ImageFormat
 }
 
@@ -99,7 +99,7 @@ public struct Step: Sendable {
     public var from: String
     public var prompt: String
     public var models: [ModelRef]?
-    public var aspectRatios: [String]?
+    public var aspectRatios: [AspectRatio]?
     public var addReferences: [String]
     public var variants: Int
 }

@@ -22,14 +22,13 @@ extension ManifestValidator {
                         ? promptPath.key("aspectRatios").index(ratios.firstIndex(of: ratio)!)
                         : matrixPath.key("aspectRatios").index(matrix.aspectRatios.firstIndex(of: ratio)!)
                     if once("ratio|\(path)|\(ref.qualified)") {
-                        problem(path, "\"\(ratio)\" is not supported by \(ref.qualified); allowed: \(ManifestDecoder.list(spec.aspectRatios))")
+                        problem(path, "\"\(ratio)\" is not supported by \(ref.qualified); allowed: \(ManifestDecoder.list(spec.aspectRatios.map(\.rawValue)))")
                     }
                 }
-                let size = prompt.imageSize ?? matrix.imageSize
-                if let size, !spec.imageSizes.isEmpty, !spec.imageSizes.contains(size) {
+                if let refused = spec.sizeChoice(requested: prompt.imageSize ?? matrix.imageSize).refused {
                     let path = prompt.imageSize != nil ? promptPath.key("imageSize") : matrixPath.key("imageSize")
                     if once("size|\(path)|\(ref.qualified)") {
-                        problem(path, "\"\(size)\" is not offered by \(ref.qualified); allowed: \(ManifestDecoder.list(spec.imageSizes))")
+                        problem(path, "\"\(refused.rawValue)\" is not offered by \(ref.qualified); allowed: \(ManifestDecoder.list(spec.imageSizes.map(\.rawValue)))")
                     }
                 }
                 if !spec.formats.contains(matrix.format), once("format|\(ref.qualified)") {

@@ -32,7 +32,7 @@ extension ManifestValidator {
         return matrix
     }
 
-    mutating func validatePrompts(_ value: JSONValue?, at path: JSONPath, ratios: [String]?, models: [ModelRef]?,
+    mutating func validatePrompts(_ value: JSONValue?, at path: JSONPath, ratios: [AspectRatio]?, models: [ModelRef]?,
                                   providers: [ProviderConfig]) -> [PromptEntry] {
         guard let value else {
             problem(path, "missing required key \"prompts\"")
@@ -64,7 +64,7 @@ extension ManifestValidator {
             if let promptRatios, let ratios {
                 for (k, ratio) in promptRatios.enumerated() where !ratios.contains(ratio) {
                     problem(promptPath.key("aspectRatios").index(k),
-                            "\"\(ratio)\" is not in matrix.aspectRatios (a prompt can only narrow them): \(ManifestDecoder.list(ratios))")
+                            "\"\(ratio)\" is not in matrix.aspectRatios (a prompt can only narrow them): \(ManifestDecoder.list(ratios.map(\.rawValue)))")
                 }
             }
             let promptModels = validateModels(fields["models"], at: promptPath.key("models"), providers: providers)
@@ -114,23 +114,23 @@ extension ManifestValidator {
     }
 
     /// Ratios nanobatch knows, each once; unknown ones are reported and left out.
-    mutating func validateRatios(_ value: JSONValue?, at path: JSONPath) -> [String]? {
+    mutating func validateRatios(_ value: JSONValue?, at path: JSONPath) -> [AspectRatio]? {
         guard let ratios = decoder.stringArray(value, at: path, nonEmpty: true) else { return nil }
         var seen = Set<String>()
         for (index, ratio) in ratios.enumerated() {
-            if !ModelCatalog.extendedRatios.contains(ratio) {
+            if AspectRatio(rawValue: ratio) == nil {
                 problem(path.index(index), "\"\(ratio)\" is not one of \(ManifestDecoder.list(ModelCatalog.extendedRatios))")
             }
             if !seen.insert(ratio).inserted { problem(path.index(index), "\"\(ratio)\" is listed twice") }
         }
-        return ratios.filter { ModelCatalog.extendedRatios.contains($0) }
+        return AspectRatio.list(ratios)
     }
 
     /// The `imageSize` member of the object at `path`, when it is a size nanobatch knows.
-    mutating func validateSize(in object: JSONObject, at path: JSONPath) -> String? {
-        guard let size = decoder.string("imageSize", in: object, at: path) else { return nil }
-        if !ModelCatalog.allSizes.contains(size) {
-            problem(path.key("imageSize"), "\"\(size)\" is not one of \(ManifestDecoder.list(ModelCatalog.allSizes))")
+    mutating func validateSize(in object: JSONObject, at path: JSONPath) -> ImageSize? {
+        guard let name = decoder.string("imageSize", in: object, at: path) else { return nil }
+        guard let size = ImageSize(rawValue: name) else {
+            problem(path.key("imageSize"), "\"\(name)\" is not one of \(ManifestDecoder.list(ImageSize.names))")
             return nil
         }
         return size

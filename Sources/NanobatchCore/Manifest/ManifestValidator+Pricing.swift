@@ -19,8 +19,8 @@ extension ManifestValidator {
             } else if !providers.isEmpty && !providers.contains(where: { $0.name == parts[0] }) {
                 problem(path, "unknown provider \"\(parts[0])\"")
             }
-            if key.contains("@"), let size = key.split(separator: "@").last.map(String.init), !ModelCatalog.allSizes.contains(size) {
-                problem(path, "size \"\(size)\" is not one of \(ManifestDecoder.list(ModelCatalog.allSizes))")
+            if key.contains("@"), let size = key.split(separator: "@").last.map(String.init), ImageSize(rawValue: size) == nil {
+                problem(path, "size \"\(size)\" is not one of \(ManifestDecoder.list(ImageSize.names))")
             }
             guard case .number(let amount) = price, amount >= 0 else {
                 problem(path, "expected a price in USD (a number ≥ 0), found \(price.typeName)")

@@ -4,9 +4,10 @@ import Foundation
 /// maths. Each dialect's own models and prices live in its declaration (see `DialectRegistry`);
 /// prices are overridable from the manifest's `pricing`.
 public enum ModelCatalog {
-    public static let standardRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
-    public static let extendedRatios = standardRatios + ["1:4", "4:1", "1:8", "8:1"]
-    public static let allSizes = ["0.5K", "1K", "2K", "4K"]
+    /// Every ratio nanobatch knows, as written (the schema's list).
+    public static let extendedRatios = AspectRatio.extended.map(\.rawValue)
+    /// Every size nanobatch knows, as written (the schema's list).
+    public static let allSizes = ImageSize.names
 
     /// Gemini's published pixel sizes: 2.5 Flash Image's table at 1K, the Gemini 3 table (×2, ×4) above it.
     public static func pixelSize(aspectRatio: String, imageSize: String?) -> (width: Int, height: Int) {
@@ -31,14 +32,7 @@ public enum ModelCatalog {
 
     /// Whether a pixel size is more than 3 % off a requested ratio.
     public static func isOffRatio(width: Int, height: Int, ratio: String) -> Bool {
-        guard let expected = ratioValue(ratio), width > 0, height > 0 else { return false }
+        guard let expected = AspectRatio.value(of: ratio), width > 0, height > 0 else { return false }
         return abs(Double(width) / Double(height) / expected - 1) > 0.03
-    }
-
-    /// Width ÷ height of a ratio string such as "16:9".
-    public static func ratioValue(_ ratio: String) -> Double? {
-        let parts = ratio.split(separator: ":")
-        guard parts.count == 2, let w = Double(parts[0]), let h = Double(parts[1]), w > 0, h > 0 else { return nil }
-        return w / h
     }
 }

@@ -3,9 +3,9 @@ import Foundation
 /// What one model accepts through one dialect, and its list price per image.
 public struct ModelSpec: Sendable, Equatable {
     public var id: String
-    public var aspectRatios: [String]
+    public var aspectRatios: [AspectRatio]
     /// Image sizes the request can name; empty when the model has one fixed size.
-    public var imageSizes: [String]
+    public var imageSizes: [ImageSize]
     public var formats: [ImageFormat]
     /// Hard reference-image limit where documented; `nil` when no limit is documented.
     public var maxReferences: Int?
@@ -17,7 +17,7 @@ public struct ModelSpec: Sendable, Equatable {
     /// A documented prompt length limit, in characters.
     public var maxPromptCharacters: Int?
 
-    public init(id: String, aspectRatios: [String], imageSizes: [String] = [], formats: [ImageFormat] = [.png],
+    public init(id: String, aspectRatios: [AspectRatio], imageSizes: [ImageSize] = [], formats: [ImageFormat] = [.png],
                 maxReferences: Int? = nil, acceptsReferences: Bool = true, prices: [String: Double] = [:],
                 tokenPrices: TokenPrices? = nil, maxPromptCharacters: Int? = nil) {
         self.tokenPrices = tokenPrices
@@ -31,8 +31,8 @@ public struct ModelSpec: Sendable, Equatable {
         self.prices = prices
     }
 
-    public func price(size: String?) -> Double? {
-        if let size, let price = prices[size] { return price }
+    public func price(size: ImageSize?) -> Double? {
+        if let size, let price = prices[size.rawValue] { return price }
         return prices[""]
     }
 }

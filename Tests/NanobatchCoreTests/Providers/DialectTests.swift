@@ -24,7 +24,7 @@ import Testing
         #expect(!dialect.models.isEmpty || dialect.anyModel != nil)
         #expect(Set(dialect.models.map(\.id)).count == dialect.models.count, "model ids listed twice")
         for model in dialect.models {
-            #expect(Set(model.aspectRatios).isSubset(of: ModelCatalog.extendedRatios), "\(model.id)")
+            #expect(Set(model.aspectRatios).isSubset(of: AspectRatio.extended), "\(model.id)")
             #expect(!model.formats.isEmpty, "\(model.id)")
             #expect(dialect.model(model.id) == model)
         }

@@ -53,7 +53,7 @@ import Testing
         #expect(translator.taskID(inCreateAnswer: created) == "t9")
         #expect(translator.actualCost(job: translatorJob(), createAnswer: created, finalAnswer: .null) == 1.6)
         #expect(translator.actualCost(job: translatorJob(), createAnswer: nil, finalAnswer: created) == nil)
-        #expect(translator.policy.costUnit == "credits")
+        #expect(translator.policy.costUnit == .credits)
         #expect(translator.policy.resubmitsFailedTasks)
         #expect(translator.pollEndpoint(taskID: "t9") == TaskEndpoint(path: "/v1/tasks/t9", what: "tasks/{id}"))
     }

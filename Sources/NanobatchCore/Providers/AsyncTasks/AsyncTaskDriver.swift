@@ -15,7 +15,7 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: Sendable {
             do {
                 let answer = try await finish(taskID: taskID, created: nil, request: request)
                 return GenerationReceipt(actualCost: translator.actualCost(job: request.job, createAnswer: nil, finalAnswer: answer),
-                                         costUnit: policy.costUnit, attempts: 0, notes: ["resumed task \(taskID) from the journal"])
+                                         unit: policy.costUnit, attempts: 0, notes: ["resumed task \(taskID) from the journal"])
             } catch var failure as ProviderFailure {
                 guard policy.resubmitsAfterResuming(failure) else {
                     failure.attempts = 0
@@ -45,7 +45,7 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: Sendable {
             do {
                 let answer = try await finish(taskID: taskID, created: created, request: request)
                 return GenerationReceipt(actualCost: translator.actualCost(job: request.job, createAnswer: created, finalAnswer: answer),
-                                         costUnit: policy.costUnit, attempts: billable, notes: notes)
+                                         unit: policy.costUnit, attempts: billable, notes: notes)
             } catch var failure as ProviderFailure {
                 failure.attempts = billable
                 guard policy.resubmitsFailedTasks else { throw failure }

@@ -4,14 +4,14 @@ import Foundation
 /// in: data the driver reads, not code in each adapter.
 struct AsyncTaskPolicy: Sendable, Equatable {
     /// The dialects that only resubmit a journaled task the provider no longer knows; costs in USD.
-    static let standard = AsyncTaskPolicy(retryLaterCodes: [], costUnit: "USD")
+    static let standard = AsyncTaskPolicy(retryLaterCodes: [], costUnit: .usd)
 
     /// Provider codes meaning "the same request may succeed later". A journaled task that failed
     /// with one is submitted again; a new task that fails with one is submitted again within the
     /// retry policy. Any other code is final. Empty: never resubmit a failed task.
     var retryLaterCodes: Set<String>
     /// What `actualCost` is counted in.
-    var costUnit: String
+    var costUnit: CostUnit
 
     /// Whether a failed new task may be submitted again at all.
     var resubmitsFailedTasks: Bool { !retryLaterCodes.isEmpty }

@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func aRetryLaterFailureIsSubmittedAgain() async throws {
-        let policy = AsyncTaskPolicy(retryLaterCodes: ["busy"], costUnit: "credits")
+        let policy = AsyncTaskPolicy(retryLaterCodes: ["busy"], costUnit: .credits)
         let (result, created, _) = await run(policy, polls: ["t1": (200, #"{"status":"failed","code":"busy"}"#)])
         let receipt = try result.get()
         #expect(created == ["t1", "t2"])
@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func aFinalCodeIsNotSubmittedAgainEvenUnderARetryingPolicy() async throws {
-        let policy = AsyncTaskPolicy(retryLaterCodes: ["busy"], costUnit: "credits")
+        let policy = AsyncTaskPolicy(retryLaterCodes: ["busy"], costUnit: .credits)
         let (result, created, _) = await run(policy, polls: ["t1": (200, #"{"status":"failed","code":"bad"}"#)])
         #expect(created == ["t1"])
         #expect(throws: ProviderFailure.self) { try result.get() }

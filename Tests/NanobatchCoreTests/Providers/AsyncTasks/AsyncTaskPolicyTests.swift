@@ -2,7 +2,7 @@ import Testing
 @testable import NanobatchCore
 
 @Suite struct AsyncTaskPolicyTests {
-    static let retrying = AsyncTaskPolicy(retryLaterCodes: ["busy"], costUnit: "credits")
+    static let retrying = AsyncTaskPolicy(retryLaterCodes: ["busy"], costUnit: .credits)
 
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String

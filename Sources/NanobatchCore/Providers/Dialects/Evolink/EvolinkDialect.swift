@@ -3,7 +3,7 @@ import Foundation
 /// Dialect `evolink` (seed 004): an async task API that takes reference URLs only, costs credits,
 /// and can call back when a task ends.
 struct EvolinkDialect: Dialect {
-    static let ratios = ["1:1", "2:3", "3:2", "4:3", "3:4", "16:9", "9:16"]
+    static let ratios = AspectRatio.list(["1:1", "2:3", "3:2", "4:3", "3:4", "16:9", "9:16"])
 
     let name = "evolink"
     let models = [

@@ -19,7 +19,7 @@ struct EvolinkTranslator: AsyncTaskTranslator {
     let taskIDName = "task id"
     let createAnswerMayHoldResult = true
     let missingResultMessage = "completed without results"
-    let policy = AsyncTaskPolicy(retryLaterCodes: EvolinkTranslator.retryLaterCodes, costUnit: "credits")
+    let policy = AsyncTaskPolicy(retryLaterCodes: EvolinkTranslator.retryLaterCodes, costUnit: .credits)
 
     func createBody(for job: Job, referenceURLs: [String]) -> JSONValue {
         var body = JSONObject([("model", .string(job.model)), ("prompt", .string(job.promptText)), ("size", .string(job.aspectRatio))])

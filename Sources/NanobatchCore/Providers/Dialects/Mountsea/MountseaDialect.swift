@@ -4,9 +4,9 @@ import Foundation
 struct MountseaDialect: Dialect {
     let name = "mountsea"
     let models = [
-        ModelSpec(id: "nano-banana-fast", aspectRatios: ModelCatalog.standardRatios),
-        ModelSpec(id: "nano-banana-pro", aspectRatios: ModelCatalog.standardRatios, imageSizes: ["1K", "2K", "4K"]),
-        ModelSpec(id: "nano-banana-2", aspectRatios: ModelCatalog.extendedRatios, imageSizes: ["1K", "2K", "4K"]),
+        ModelSpec(id: "nano-banana-fast", aspectRatios: AspectRatio.standard),
+        ModelSpec(id: "nano-banana-pro", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK]),
+        ModelSpec(id: "nano-banana-2", aspectRatios: AspectRatio.extended, imageSizes: [.oneK, .twoK, .fourK]),
     ]
     let anyModel: ModelSpec? = nil
     let usesHTTP = true

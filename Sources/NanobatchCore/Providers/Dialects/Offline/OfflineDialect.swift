@@ -4,7 +4,7 @@ import Foundation
 struct OfflineDialect: Dialect {
     let name = "offline"
     let models: [ModelSpec] = []
-    let anyModel: ModelSpec? = ModelSpec(id: "*", aspectRatios: ModelCatalog.extendedRatios, imageSizes: ModelCatalog.allSizes,
+    let anyModel: ModelSpec? = ModelSpec(id: "*", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
                                          formats: [.png], prices: ["": 0])
     let usesHTTP = false
     let defaultBaseURL: String? = nil

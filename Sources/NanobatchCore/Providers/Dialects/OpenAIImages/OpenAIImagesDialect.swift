@@ -9,9 +9,9 @@ struct OpenAIImagesDialect: Dialect {
 
     let name = "openai-images"
     let models = [
-        ModelSpec(id: "nano-banana", aspectRatios: ModelCatalog.standardRatios),
-        ModelSpec(id: "nano-banana-hd", aspectRatios: ModelCatalog.standardRatios),
-        ModelSpec(id: "nano-banana-2", aspectRatios: ModelCatalog.standardRatios, imageSizes: ["1K", "2K", "4K"]),
+        ModelSpec(id: "nano-banana", aspectRatios: AspectRatio.standard),
+        ModelSpec(id: "nano-banana-hd", aspectRatios: AspectRatio.standard),
+        ModelSpec(id: "nano-banana-2", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK]),
     ]
     let anyModel: ModelSpec? = nil
     let usesHTTP = true
