@@ -147,9 +147,9 @@ struct JSONMutator {
                 let headers = ["retry-after": round % 3 == 0 ? "Wed, 21 Oct 2026 07:28:00 GMT" : "x"]
                 check(ProviderErrorReader.failure(HTTPResponse(status: status, headers: headers, body: data), redactor: redactor, apiKeyEnv: "K"), round)
                 guard let answer = try? JSONParser.parse(data) else { continue }
-                check(MountseaProvider.taskState(answer, taskID: "t", redactor: redactor), round)
-                check(ImageTasksProvider.taskState(answer, taskID: "t", redactor: redactor), round)
-                check(EvolinkProvider.taskState(answer, taskID: "t", redactor: redactor), round)
+                check(MountseaTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
+                check(ImageTasksTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
+                check(EvolinkTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
                 do { _ = try GeminiProvider.image(in: answer, redactor: redactor) } catch let failure as ProviderFailure {
                     check(failure, round)
                 } catch {

@@ -173,7 +173,7 @@ func baseManifest(
         let schema = try JSONParser.parse(Data(contentsOf: SchemaTests.schemaURL))
         let props = schema["properties"]
         let dialects = props?["providers"]?["additionalProperties"]?["properties"]?["dialect"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
-        #expect(dialects == ModelCatalog.dialectNames)
+        #expect(dialects == DialectRegistry.names)
         let ratios = props?["matrix"]?["properties"]?["aspectRatios"]?["items"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
         #expect(ratios == ModelCatalog.extendedRatios)
         let sizes = props?["matrix"]?["properties"]?["imageSize"]?["enum"]?.arrayValue?.compactMap(\.stringValue)

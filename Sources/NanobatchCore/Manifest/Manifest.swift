@@ -44,10 +44,11 @@ public struct ProviderConfig: Sendable, Equatable {
     /// Attempts and backoff for requests to this provider.
     public var retry: RetryPolicy
 
-    public init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil, concurrency: Int = 4,
-                requestsPerMinute: Double? = nil, latencyMilliseconds: Int = 0, referenceURLs: [String: String] = [:],
-                deadlineSeconds: Double = 600, pollSeconds: Double? = nil, responseFormat: String? = nil, callbackURL: String? = nil,
-                retry: RetryPolicy = .standard) {
+    init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil,
+         concurrency: Int = ManifestDefaults.providerConcurrency, requestsPerMinute: Double? = nil,
+         latencyMilliseconds: Int = ManifestDefaults.latencyMilliseconds, referenceURLs: [String: String] = [:],
+         deadlineSeconds: Double = ManifestDefaults.deadlineSeconds, pollSeconds: Double? = nil, responseFormat: String? = nil,
+         callbackURL: String? = nil, retry: RetryPolicy = ManifestDefaults.retry) {
         self.name = name
         self.dialect = dialect
         self.baseURL = baseURL
@@ -74,20 +75,20 @@ public struct ModelRef: Sendable, Hashable {
 public struct PromptEntry: Sendable {
     public var id: String
     public var text: String
-    public var aspectRatios: [String]?
+    public var aspectRatios: [AspectRatio]?
     public var models: [ModelRef]?
     public var addReferences: [String]
-    public var imageSize: String?
+    public var imageSize: ImageSize?
     public var variants: Int?
 }
 
 public struct Matrix: Sendable {
     public var prompts: [PromptEntry]
-    public var aspectRatios: [String]
+    public var aspectRatios: [AspectRatio]
     public var models: [ModelRef]
     public var references: [[String]]
     public var variants: Int
-    public var imageSize: String?
+    public var imageSize: ImageSize?
     public var format: ImageFormat
 }
 
@@ -98,7 +99,7 @@ public struct Step: Sendable {
     public var from: String
     public var prompt: String
     public var models: [ModelRef]?
-    public var aspectRatios: [String]?
+    public var aspectRatios: [AspectRatio]?
     public var addReferences: [String]
     public var variants: Int
 }

@@ -41,6 +41,11 @@ public struct Job: Sendable {
     public let unitPrice: Double?
 
     public var qualifiedModel: String { "\(provider):\(model)" }
+
+    /// `aspectRatio` as a type (jobs come from validated manifests, so it is a known ratio).
+    var ratio: AspectRatio? { AspectRatio(rawValue: aspectRatio) }
+    /// `imageSize` as a type.
+    var size: ImageSize? { imageSize.flatMap(ImageSize.init(rawValue:)) }
 }
 
 /// The expanded manifest: jobs in deterministic order, with their dependency edges.

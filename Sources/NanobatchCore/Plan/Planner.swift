@@ -12,22 +12,22 @@ public enum Planner {
             var indices: [Int] = []
             for ref in prompt.models ?? manifest.matrix.models {
                 guard let provider = manifest.provider(named: ref.provider),
-                      let spec = ModelCatalog.dialect(provider.dialect)?.model(ref.model) else { continue }
-                let size = effectiveSize(requested: prompt.imageSize ?? manifest.matrix.imageSize, spec: spec)
+                      let spec = DialectRegistry.dialect(named: provider.dialect)?.model(ref.model) else { continue }
+                let size = spec.sizeChoice(requested: prompt.imageSize ?? manifest.matrix.imageSize).size
                 let unitPrice = price(manifest: manifest, ref: ref, size: size, spec: spec)
                 let modelStem = "\(provider.name)-\(safeName(ref.model))"
                 for ratio in prompt.aspectRatios ?? manifest.matrix.aspectRatios {
                     for (setIndex, set) in manifest.matrix.references.enumerated() {
                         let references = (set + prompt.addReferences).map { reference(from: $0, manifest: manifest) }
-                        var setStem = "\(modelStem)_\(ratio.replacingOccurrences(of: ":", with: "x"))"
-                        if let size { setStem += "_\(size)" }
+                        var setStem = "\(modelStem)_\(ratio.fileNamePart)"
+                        if let size { setStem += "_\(size.rawValue)" }
                         if multipleReferenceSets { setStem += "_refs\(setIndex + 1)" }
                         for variant in 1...(prompt.variants ?? manifest.matrix.variants) {
                             let stem = "\(setStem)_v\(variant)"
                             let job = Job(
                                 index: jobs.count, id: "\(prompt.id)/\(stem)", group: prompt.id, promptID: prompt.id,
                                 stepID: nil, promptText: prompt.text, provider: provider.name, dialect: provider.dialect,
-                                model: ref.model, aspectRatio: ratio, imageSize: size, format: manifest.matrix.format,
+                                model: ref.model, aspectRatio: ratio.rawValue, imageSize: size?.rawValue, format: manifest.matrix.format,
                                 variant: variant, references: references, upstream: nil, friendlyStem: "\(prompt.id)/\(stem)",
                                 unitPrice: unitPrice)
                             indices.append(job.index)
@@ -48,9 +48,9 @@ public enum Planner {
             for sourceIndex in jobsByGroup[step.from] ?? [] {
                 let source = jobs[sourceIndex]
                 if let models = step.models, !models.contains(ModelRef(provider: source.provider, model: source.model)) { continue }
-                if let ratios = step.aspectRatios, !ratios.contains(source.aspectRatio) { continue }
+                if let ratios = step.aspectRatios, !ratios.contains(where: { $0.rawValue == source.aspectRatio }) { continue }
                 guard let provider = manifest.provider(named: source.provider),
-                      let spec = ModelCatalog.dialect(provider.dialect)?.model(source.model) else { continue }
+                      let spec = DialectRegistry.dialect(named: provider.dialect)?.model(source.model) else { continue }
                 let sourceStem = source.friendlyStem.split(separator: "/").last.map(String.init) ?? source.friendlyStem
                 for variant in 1...step.variants {
                     let stem = step.variants > 1 ? "\(sourceStem)_e\(variant)" : sourceStem
@@ -62,7 +62,7 @@ public enum Planner {
                         references: step.addReferences.map { reference(from: $0, manifest: manifest) },
                         upstream: sourceIndex, friendlyStem: "\(step.id)/\(stem)",
                         unitPrice: price(manifest: manifest, ref: ModelRef(provider: source.provider, model: source.model),
-                                         size: source.imageSize, spec: spec))
+                                         size: source.size, spec: spec))
                     indices.append(job.index)
                     jobs.append(job)
                 }
@@ -75,15 +75,9 @@ public enum Planner {
         return JobGraph(manifest: manifest, jobs: jobs, dependents: dependents)
     }
 
-    static func effectiveSize(requested: String?, spec: ModelSpec) -> String? {
-        guard !spec.imageSizes.isEmpty else { return nil }
-        if let requested, spec.imageSizes.contains(requested) { return requested }
-        return spec.imageSizes.contains("1K") ? "1K" : spec.imageSizes.first
-    }
-
     /// Manifest pricing (`provider:model@size`, then `provider:model`) wins over the built-in table.
-    static func price(manifest: Manifest, ref: ModelRef, size: String?, spec: ModelSpec) -> Double? {
-        if let size, let price = manifest.pricing["\(ref.qualified)@\(size)"] { return price }
+    static func price(manifest: Manifest, ref: ModelRef, size: ImageSize?, spec: ModelSpec) -> Double? {
+        if let size, let price = manifest.pricing["\(ref.qualified)@\(size.rawValue)"] { return price }
         if let price = manifest.pricing[ref.qualified] { return price }
         return spec.price(size: size)
     }

@@ -29,9 +29,11 @@ public struct GenerationRequest: Sendable {
 
 /// What a provider reports after making an image: written to the request's destination, or in `image`.
 public struct GenerationReceipt: Sendable {
-    /// What the provider charged, when it says; in `costUnit`.
+    /// What the provider charged, when it says; in `unit`.
     public var actualCost: Double?
-    public var costUnit: String
+    public var unit: CostUnit
+    /// `unit` as written in reports.
+    public var costUnit: String { unit.rawValue }
     /// Requests that reached the provider and may have been billed.
     public var attempts: Int
     /// Diagnostics worth keeping in the job's record (no secrets).
@@ -39,9 +41,9 @@ public struct GenerationReceipt: Sendable {
     /// The image, checked, when the provider hands it over in memory instead of writing `destination`.
     public var image: Data?
 
-    public init(actualCost: Double? = nil, costUnit: String = "USD", attempts: Int = 1, notes: [String] = [], image: Data? = nil) {
+    public init(actualCost: Double? = nil, unit: CostUnit = .usd, attempts: Int = 1, notes: [String] = [], image: Data? = nil) {
         self.actualCost = actualCost
-        self.costUnit = costUnit
+        self.unit = unit
         self.attempts = attempts
         self.notes = notes
         self.image = image

@@ -68,6 +68,9 @@ public struct PollSchedule: Sendable, Equatable {
         self.maximum = max(initial, maximum)
     }
 
+    /// The schedule when neither the manifest nor the dialect names a first wait.
+    public static let standard = PollSchedule(initial: 2)
+
     /// Seconds to wait before poll `number` (1-based).
     public func interval(beforePoll number: Int) -> Double {
         min(maximum, initial * pow(multiplier, Double(max(0, number - 1))))

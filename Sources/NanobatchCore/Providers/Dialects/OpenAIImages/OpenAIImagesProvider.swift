@@ -8,7 +8,7 @@ public struct OpenAIImagesProvider: ImageProvider {
     /// `url` or `b64_json`.
     public let responseFormat: String
 
-    public init(client: ProviderClient, responseFormat: String = "url") {
+    init(client: ProviderClient, responseFormat: String = OpenAIImagesDialect.defaultResponseFormat) {
         self.client = client
         self.responseFormat = responseFormat
     }

@@ -8,7 +8,7 @@ public struct OfflineProvider: ImageProvider {
 
     public init(latency: Duration = .zero) { self.latency = latency }
 
-    public var submissionKind: SubmissionKind { .free }
+    public var submissionKind: SubmissionKind { OfflineDialect().submissionKind }
 
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         if latency > .zero { try await Task.sleep(for: latency) }

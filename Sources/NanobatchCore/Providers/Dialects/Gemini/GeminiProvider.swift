@@ -93,7 +93,7 @@ public struct GeminiProvider: ImageProvider {
     /// USD from token counts: image output tokens at the image rate, other output at the text rate,
     /// prompt tokens at the input rate. `nil` when the model has no token prices in the table.
     public static func cost(usage: JSONValue, model: String) -> Double? {
-        guard let rates = ModelCatalog.dialect("gemini")?.model(model)?.tokenPrices else { return nil }
+        guard let rates = GeminiDialect().model(model)?.tokenPrices else { return nil }
         let prompt = usage["promptTokenCount"]?.numberValue ?? 0
         let output = usage["candidatesTokenCount"]?.numberValue ?? 0
         let thoughts = usage["thoughtsTokenCount"]?.numberValue ?? 0

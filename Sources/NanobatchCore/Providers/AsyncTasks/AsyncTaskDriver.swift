@@ -1,0 +1,83 @@
+import Foundation
+
+/// Runs one job on an async task API: resume the journaled task or create one, report its id
+/// (`GenerationRequest.taskCreated`), poll it with backoff to its end (`ProviderClient.waitForTask`),
+/// download the image. What to send and how to read answers is the translator's; when to submit
+/// again is its policy's.
+struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: Sendable {
+    let client: ProviderClient
+    let translator: Translator
+
+    func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
+        let policy = translator.policy
+        var notes: [String] = []
+        if let taskID = request.resumeTaskID {
+            do {
+                let answer = try await finish(taskID: taskID, created: nil, request: request)
+                return GenerationReceipt(actualCost: translator.actualCost(job: request.job, createAnswer: nil, finalAnswer: answer),
+                                         unit: policy.costUnit, attempts: 0, notes: ["resumed task \(taskID) from the journal"])
+            } catch var failure as ProviderFailure {
+                guard policy.resubmitsAfterResuming(failure) else {
+                    failure.attempts = 0
+                    throw failure
+                }
+                notes.append(policy.resumeNote(taskID: taskID, failure: failure))
+            }
+        }
+        let body = translator.createBody(for: request.job, referenceURLs: try request.references.map(client.referenceURL))
+        let endpoint = translator.createEndpoint
+        var billable = 0
+        var submission = 0
+        while true {
+            submission += 1
+            let (_, created) = try await client.sendJSON("POST", endpoint.path, body: body, query: endpoint.query,
+                                                         deadline: request.deadline, what: endpoint.what, billable: &billable)
+            if var failure = translator.failure(inCreateAnswer: created, redactor: client.redactor) {
+                failure.attempts = billable
+                throw failure
+            }
+            guard let taskID = translator.taskID(inCreateAnswer: created), !taskID.isEmpty else {
+                throw ProviderFailure("\(endpoint.what): the answer has no \(translator.taskIDName)",
+                                      rawAnswer: client.redactor.record(created.data()), attempts: billable)
+            }
+            request.taskCreated(taskID)
+            notes.append("task \(taskID)")
+            do {
+                let answer = try await finish(taskID: taskID, created: created, request: request)
+                return GenerationReceipt(actualCost: translator.actualCost(job: request.job, createAnswer: created, finalAnswer: answer),
+                                         unit: policy.costUnit, attempts: billable, notes: notes)
+            } catch var failure as ProviderFailure {
+                failure.attempts = billable
+                guard policy.resubmitsFailedTasks else { throw failure }
+                let wait = client.retry.delay(afterAttempt: submission, unit: client.random())
+                let left = ContinuousClock.now.duration(to: request.deadline).seconds
+                guard policy.isRetryLater(failure),
+                      client.retry.shouldRetry(failure, attempt: submission, secondsLeft: left, wait: wait) else { throw failure }
+                notes.append("task \(taskID) failed (\(failure.providerCode ?? "")); submitted again")
+                try await client.sleep(.seconds(wait))
+            }
+        }
+    }
+
+    /// Takes the task to its end (from the create answer when it already holds it, else by polling),
+    /// downloads its first image, and returns the answer that ended it.
+    func finish(taskID: String, created: JSONValue?, request: GenerationRequest) async throws -> JSONValue {
+        let (client, translator) = (self.client, self.translator)
+        let (locations, answer): ([String], JSONValue)
+        if translator.createAnswerMayHoldResult, let created,
+           case .succeeded(let found, let finished) = translator.taskState(created, taskID: taskID, redactor: client.redactor) {
+            (locations, answer) = (found, finished)
+        } else {
+            (locations, answer) = try await client.waitForTask(id: taskID, deadline: request.deadline) {
+                var reads = 0
+                let poll = translator.pollEndpoint(taskID: taskID)
+                let (_, answer) = try await client.sendJSON("GET", poll.path, body: nil, query: poll.query, deadline: request.deadline,
+                                                            what: poll.what, billable: &reads)
+                return translator.taskState(answer, taskID: taskID, redactor: client.redactor)
+            }
+        }
+        guard let location = locations.first else { throw ProviderFailure("task \(taskID) \(translator.missingResultMessage)") }
+        _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
+        return answer
+    }
+}
