@@ -14,7 +14,7 @@ let package = Package(
         .target(name: "LoopbackHTTP"),
         .executableTarget(name: "nanobatch", dependencies: ["NanobatchCore"]),
         // Benchmarks (release build, run by Sources/nanobatch-bench/run.sh; not part of `swift test`).
-        .executableTarget(name: "nanobatch-bench", dependencies: ["NanobatchCore", "LoopbackHTTP"], exclude: ["run.sh"]),
+        .executableTarget(name: "nanobatch-bench", dependencies: ["NanobatchCore", "LoopbackHTTP"], exclude: ["run.sh", "test-ca.sh"]),
         .testTarget(name: "NanobatchCoreTests", dependencies: ["NanobatchCore", "LoopbackHTTP"], exclude: ["Golden"]),
     ]
 )
