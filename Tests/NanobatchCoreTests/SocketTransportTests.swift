@@ -2,6 +2,7 @@ import Foundation
 import LoopbackHTTP
 import Testing
 @testable import NanobatchCore
+@testable import SocketHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -204,7 +205,7 @@ import Glibc
             }
         }
         defer { origin.stop() }
-        let standard = StandardTransport(environment: [:])
+        let standard = StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport())
         let headers = ["Authorization": "Bearer sk-1"]
         let same = try await get(origin, "/same", headers: headers, through: standard)
         #expect(String(decoding: same.body, as: UTF8.self) == "key=Bearer sk-1")
@@ -228,7 +229,7 @@ import Glibc
         let config = ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K")
         let sleeps = SleepRecorder()
         let client = ProviderClient(config: config, baseURL: "http://127.0.0.1:\(closedPort())", apiKey: "sk-test-key",
-                                    transport: StandardTransport(environment: [:]), poll: PollSchedule(initial: 0.01),
+                                    transport: StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport()), poll: PollSchedule(initial: 0.01),
                                     sleep: sleeps.sleep, random: { 0.5 })
         var billable = 0
         await #expect {

@@ -8,8 +8,12 @@ public struct NanobatchCLI: Sendable {
     /// Overrides the providers built from the manifest (tests inject counting or failing ones).
     public let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
 
+    /// The transport for `http://` URLs (the executable's own client); nil: URLSession.
+    public let plainHTTP: (any HTTPTransport)?
+
     public init(console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
-                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil) {
+                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)? = nil) {
+        self.plainHTTP = plainHTTP
         self.console = console
         self.environment = environment
         self.stop = stop
@@ -188,7 +192,7 @@ public struct NanobatchCLI: Sendable {
         var transport: StandardTransport?
         func sharedTransport() -> StandardTransport {
             if let transport { return transport }
-            let made = StandardTransport(environment: environment)
+            let made = StandardTransport(environment: environment, plainHTTP: plainHTTP)
             transport = made
             return made
         }
