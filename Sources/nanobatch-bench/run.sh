@@ -35,6 +35,11 @@ run() {
     echo "\$ $BENCH $*"
     "$BENCH" "$@" || status=1
 }
+# Rows that are reported, not targets: what URLSession costs (README › Performance says why it decides).
+report() {
+    echo "\$ $*"
+    env "$@"
+}
 run throughput sync "$TOOL" 2000 64 50
 run throughput async "$TOOL" 2000 64 50
 # The same two on tmpfs, when there is one: the tool's own overhead without the disk's cost per new file.
@@ -42,14 +47,16 @@ if [ -d /dev/shm ] && SHM=$(mktemp -d /dev/shm/nanobatch-bench.XXXXXX 2>/dev/nul
     TMPDIR=$SHM run throughput sync "$TOOL" 2000 64 50
     TMPDIR=$SHM run throughput async "$TOOL" 2000 64 50
 fi
+# The same two through URLSession instead of the own HTTP client.
+report NANOBATCH_HTTP_CLIENT=urlsession "$BENCH" throughput sync "$TOOL" 2000 64 50
+report NANOBATCH_HTTP_CLIENT=urlsession "$BENCH" throughput async "$TOOL" 2000 64 50
 # https: nginx terminates TLS in front of the same server, HTTP/1.1 and then HTTP/2 (what real providers offer).
 TLS=$TMPDIR/tls
 mkdir -p "$TLS" && sh Sources/nanobatch-bench/test-ca.sh make "$TLS" || exit 2
 echo "nginx: $(/usr/sbin/nginx -v 2>&1 | sed 's/.*: //'), $(openssl version | cut -d' ' -f1-2)"
 for protocol in h1 h2; do
-    # Reported, not a target of this script: URLSession's cost per TLS connection decides them (README › Performance).
-    echo "\$ $BENCH throughput-https sync $TOOL $TLS 2000 64 50 $protocol"; "$BENCH" throughput-https sync "$TOOL" "$TLS" 2000 64 50 "$protocol"
-    echo "\$ $BENCH throughput-https async $TOOL $TLS 2000 64 50 $protocol"; "$BENCH" throughput-https async "$TOOL" "$TLS" 2000 64 50 "$protocol"
+    report "$BENCH" throughput-https sync "$TOOL" "$TLS" 2000 64 50 "$protocol"
+    report "$BENCH" throughput-https async "$TOOL" "$TLS" 2000 64 50 "$protocol"
 done
 sh Sources/nanobatch-bench/test-ca.sh remove
 TLS=""
