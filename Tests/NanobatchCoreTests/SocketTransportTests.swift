@@ -225,6 +225,22 @@ import Glibc
         #expect(StandardTransport.usesOwnClient(["http_proxy": ""]))
     }
 
+    /// The own client is passed in: it carries `http://` URLs unless URLSession is asked for; without it, URLSession does.
+    @Test(.timeLimit(.minutes(1))) func thePassedClientCarriesHTTPUnlessURLSessionIsAskedFor() async throws {
+        let server = try ScriptedServer(Array(repeating: .json("{}"), count: 3))
+        let url = URL(string: server.server.baseURL + "/poll")!
+        let own = SocketHTTPTransport()
+        let transports = [StandardTransport(environment: [:], plainHTTP: own),
+                          StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"], plainHTTP: own),
+                          StandardTransport(environment: [:])]
+        for transport in transports {
+            #expect(try await transport.send(HTTPRequest(method: "GET", url: url), into: .memory(limit: 1024), timeout: timeout).status == 200)
+        }
+        // libcurl names itself in User-Agent; the own client sends none of its own.
+        #expect(server.seen.map { $0.headers["user-agent"]?.contains("curl") ?? false } == [false, true, true])
+        #expect(own.idleConnectionCount == 1, "only the first request used the own client")
+    }
+
     @Test func aCreateThatNeverLeftIsRetriedAndNeverBilled() async throws {
         let config = ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K")
         let sleeps = SleepRecorder()
