@@ -175,7 +175,7 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
     func make() -> any HTTPTransport {
         switch self {
         case .own: return StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport())
-        case .urlSession: return StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"])
+        case .urlSession: return StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"], plainHTTP: SocketHTTPTransport())
         }
     }
 }

@@ -232,7 +232,7 @@ import Glibc
         let own = SocketHTTPTransport()
         let transports = [StandardTransport(environment: [:], plainHTTP: own),
                           StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"], plainHTTP: own),
-                          StandardTransport(environment: [:])]
+                          StandardTransport(environment: [:], plainHTTP: nil)]
         for transport in transports {
             #expect(try await transport.send(HTTPRequest(method: "GET", url: url), into: .memory(limit: 1024), timeout: timeout).status == 200)
         }

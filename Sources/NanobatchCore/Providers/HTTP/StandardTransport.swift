@@ -19,7 +19,8 @@ public final class StandardTransport: HTTPTransport, @unchecked Sendable {
     static let maxRedirects = 10
     static let proxyVariables = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
 
-    public init(environment: [String: String], plainHTTP: (any HTTPTransport)? = nil) {
+    /// `plainHTTP` has no default, so that every caller decides (nil: URLSession for http:// too).
+    public init(environment: [String: String], plainHTTP: (any HTTPTransport)?) {
         plain = StandardTransport.usesOwnClient(environment) ? plainHTTP : nil
     }
 
