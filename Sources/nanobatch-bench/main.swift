@@ -7,6 +7,7 @@ import Glibc
 
 // One benchmark per invocation, so the child's resource usage is its own:
 //   nanobatch-bench throughput sync|async TOOL [jobs] [concurrency] [latencyMs]
+//   nanobatch-bench throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2]   (TLSDIR: test-ca.sh make)
 //   nanobatch-bench plan TOOL [jobs]
 //   nanobatch-bench noop TOOL NINJA [jobs] [runs]
 //   nanobatch-bench memory TOOL [jobs] [concurrency]
@@ -118,7 +119,8 @@ func noisePNG(side: Int) -> Data {
 
 // MARK: Benchmarks
 
-func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyMs: Int) throws -> Bool {
+/// With `tlsFolder`, the tool reaches the server over `https://` through an nginx TLS proxy (`TLSProxy`).
+func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyMs: Int, tlsFolder: String? = nil, http2: Bool = false) throws -> Bool {
     let png = smallPNG()
     let latency = useconds_t(latencyMs * 1000)
     let tasks = TaskTable()
@@ -129,28 +131,38 @@ func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyM
         if !async { return syncAnswer }
         if request.path == "/gemini/image/generate" { return .json(#"{"taskId":"\#(tasks.create())"}"#, status: 201) }
         if request.path == "/gemini/task/result", let id = request.query["taskId"] {
+            let scheme = request.headers["x-forwarded-proto"] ?? "http"
             // Two polls per task, as the issue states: the first finds it processing, the second completed.
             return tasks.poll(id) < 1 ? .json(#"{"taskId":"\#(id)","status":"processing"}"#)
-                : .json(#"{"taskId":"\#(id)","status":"completed","result":{"imageUrls":["http://127.0.0.1:\#(request.headers["host"]?.split(separator: ":").last ?? "0")/files/\#(id).png"]}}"#)
+                : .json(#"{"taskId":"\#(id)","status":"completed","result":{"imageUrls":["\#(scheme)://127.0.0.1:\#(request.headers["host"]?.split(separator: ":").last ?? "0")/files/\#(id).png"]}}"#)
         }
         return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: png)
     }
     defer { server.stop() }
+    let proxy = try tlsFolder.map { try TLSProxy(upstreamPort: server.port, tlsFolder: $0, http2: http2) }
+    defer { proxy?.stop() }
+    let baseURL = proxy?.baseURL ?? server.baseURL
     let folder = try temporaryFolder(async ? "async" : "sync")
     let poll = 0.001
     let provider = async
-        ? #"{ "api": { "dialect": "mountsea", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "pollSeconds": \#(poll) } }"#
-        : #"{ "api": { "dialect": "openai-images", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "responseFormat": "b64_json" } }"#
+        ? #"{ "api": { "dialect": "mountsea", "baseURL": "\#(baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "pollSeconds": \#(poll) } }"#
+        : #"{ "api": { "dialect": "openai-images", "baseURL": "\#(baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "responseFormat": "b64_json" } }"#
     let path = folder.appendingPathComponent("m.json")
     try manifest(name: "bench", provider: provider, jobs: jobs, concurrency: concurrency,
                  model: async ? "nano-banana-fast" : "nano-banana").write(to: path, atomically: true, encoding: .utf8)
+    let proxyCPU = proxy?.cpuSeconds ?? 0
+    let serverCPU = processCPUSeconds()
     let run = try measure(tool, ["run", path.path, "--output", folder.appendingPathComponent("out").path, "--quiet"],
                           environment: ["BENCH_KEY": "bench-key"])
+    let proxyUsed = (proxy?.cpuSeconds ?? 0) - proxyCPU
+    let serverUsed = processCPUSeconds() - serverCPU
+    proxy?.stop()
     // Requests per job and the waits between polls are part of the ideal.
     let perJob = async ? 4 * Double(latencyMs) / 1000 + poll + poll * 1.5 : Double(latencyMs) / 1000
     let ideal = Double(jobs) / Double(concurrency) * perJob
     let efficiency = ideal / run.wall
-    let name = (async ? "throughput async (create, 2 polls, download)" : "throughput sync") + ", work folder on \(fileSystemName(folder.path))"
+    let name = (async ? "throughput async (create, 2 polls, download)" : "throughput sync") + (proxy == nil ? "" : http2 ? " over https (HTTP/2)" : " over https (HTTP/1.1)")
+        + ", work folder on \(fileSystemName(folder.path))"
     result(name, String(format: "%.3f (ideal %.2f s, measured %.2f s, %d requests)", efficiency, ideal, run.wall, server.requestsServed),
            target: "≥ 0.90", ok: efficiency >= 0.90 && run.status == 0)
     // Where the time beyond the ideal went: before the first request, between the first request and
@@ -162,7 +174,18 @@ func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyM
     let cpu = (run.userCPU + run.systemCPU) / Double(jobs) * 1000
     result("CPU per 1000 jobs, \(async ? "async" : "sync"), \(fileSystemName(folder.path))", String(format: "%.2f s (user %.2f + sys %.2f for %d jobs)", cpu, run.userCPU, run.systemCPU, jobs),
            target: "reported", ok: true)
+    result("  CPU of the other side", String(format: "provider server %.2f s", serverUsed) + (proxy == nil ? "" : String(format: ", nginx TLS proxy %.2f s", proxyUsed)),
+           target: "reported", ok: true)
+    if let proxy { result("  TLS", proxy.connectionsUsed(), target: "reported", ok: true) }
+    if let proxy, run.status != 0 { FileHandle.standardError.write(Data("nginx: \(proxy.errorLog.suffix(2000))\n".utf8)) }
     return efficiency >= 0.90 && run.status == 0
+}
+
+/// User + system CPU seconds of this process (the loopback servers run on its threads).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 final class TaskTable: @unchecked Sendable {
@@ -256,11 +279,14 @@ do {
     case "throughput":
         ok = try throughput(async: arguments[1] == "async", tool: arguments[2], jobs: argument(3, 2000), concurrency: argument(4, 64),
                             latencyMs: argument(5, 50))
+    case "throughput-https":
+        ok = try throughput(async: arguments[1] == "async", tool: arguments[2], jobs: argument(4, 2000), concurrency: argument(5, 64),
+                            latencyMs: argument(6, 50), tlsFolder: arguments[3], http2: arguments.count > 7 && arguments[7] == "h2")
     case "plan": ok = try plan(tool: arguments[1], jobs: argument(2, 100_000))
     case "noop": ok = try noop(tool: arguments[1], ninja: arguments[2], jobs: argument(3, 10_000), runs: argument(4, 5))
     case "memory": ok = try memory(tool: arguments[1], jobs: argument(2, 2000), concurrency: argument(3, 64))
     default:
-        print("usage: nanobatch-bench throughput sync|async TOOL | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL")
+        print("usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL")
         exit(2)
     }
     exit(ok ? 0 : 1)

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Runs every benchmark against a release build and prints a table; exits 1 when a target is missed.
-# Usage: sh Sources/nanobatch-bench/run.sh      (from the repository root; installs ninja-build if absent)
+# Usage: sh Sources/nanobatch-bench/run.sh      (from the repository root, as root; installs ninja-build, nginx-light
+# and openssl if absent; the https rows trust a throwaway CA in the system store for their run, then remove it)
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 install() { (apt-get install -y "$@" || (apt-get update && apt-get install -y "$@")) >/dev/null 2>&1; }
 command -v ninja >/dev/null 2>&1 || install ninja-build
+[ -x /usr/sbin/nginx ] || install nginx-light
+command -v openssl >/dev/null 2>&1 || install openssl
 # The tool is measured as README › Quick start installs it: Swift's libraries linked in (--static-swift-stdlib),
 # which needs libcurl's development link (Debian: libcurl4-openssl-dev). Without it, a plain release build.
 [ -e /usr/lib/x86_64-linux-gnu/libcurl.so ] || [ -e /usr/lib/aarch64-linux-gnu/libcurl.so ] || install libcurl4-openssl-dev
@@ -25,12 +28,17 @@ echo "nanobatch: $LINKING"
 TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/nanobatch-bench.XXXXXX") || exit 2
 export TMPDIR
 SHM=""
-trap 'rm -rf "$TMPDIR" $SHM' EXIT
+trap 'rm -rf "$TMPDIR" $SHM; [ -z "${TLS:-}" ] || sh Sources/nanobatch-bench/test-ca.sh remove' EXIT
 echo "work folder: $TMPDIR ($(stat -f -c %T "$TMPDIR"))"
 status=0
 run() {
     echo "\$ $BENCH $*"
     "$BENCH" "$@" || status=1
+}
+# Rows that are reported, not targets: what URLSession costs (README › Performance says why it decides).
+report() {
+    echo "\$ $*"
+    env "$@"
 }
 run throughput sync "$TOOL" 2000 64 50
 run throughput async "$TOOL" 2000 64 50
@@ -39,6 +47,19 @@ if [ -d /dev/shm ] && SHM=$(mktemp -d /dev/shm/nanobatch-bench.XXXXXX 2>/dev/nul
     TMPDIR=$SHM run throughput sync "$TOOL" 2000 64 50
     TMPDIR=$SHM run throughput async "$TOOL" 2000 64 50
 fi
+# The same two through URLSession instead of the own HTTP client.
+report NANOBATCH_HTTP_CLIENT=urlsession "$BENCH" throughput sync "$TOOL" 2000 64 50
+report NANOBATCH_HTTP_CLIENT=urlsession "$BENCH" throughput async "$TOOL" 2000 64 50
+# https: nginx terminates TLS in front of the same server, HTTP/1.1 and then HTTP/2 (what real providers offer).
+TLS=$TMPDIR/tls
+mkdir -p "$TLS" && sh Sources/nanobatch-bench/test-ca.sh make "$TLS" || exit 2
+echo "nginx: $(/usr/sbin/nginx -v 2>&1 | sed 's/.*: //'), $(openssl version | cut -d' ' -f1-2)"
+for protocol in h1 h2; do
+    report "$BENCH" throughput-https sync "$TOOL" "$TLS" 2000 64 50 "$protocol"
+    report "$BENCH" throughput-https async "$TOOL" "$TLS" 2000 64 50 "$protocol"
+done
+sh Sources/nanobatch-bench/test-ca.sh remove
+TLS=""
 run plan "$TOOL" 100000
 run noop "$TOOL" "$NINJA" 10000 5
 run noop "$TOOL" "$NINJA" 100000 3

@@ -1,5 +1,6 @@
 import Foundation
 import NanobatchCore
+import SocketHTTP
 #if canImport(Glibc)
 import Glibc
 
@@ -16,7 +17,8 @@ if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
 #endif
 
 let stop = StopSignal()
-let cli = NanobatchCLI(console: .standard(), environment: ProcessInfo.processInfo.environment, stop: stop)
+let cli = NanobatchCLI(console: .standard(), environment: ProcessInfo.processInfo.environment, stop: stop,
+                       plainHTTP: SocketHTTPTransport())
 let work = Task { await cli.run(Array(CommandLine.arguments.dropFirst())) }
 let interrupts = InterruptHandler(stop: stop, cancel: { work.cancel() })
 let status = await work.value

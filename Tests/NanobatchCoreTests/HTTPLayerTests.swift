@@ -2,6 +2,7 @@ import Foundation
 import LoopbackHTTP
 import Testing
 @testable import NanobatchCore
+import SocketHTTP
 
 @Suite struct EndpointTests {
     static let cases: [(String, String, [(String, String)], String?)] = [
@@ -173,8 +174,8 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
     func make() -> any HTTPTransport {
         switch self {
-        case .own: return StandardTransport(environment: [:])
-        case .urlSession: return StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"])
+        case .own: return StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport())
+        case .urlSession: return StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"], plainHTTP: SocketHTTPTransport())
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LoopbackHTTP
 import Testing
 @testable import NanobatchCore
+@testable import SocketHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -204,7 +205,7 @@ import Glibc
             }
         }
         defer { origin.stop() }
-        let standard = StandardTransport(environment: [:])
+        let standard = StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport())
         let headers = ["Authorization": "Bearer sk-1"]
         let same = try await get(origin, "/same", headers: headers, through: standard)
         #expect(String(decoding: same.body, as: UTF8.self) == "key=Bearer sk-1")
@@ -224,11 +225,27 @@ import Glibc
         #expect(StandardTransport.usesOwnClient(["http_proxy": ""]))
     }
 
+    /// The own client is passed in: it carries `http://` URLs unless URLSession is asked for; without it, URLSession does.
+    @Test(.timeLimit(.minutes(1))) func thePassedClientCarriesHTTPUnlessURLSessionIsAskedFor() async throws {
+        let server = try ScriptedServer(Array(repeating: .json("{}"), count: 3))
+        let url = URL(string: server.server.baseURL + "/poll")!
+        let own = SocketHTTPTransport()
+        let transports = [StandardTransport(environment: [:], plainHTTP: own),
+                          StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"], plainHTTP: own),
+                          StandardTransport(environment: [:], plainHTTP: nil)]
+        for transport in transports {
+            #expect(try await transport.send(HTTPRequest(method: "GET", url: url), into: .memory(limit: 1024), timeout: timeout).status == 200)
+        }
+        // libcurl names itself in User-Agent; the own client sends none of its own.
+        #expect(server.seen.map { $0.headers["user-agent"]?.contains("curl") ?? false } == [false, true, true])
+        #expect(own.idleConnectionCount == 1, "only the first request used the own client")
+    }
+
     @Test func aCreateThatNeverLeftIsRetriedAndNeverBilled() async throws {
         let config = ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K")
         let sleeps = SleepRecorder()
         let client = ProviderClient(config: config, baseURL: "http://127.0.0.1:\(closedPort())", apiKey: "sk-test-key",
-                                    transport: StandardTransport(environment: [:]), poll: PollSchedule(initial: 0.01),
+                                    transport: StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport()), poll: PollSchedule(initial: 0.01),
                                     sleep: sleeps.sleep, random: { 0.5 })
         var billable = 0
         await #expect {

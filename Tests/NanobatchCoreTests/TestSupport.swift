@@ -1,5 +1,6 @@
 import Foundation
 @testable import NanobatchCore
+import SocketHTTP
 
 /// A temporary folder removed when the value goes away.
 final class TestWorkspace: @unchecked Sendable {
@@ -71,7 +72,8 @@ struct CLIResult {
 func runCLI(_ arguments: [String], environment: [String: String] = [:], stop: StopSignal = StopSignal(),
             providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil) async -> CLIResult {
     let captured = CapturedConsole()
-    let cli = NanobatchCLI(console: captured.console, environment: environment, stop: stop, providerOverride: providerOverride)
+    let cli = NanobatchCLI(console: captured.console, environment: environment, stop: stop, providerOverride: providerOverride,
+                           plainHTTP: SocketHTTPTransport())
     let status = await cli.run(arguments)
     return CLIResult(status: status, out: captured.out, err: captured.err)
 }

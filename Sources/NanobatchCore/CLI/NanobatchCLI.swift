@@ -9,9 +9,12 @@ public struct NanobatchCLI: Sendable {
     public let stop: StopSignal
     /// Overrides the providers built from the manifest (tests inject counting or failing ones).
     public let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
+    /// The transport for `http://` URLs (the executable's own client); nil: URLSession.
+    public let plainHTTP: (any HTTPTransport)?
 
     public init(console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
-                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil) {
+                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)? = nil) {
+        self.plainHTTP = plainHTTP
         self.console = console
         self.environment = environment
         self.stop = stop

@@ -1,15 +1,16 @@
 import Foundation
 
 /// Builds the run stage's lanes: one per provider that has work in the plan (a fully cached build
-/// needs no API key), each with its adapter, governor and job deadline; all share one transport.
+/// needs no API key), each with its adapter, governor and job deadline; all share one transport
+/// (URLSession, with `plainHTTP` for `http://` URLs when given).
 enum ProviderLanes {
-    static func make(for plan: EvaluatedPlan, manifest: Manifest, environment: [String: String],
+    static func make(for plan: EvaluatedPlan, manifest: Manifest, environment: [String: String], plainHTTP: (any HTTPTransport)?,
                      override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?) throws -> [ProviderLane] {
         let needed = Set(plan.graph.jobs.filter { plan.willBeMade($0.index) }.map(\.provider))
         var transport: StandardTransport?
         func sharedTransport() -> StandardTransport {
             if let transport { return transport }
-            let made = StandardTransport(environment: environment)
+            let made = StandardTransport(environment: environment, plainHTTP: plainHTTP)
             transport = made
             return made
         }

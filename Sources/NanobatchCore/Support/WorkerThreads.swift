@@ -9,9 +9,6 @@ public final class WorkerThreads: @unchecked Sendable {
     /// For moving finished images into the store (verify, fsync, rename, link): a few threads, so that
     /// a burst of image fsyncs queues here instead of in front of the disk for everything else.
     public static let storing = WorkerThreads(count: 4)
-    /// For calls that block on the network: one thread per call in flight (callers bound how many),
-    /// each kept `idleSeconds` for the next call.
-    public static let network = WorkerThreads(count: 0, growingTo: 2048)
 
     private let condition = NSCondition()
     private var queue: [@Sendable () -> Void] = []

@@ -51,7 +51,7 @@ enum RunCommand {
             cli.console.err("note: \(count) submission\(count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n")
         }
         let lanes = try ProviderLanes.make(for: evaluated, manifest: build.manifest, environment: cli.environment,
-                                           override: cli.providerOverride)
+                                           plainHTTP: cli.plainHTTP, override: cli.providerOverride)
         let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: cli.console)
         var progress: (@Sendable (RunProgress) -> Void)?
         if let printer { progress = { printer.update($0) } }

@@ -3,26 +3,28 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// The transport the tool uses. `http://` URLs go through `SocketHTTPTransport`, the tool's own
-/// HTTP/1.1 client; `https://` URLs, and every URL when a proxy variable is set, go through
-/// URLSession (`URLSessionTransport`), which brings TLS and proxy support. `NANOBATCH_HTTP_CLIENT=urlsession`
+/// The transport the tool uses. `https://` URLs, and every URL when a proxy variable is set, go through
+/// URLSession (`URLSessionTransport`), which brings TLS and proxy support. `http://` URLs go through
+/// `plainHTTP` when one is given: the executable passes the own HTTP/1.1 client (`SocketHTTPTransport`
+/// in the SocketHTTP target, kept for its throughput; README › Performance). `NANOBATCH_HTTP_CLIENT=urlsession`
 /// sends everything through URLSession.
 ///
-/// URLSession follows redirects itself; for the own client they are followed here, for GET only (a
+/// URLSession follows redirects itself; for `plainHTTP` they are followed here, for GET only (a
 /// request with a body is never sent twice), at most `maxRedirects`, dropping the API key headers when
 /// the host changes.
 public final class StandardTransport: HTTPTransport, @unchecked Sendable {
-    private let plain: SocketHTTPTransport?
+    private let plain: (any HTTPTransport)?
     private let lock = NSLock()
     private var session: URLSessionTransport?
     static let maxRedirects = 10
     static let proxyVariables = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
 
-    public init(environment: [String: String]) {
-        plain = StandardTransport.usesOwnClient(environment) ? SocketHTTPTransport() : nil
+    /// `plainHTTP` has no default, so that every caller decides (nil: URLSession for http:// too).
+    public init(environment: [String: String], plainHTTP: (any HTTPTransport)?) {
+        plain = StandardTransport.usesOwnClient(environment) ? plainHTTP : nil
     }
 
-    /// Whether plain-HTTP requests use the tool's own client.
+    /// Whether plain-HTTP requests may use the tool's own client.
     public static func usesOwnClient(_ environment: [String: String]) -> Bool {
         if environment["NANOBATCH_HTTP_CLIENT"]?.lowercased() == "urlsession" { return false }
         return !proxyVariables.contains { !(environment[$0] ?? "").isEmpty }
