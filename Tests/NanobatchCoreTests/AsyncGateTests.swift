@@ -39,7 +39,7 @@ import Testing
         let gate = AsyncGate(limit: 1)
         try await gate.enter()
         let waiter = Task { try await gate.withSlot { 1 } }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { gate.waiting == 1 })
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         gate.leave()
@@ -50,8 +50,12 @@ import Testing
     @Test func aRaisedLimitAdmitsWaitersAndALoweredOneDrainsFirst() async throws {
         let gate = AsyncGate(limit: 1)
         try await gate.enter()
-        let waiters = (0..<3).map { index in Task { try await gate.enter(); return index } }
-        try await Task.sleep(for: .milliseconds(50))
+        // One at a time, so that they queue in index order.
+        var waiters: [Task<Int, any Error>] = []
+        for index in 0..<3 {
+            waiters.append(Task { try await gate.enter(); return index })
+            #expect(try await eventually { gate.waiting == index + 1 })
+        }
         #expect(gate.occupied == 1)
         gate.setLimit(3)
         for waiter in waiters.prefix(2) { _ = try await waiter.value }
@@ -59,8 +63,8 @@ import Testing
         gate.setLimit(1)
         gate.leave()
         gate.leave()
-        try await Task.sleep(for: .milliseconds(50))
         #expect(gate.occupied == 1, "the third waits while holders are above the new limit")
+        #expect(gate.waiting == 1)
         gate.leave()
         _ = try await waiters[2].value
         #expect(gate.occupied == 1)

@@ -69,4 +69,6 @@ public final class AsyncGate: @unchecked Sendable {
 
     /// Holders right now (for tests).
     public var occupied: Int { lock.withLock { holders } }
+    /// Callers waiting for a slot.
+    var waiting: Int { lock.withLock { waiters.count } }
 }
