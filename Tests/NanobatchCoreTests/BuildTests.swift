@@ -49,8 +49,8 @@ import Testing
     @Test func aSecondBuildCannotLockARootInUse() throws {
         let workspace = try TestWorkspace()
         let build = try Build.load(manifestPath: try workspace.write("b.json", Self.manifest()), outputOption: workspace.outputRoot.path)
-        let held = try build.lock()
-        #expect(throws: BuildFailure.self) { _ = try build.lock() }
+        let held = try build.lock(.noWork)
+        #expect(throws: BuildFailure.self) { _ = try build.lock(.noWork) }
         withExtendedLifetime(held) {}
     }
 }

@@ -20,13 +20,18 @@ import Testing
              exitCode: .usage, text: "error: m.json: 1 problem\n  name: is missing\n"),
         Case(name: "unreadable reference", error: { PlanError(message: "cannot read reference file \"a.png\"") }, exitCode: .usage,
              text: "error: cannot read reference file \"a.png\"\n"),
-        Case(name: "busy root before work", error: { BuildFailure.busy("/out") }, exitCode: .cannotContinue,
+        Case(name: "busy root before work", error: { BuildFailure.busy("/out", moment: .beforeWork) }, exitCode: .cannotContinue,
              text: "error: could not use /out: another nanobatch run is using it; wait for it to finish; nothing was run\n"),
         Case(name: "reports after work", error: { BuildFailure("write the reports of m", because: "No space left on device", moment: .afterWork) },
              exitCode: .cannotContinue,
              text: "error: could not write the reports of m: No space left on device; finished images are kept in the store, run again to finish\n"),
-        Case(name: "Foundation error", error: { CocoaError(.fileWriteOutOfSpace) }, exitCode: .cannotContinue,
-             text: "error: \(CocoaError(.fileWriteOutOfSpace).localizedDescription)\n"),
+        Case(name: "busy root, no work", error: { BuildFailure.busy("/out", moment: .noWork) }, exitCode: .cannotContinue,
+             text: "error: could not use /out: another nanobatch run is using it; wait for it to finish\n"),
+        Case(name: "Foundation error with the system's reason",
+             error: { CocoaError(.fileWriteNoPermission, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))]) },
+             exitCode: .cannotContinue, text: "error: Permission denied\n"),
+        Case(name: "our own error", error: { FileIO.Failure(operation: "rename", path: "/a", code: ENOSPC) }, exitCode: .cannotContinue,
+             text: "error: rename /a: No space left on device\n"),
     ]
 
     @Test(arguments: cases)
@@ -69,6 +74,18 @@ import Testing
         #expect(result.err.hasSuffix("; finished images are kept in the store, run again to finish\n"))
         let stored = workspace.filesUnderOutput().filter { $0.hasPrefix(".nanobatch/store/") && $0.hasSuffix(".png") }
         #expect(stored.count == 2)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aRootInUseIsSaidOnceWithExitFour() async throws {
+        let workspace = try TestWorkspace()
+        let path = try workspace.write("m.json", Self.manifest)
+        let build = try Build.load(manifestPath: path, outputOption: workspace.outputRoot.path)
+        let held = try build.lock(.beforeWork)
+        let result = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"])
+        withExtendedLifetime(held) {}
+        #expect(result.status == ExitCode.cannotContinue.rawValue)
+        #expect(result.err == "error: could not use \(workspace.outputRoot.path): another nanobatch run is using it; wait for it to finish; nothing was run\n")
     }
 
     static let manifest = """

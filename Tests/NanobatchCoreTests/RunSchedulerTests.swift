@@ -132,16 +132,57 @@ import Testing
         let graph = try Self.graph(variants: 2, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
         var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 4, budget: nil)
         _ = scheduler.start()
-        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        let (first, second) = (graph.jobs[2], graph.jobs[3])
-        #expect(first.upstream == 0 && second.upstream == 1)
-        #expect(scheduler.keyLookedUp(2, key: "same", entry: nil).isEmpty)
-        #expect(scheduler.keyLookedUp(3, key: "same", entry: nil).isEmpty)
-        scheduler.providerAnswered(0)
-        scheduler.providerAnswered(1)
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0, 1])
+        // Both upstream jobs came back with the same image, so their chained jobs ask for one request.
+        var image = Self.entry("k0")
+        image.outputHash = "same image"
+        var lookups: [(Int, String)] = []
+        for index in [0, 1] {
+            scheduler.providerAnswered(index)
+            var outcome = Self.made("k\(index)")
+            outcome.entry = image
+            for case .lookUp(let dependent, let key) in scheduler.jobFinished(index, outcome) { lookups.append((dependent, key)) }
+        }
+        #expect(lookups.map(\.0) == [2, 3] && lookups[0].1 == lookups[1].1)
+        #expect(scheduler.keyLookedUp(2, key: lookups[0].1, entry: nil).isEmpty)
+        #expect(scheduler.keyLookedUp(3, key: lookups[1].1, entry: nil).isEmpty)
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
-        let settled = Self.settled(scheduler.jobFinished(2, Self.made("same")))
-        #expect(settled[3]?.notes == ["same request as \(first.id)"])
+        scheduler.providerAnswered(2)
+        let settled = Self.settled(scheduler.jobFinished(2, Self.made(lookups[0].1)))
+        #expect(settled[3]?.notes == ["same request as \(graph.jobs[2].id)"])
+    }
+
+    @Test func aJobAskingForARequestThatAlreadyFailedSharesTheFailureAtOnce() throws {
+        let graph = try Self.graph(variants: 2, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 1, budget: nil)
+        _ = scheduler.start()
+        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        scheduler.providerAnswered(0)
+        var lookups: [(Int, String)] = []
+        for case .lookUp(let dependent, let key) in scheduler.jobFinished(0, Self.made("k0")) { lookups.append((dependent, key)) }
+        _ = scheduler.keyLookedUp(lookups[0].0, key: lookups[0].1, entry: nil)
+        // Job 2 runs and fails; job 3 then turns out to ask for the very same request.
+        let next = Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false))
+        #expect(next == [1])
+        scheduler.providerAnswered(1)
+        let image = Self.made("k1")
+        var sameLookups: [(Int, String)] = []
+        for case .lookUp(let dependent, _) in scheduler.jobFinished(1, image) { sameLookups.append((dependent, lookups[0].1)) }
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
+        scheduler.providerAnswered(2)
+        _ = scheduler.jobFinished(2, JobOutcome(status: .skipped, key: lookups[0].1, error: "over budget", skippedForBudget: true))
+        let settled = Self.settled(scheduler.keyLookedUp(sameLookups[0].0, key: sameLookups[0].1, entry: nil))
+        #expect(settled[3]?.status == .skipped && settled[3]?.skippedForBudget == true)
+        #expect(settled[3]?.error == "same request as \(graph.jobs[2].id), which skipped: over budget")
+    }
+
+    @Test func duplicatesOfAJobWithoutALaneFailWithIt() throws {
+        let graph = try Self.graph(variants: 2)
+        var scheduler = RunScheduler(plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: [], globalLimit: 1,
+                                     budget: nil)
+        let settled = Self.settled(scheduler.start())
+        #expect(settled[1]?.status == .failed)
+        #expect(settled[1]?.error == "same request as \(graph.jobs[0].id), which failed: no provider \"a\" is configured")
     }
 
     @Test func aFailureSkipsOnlyItsDependents() throws {

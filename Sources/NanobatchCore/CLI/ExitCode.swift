@@ -7,13 +7,13 @@ public enum ExitCode: Int32, Sendable {
     case usage = 2
     /// The estimate exceeds the budget; nothing was run.
     case overBudget = 3
-    /// The output root could not be used or written (busy, unwritable, disk full). Before any job:
-    /// nothing was run; after: finished images are kept in the store.
+    /// The build could not go on: the output root busy or unwritable, the disk full, or another
+    /// unexpected error. Before any job: nothing was run; after: finished images are kept in the store.
     case cannotContinue = 4
     /// Stopped by Ctrl-C.
     case interrupted = 130
 
     /// One line per status, for the help text.
     static let summary = "0 all jobs succeeded, 1 some failed, 2 usage or manifest error, 3 over budget, "
-        + "4 the output root could not be used, 130 interrupted"
+        + "4 the build could not go on (output root busy or unwritable, disk full), 130 interrupted"
 }

@@ -13,7 +13,7 @@ public struct NanobatchCLI: Sendable {
     public let plainHTTP: (any HTTPTransport)?
 
     public init(console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
-                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)? = nil) {
+                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)?) {
         self.plainHTTP = plainHTTP
         self.console = console
         self.environment = environment

@@ -67,16 +67,17 @@ struct Build {
     // MARK: Around the stages
 
     /// Exclusive use of the output root while a command writes under it.
-    func lock() throws -> FileLock {
-        guard let lock = try FileLock(path: layout.lockPath) else {
-            throw BuildFailure.busy(layout.rootPath)
+    func lock(_ moment: BuildFailure.Moment) throws -> FileLock {
+        try BuildFailure.during("use \(layout.rootPath)", moment) {
+            guard let lock = try FileLock(path: layout.lockPath) else { throw BuildFailure.busy(layout.rootPath, moment: moment) }
+            return lock
         }
-        return lock
     }
 
     /// The manifest's previous `index.json`, if there is a readable one.
     func previousBuild() -> PreviousBuild? { PreviousBuild.read(layout.reportPath(.json, manifest: name)) }
 
+    /// Every record of the output root's submission journal.
     func journalRecords() -> [SubmissionJournal.Record] { SubmissionJournal.read(layout.journalPath).records }
 
     static func outputRoot(option: String?, manifest: Manifest) -> URL {

@@ -29,8 +29,8 @@ struct BuildFailure: Error, CustomStringConvertible {
         self.moment = moment
     }
 
-    static func busy(_ root: String) -> BuildFailure {
-        BuildFailure("use \(root)", because: "another nanobatch run is using it; wait for it to finish", moment: .beforeWork)
+    static func busy(_ root: String, moment: Moment) -> BuildFailure {
+        BuildFailure("use \(root)", because: "another nanobatch run is using it; wait for it to finish", moment: moment)
     }
 
     var description: String { "could not \(doing): \(cause)" }
@@ -47,13 +47,15 @@ struct BuildFailure: Error, CustomStringConvertible {
     }
 }
 
-/// Moves an error thrown by file work into a `BuildFailure` that says what was being done.
-func during<T>(_ doing: String, _ moment: BuildFailure.Moment, _ work: () throws -> T) throws -> T {
-    do {
-        return try work()
-    } catch let failure as BuildFailure {
-        throw failure
-    } catch {
-        throw BuildFailure(doing, cause: error, moment: moment)
+extension BuildFailure {
+    /// Runs file work; an error it throws becomes a `BuildFailure` that says what was being done.
+    static func during<T>(_ doing: String, _ moment: Moment, _ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let failure as BuildFailure {
+            throw failure
+        } catch {
+            throw BuildFailure(doing, cause: error, moment: moment)
+        }
     }
 }

@@ -67,7 +67,7 @@ struct JobAttempt: Sendable {
         outcome.usesJournal = journal != nil
         let resumed = kind == .asyncTask ? journal?.openTask(for: key, provider: job.provider) : nil
         outcome.resumedTaskID = resumed?.taskID
-        /// Whether the journal may close this submission: not when the provider may still finish it.
+        // Whether the journal may close this submission: not when the provider may still finish it.
         var settled = true
         do {
             let destination = try store.temporaryFile(for: key)

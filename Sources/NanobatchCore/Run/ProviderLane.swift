@@ -9,7 +9,8 @@ public struct ProviderLane: Sendable {
     /// How long one job may take, from its start (async dialects poll until it passes).
     public let deadline: Duration
 
-    public init(name: String, provider: any ImageProvider, governor: RateGovernor, deadline: Duration = .seconds(600)) {
+    public init(name: String, provider: any ImageProvider, governor: RateGovernor,
+                deadline: Duration = ProviderLane.defaultDeadline) {
         self.name = name
         self.provider = provider
         self.governor = governor
@@ -17,14 +18,16 @@ public struct ProviderLane: Sendable {
     }
 
     /// A lane with a fixed concurrency limit and no requests-per-minute limit.
-    public init(name: String, provider: any ImageProvider, concurrency: Int, deadline: Duration = .seconds(600)) {
+    public init(name: String, provider: any ImageProvider, concurrency: Int, deadline: Duration = ProviderLane.defaultDeadline) {
         self.init(name: name, provider: provider, governor: RateGovernor(concurrency: concurrency, requestsPerMinute: nil),
                   deadline: deadline)
     }
 
+    /// The manifest's default job deadline.
+    public static let defaultDeadline = Duration.seconds(ManifestDefaults.deadlineSeconds)
+
     /// Jobs this lane may have in flight now: the configured concurrency, lowered after 429s.
     public var currentLimit: Int { governor.currentLimit }
-    public var submissionKind: SubmissionKind { provider.submissionKind }
 }
 
 extension ProviderLane {

@@ -1,12 +1,5 @@
 import Foundation
 
-extension Duration {
-    public var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}
-
 /// Counts for the progress line.
 public struct RunProgress: Sendable {
     public var total: Int

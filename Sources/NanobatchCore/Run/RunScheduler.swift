@@ -47,6 +47,8 @@ struct RunScheduler {
     private var laneOrder: [Int] = []
     private var running: [Int]
     private var inFlight = 0
+    /// Jobs started and not yet answered.
+    private var awaitingAnswer = Set<Int>()
     /// Lanes whose provider refused further work, with the reason.
     private var stoppedLanes: [Int: String] = [:]
     /// USD: made jobs at their actual (or estimated) cost.
@@ -88,7 +90,7 @@ struct RunScheduler {
                 _ = owners.claim(key, by: index)
                 enqueue(index, into: &actions)
             case .duplicate(_, let first):
-                waiters[first, default: []].append(index)
+                wait(index, on: first, into: &actions)
             case .blocked:
                 break
             }
@@ -101,7 +103,8 @@ struct RunScheduler {
         var actions: [Action] = []
         while inFlight < globalLimit, !stopRequested, let index = nextReady(laneLimit) {
             let job = plan.graph.jobs[index]
-            guard let lane = laneOfJob[index], let key = keys[index] else { continue }
+            // Only jobs with a lane are queued, and only with their key.
+            guard let lane = laneOfJob[index], let key = keys[index] else { preconditionFailure("job \(index) queued without a lane or key") }
             let estimate = job.unitPrice ?? 0
             if let budget, spent + inFlightEstimate + estimate > budget + 1e-9 {
                 let error = "skipped for budget: spent \(Money.format(spent)) + in flight \(Money.format(inFlightEstimate))"
@@ -112,6 +115,7 @@ struct RunScheduler {
             inFlightEstimate += estimate
             running[lane] += 1
             inFlight += 1
+            awaitingAnswer.insert(index)
             actions.append(.start(JobStart(index: index, lane: lane, key: key, upstream: job.upstream.flatMap { outcomes[$0]?.entry })))
         }
         return actions
@@ -119,7 +123,9 @@ struct RunScheduler {
 
     /// The provider's part of a job is over: its slot is free (its image may still be being stored).
     mutating func providerAnswered(_ index: Int) {
-        guard let lane = laneOfJob[index] else { return }
+        guard let lane = laneOfJob[index], awaitingAnswer.remove(index) != nil else {
+            preconditionFailure("job \(index) answered without being started, or twice")
+        }
         inFlight -= 1
         running[lane] -= 1
     }
@@ -134,12 +140,13 @@ struct RunScheduler {
 
     /// The store's answer for a chained job's key.
     mutating func keyLookedUp(_ index: Int, key: String, entry: StoreEntry?) -> [Action] {
+        precondition(outcomes[index] == nil && keys[index] == nil, "job \(index) looked up twice")
         var actions: [Action] = []
         keys[index] = key
         if let entry {
             settle(index, JobOutcome(status: .cached, key: key, entry: entry), into: &actions)
         } else if let first = owners.claim(key, by: index) {
-            waiters[first, default: []].append(index)
+            wait(index, on: first, into: &actions)
         } else {
             enqueue(index, into: &actions)
         }
@@ -156,6 +163,15 @@ struct RunScheduler {
     }
 
     // MARK: Rules
+
+    /// `index` asks for the same request as `owner`: it shares the owner's outcome, now if there is one.
+    private mutating func wait(_ index: Int, on owner: Int, into actions: inout [Action]) {
+        if let outcome = outcomes[owner] {
+            settle(index, RunScheduler.shared(outcome, of: plan.graph.jobs[owner].id), into: &actions)
+        } else {
+            waiters[owner, default: []].append(index)
+        }
+    }
 
     private mutating func enqueue(_ index: Int, into actions: inout [Action]) {
         guard let lane = laneOfJob[index] else {
@@ -183,7 +199,7 @@ struct RunScheduler {
         outcomes[index] = outcome
         actions.append(.settle(index: index, outcome))
         if outcome.status == .made {
-            spent += outcome.costUnit == "USD" ? (outcome.actualCost ?? job.unitPrice ?? 0) : (job.unitPrice ?? 0)
+            spent += outcome.costUnit == CostUnit.usd.rawValue ? (outcome.actualCost ?? job.unitPrice ?? 0) : (job.unitPrice ?? 0)
         }
         if outcome.stopsProvider, let lane = laneOfJob[index], stoppedLanes[lane] == nil {
             stoppedLanes[lane] = outcome.error ?? "refused"
@@ -198,9 +214,7 @@ struct RunScheduler {
                 settle(dependent, JobOutcome(status: .skipped, error: "upstream \(job.id) \(outcome.status.rawValue)"), into: &actions)
                 continue
             }
-            let key = plan.key(for: plan.graph.jobs[dependent], upstreamOutputHash: entry.outputHash)
-            keys[dependent] = key
-            actions.append(.lookUp(index: dependent, key: key))
+            actions.append(.lookUp(index: dependent, key: plan.key(for: plan.graph.jobs[dependent], upstreamOutputHash: entry.outputHash)))
         }
     }
 

@@ -39,6 +39,7 @@ public struct Runner: Sendable {
         case finished(index: Int, JobOutcome)
     }
 
+    /// Runs every job that is not cached; one outcome per job, in job order.
     public func run() async -> [JobOutcome] {
         let jobs = plan.graph.jobs
         var scheduler = RunScheduler(plan: plan, laneNames: lanes.map(\.name), globalLimit: limits.concurrency, budget: limits.maxCost)
@@ -76,7 +77,10 @@ public struct Runner: Sendable {
             progress?(tally)
             func fill() {
                 let stopRequested = stop.stopReason != nil || Task.isCancelled
-                perform(scheduler.fill(laneLimit: { lanes[$0].currentLimit }, stopRequested: stopRequested), group: &group)
+                let actions = scheduler.fill(laneLimit: { lanes[$0].currentLimit }, stopRequested: stopRequested)
+                perform(actions, group: &group)
+                // Jobs skipped for the budget are settled here, not by a finishing child.
+                if actions.contains(where: { if case .settle = $0 { return true } else { return false } }) { progress?(tally) }
             }
             fill()
             while let step = await group.next() {
@@ -138,7 +142,7 @@ public struct Runner: Sendable {
         }
     }
 
-    public func friendlyPath(_ job: Job, _ format: ImageFormat) -> String {
+    func friendlyPath(_ job: Job, _ format: ImageFormat) -> String {
         layout.friendlyPath(job, format, manifest: manifestName)
     }
 }

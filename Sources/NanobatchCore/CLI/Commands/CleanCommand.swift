@@ -9,7 +9,7 @@ enum CleanCommand {
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
-        let lock = try during("use \(build.layout.rootPath)", .noWork) { try build.lock() }
+        let lock = try build.lock(.noWork)
         defer { withExtendedLifetime(lock) {} }
         let (layout, name, folder) = (build.layout, build.name, build.manifestFolder)
         let plan = CleanPlan.make(manifest: name, plan: try build.plan(), layout: layout, store: build.store)
@@ -25,7 +25,7 @@ enum CleanCommand {
             BuildStamp.remove(at: layout.stampPath(manifest: name))
             for file in plan.friendlyFiles { try? FileManager.default.removeItem(at: folder.appendingPathComponent(file)) }
             for entry in plan.storeFiles { try? FileManager.default.removeItem(at: layout.root.appendingPathComponent(entry)) }
-            try during("update the store's entries log", .noWork) { try build.store.forget(plan.removedKeys) }
+            try BuildFailure.during("update the store's entries log", .noWork) { try build.store.forget(plan.removedKeys) }
             cli.console.out("\(name): removed \(plan.friendlyFiles.count) friendly file(s) and \(plan.storeFiles.count) store file(s)\n")
         } else {
             let count = plan.friendlyFiles.count + plan.storeFiles.count

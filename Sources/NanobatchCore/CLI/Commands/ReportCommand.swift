@@ -9,7 +9,7 @@ enum ReportCommand {
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
-        let lock = try during("use \(build.layout.rootPath)", .noWork) { try build.lock() }
+        let lock = try build.lock(.noWork)
         defer { withExtendedLifetime(lock) {} }
         let evaluated = try build.plan()
         BuildStamp.remove(at: build.layout.stampPath(manifest: build.name))
@@ -34,7 +34,7 @@ enum ReportCommand {
                                  wallSeconds: previous?.raw.at("totals", "wallSeconds")?.numberValue ?? 0, stoppedBecause: nil,
                                  facts: IndexReport.RunFacts(budget: build.manifest.budget?.maxCost, unresolvedSubmissions: unresolved,
                                                              diff: diff))
-        try during("write the reports of \(build.name)", .noWork) { try build.write(report) }
+        try BuildFailure.during("write the reports of \(build.name)", .noWork) { try build.write(report) }
         let totals = report.totals
         cli.console.out("\(build.name): report rebuilt from the store — \(totals.cached) in the store, \(totals.failed) failed, \(totals.skipped) not made\n")
         cli.console.out("index: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n")

@@ -16,8 +16,8 @@ enum RunCommand {
         let limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
             maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost)
-        try during("create the output root \(layout.rootPath)", .beforeWork) { try FileIO.createDirectory(layout.rootPath) }
-        let lock = try during("use \(layout.rootPath)", .beforeWork) { try build.lock() }
+        try BuildFailure.during("create the output root \(layout.rootPath)", .beforeWork) { try FileIO.createDirectory(layout.rootPath) }
+        let lock = try build.lock(.beforeWork)
         defer { withExtendedLifetime(lock) {} }
 
         let stampPath = layout.stampPath(manifest: name)
@@ -33,7 +33,7 @@ enum RunCommand {
         let jobs = build.expand()
         await storeRead.value
         build.store.removeAbandonedTemporaries()
-        try during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
+        try BuildFailure.during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
         let evaluated = try build.evaluate(jobs)
         let estimate = PlanSummary(plan: evaluated, maxCost: limits.maxCost)
         if estimate.withinBudget == false, let maxCost = limits.maxCost {
@@ -41,7 +41,7 @@ enum RunCommand {
             return .overBudget
         }
         let store = build.store
-        let journal = try during("open the journal", .beforeWork) {
+        let journal = try BuildFailure.during("open the journal", .beforeWork) {
             try SubmissionJournal(root: layout.root) { store.lookup($0) != nil }
         }
         let previous = await previousRead.value
@@ -50,7 +50,7 @@ enum RunCommand {
             let count = journal.unresolved.count
             cli.console.err("note: \(count) submission\(count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n")
         }
-        let lanes = try ProviderLanes.make(for: evaluated, manifest: build.manifest, environment: cli.environment,
+        let lanes = try ProviderLane.make(for: evaluated, manifest: build.manifest, environment: cli.environment,
                                            plainHTTP: cli.plainHTTP, override: cli.providerOverride)
         let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: cli.console)
         var progress: (@Sendable (RunProgress) -> Void)?
@@ -65,7 +65,7 @@ enum RunCommand {
                                  stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
                                  facts: IndexReport.RunFacts(budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
                                                              rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
-        try during("write the reports of \(name)", .afterWork) { try build.write(report) }
+        try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff.map { $0.new.isEmpty && $0.madeAgain.isEmpty && $0.removed.isEmpty } ?? false
         if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {

@@ -93,6 +93,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         var received = 0
         var file: FileHandle?
         var failure: TransportError?
+        var redirects = 0
 
         init(sink: ResponseSink, continuation: CheckedContinuation<HTTPResponse, any Error>) {
             self.sink = sink
@@ -109,6 +110,29 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
 
     private func exchange(_ task: URLSessionTask) -> Exchange? {
         lock.withLock { exchanges[ObjectIdentifier(task)] }
+    }
+
+    /// Redirects follow `RedirectPolicy`: a request with a body is never sent again, and the key headers
+    /// never go to another origin (URLSession would copy them to any host).
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        guard let exchange = exchange(task), let current = task.currentRequest ?? task.originalRequest, let url = current.url else {
+            completionHandler(nil)
+            return
+        }
+        let sent = HTTPRequest(method: current.httpMethod ?? "GET", url: url, headers: current.allHTTPHeaderFields ?? [:],
+                               body: current.httpBody)
+        guard let next = RedirectPolicy.standard.next(after: sent, status: response.statusCode, location: request.url?.absoluteString,
+                                                      hops: exchange.redirects) else {
+            completionHandler(nil)
+            return
+        }
+        exchange.redirects += 1
+        var followed = URLRequest(url: next.url)
+        followed.httpMethod = next.method
+        followed.timeoutInterval = current.timeoutInterval
+        for (name, value) in next.headers { followed.setValue(value, forHTTPHeaderField: name) }
+        completionHandler(followed)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,

@@ -1,9 +1,9 @@
 import Foundation
 
-/// Builds the run stage's lanes: one per provider that has work in the plan (a fully cached build
+/// The run stage's lanes, built from the manifest: one per provider that has work in the plan (a fully cached build
 /// needs no API key), each with its adapter, governor and job deadline; all share one transport
 /// (URLSession, with `plainHTTP` for `http://` URLs when given).
-enum ProviderLanes {
+extension ProviderLane {
     static func make(for plan: EvaluatedPlan, manifest: Manifest, environment: [String: String], plainHTTP: (any HTTPTransport)?,
                      override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?) throws -> [ProviderLane] {
         let needed = Set(plan.graph.jobs.filter { plan.willBeMade($0.index) }.map(\.provider))
