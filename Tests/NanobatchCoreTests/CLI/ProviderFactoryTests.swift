@@ -22,9 +22,9 @@ import Testing
         })
         #expect(made["offline"] is OfflineProvider)
         #expect(made["openai-images"] is OpenAIImagesProvider)
-        #expect(made["mountsea"] is MountseaProvider)
-        #expect(made["image-tasks"] is ImageTasksProvider)
-        #expect(made["evolink"] is EvolinkProvider)
+        #expect(made["mountsea"] is AsyncTaskDriver<MountseaTranslator>)
+        #expect(made["image-tasks"] is AsyncTaskDriver<ImageTasksTranslator>)
+        #expect((made["evolink"] as? AsyncTaskDriver<EvolinkTranslator>)?.translator.callbackURL == nil)
         #expect(made["gemini"] is GeminiProvider)
         for dialect in DialectRegistry.all { #expect(made[dialect.name]?.submissionKind == dialect.submissionKind, "\(dialect.name)") }
     }
