@@ -29,6 +29,15 @@ import Testing
         for dialect in DialectRegistry.all { #expect(made[dialect.name]?.submissionKind == dialect.submissionKind, "\(dialect.name)") }
     }
 
+    @Test func dialectOptionsReachTheTranslator() throws {
+        let config = ProviderConfig(name: "e", dialect: "evolink", apiKeyEnv: "KEY", callbackURL: "https://hooks.example/done")
+        let made = try ProviderFactory.make(config, environment: Self.environment, transport: NoTransport())
+        #expect((made as? AsyncTaskDriver<EvolinkTranslator>)?.translator.callbackURL == "https://hooks.example/done")
+        let openAI = ProviderConfig(name: "o", dialect: "openai-images", baseURL: "https://api.example", apiKeyEnv: "KEY")
+        #expect((try ProviderFactory.make(openAI, environment: Self.environment, transport: NoTransport()) as? OpenAIImagesProvider)?
+            .responseFormat == OpenAIImagesDialect.defaultResponseFormat)
+    }
+
     @Test func pollAndAuthComeFromTheDialectUnlessTheManifestSays() throws {
         #expect(try client(ProviderConfig(name: "m", dialect: "mountsea", apiKeyEnv: "KEY")).poll.initial == 5)
         #expect(try client(ProviderConfig(name: "m", dialect: "mountsea", apiKeyEnv: "KEY", pollSeconds: 0.5)).poll.initial == 0.5)
