@@ -150,13 +150,13 @@ struct JSONMutator {
                 check(MountseaTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
                 check(ImageTasksTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
                 check(EvolinkTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
-                do { _ = try GeminiProvider.image(in: answer, redactor: redactor) } catch let failure as ProviderFailure {
+                do { _ = try GeminiTranslator.image(in: answer, redactor: redactor) } catch let failure as ProviderFailure {
                     check(failure, round)
                 } catch {
                     problems.append("round \(round): unexpected error \(error)")
                 }
-                _ = GeminiProvider.cost(usage: answer["usageMetadata"] ?? .null, model: "gemini-3-pro-image")
-                _ = OpenAIImagesProvider.resultLocation(answer)
+                _ = GeminiTranslator.cost(usage: answer["usageMetadata"] ?? .null, model: "gemini-3-pro-image")
+                _ = OpenAIImagesTranslator.resultLocation(answer)
                 _ = ResultDecoder.urls(in: answer)
                 for text in answer.allStrings.prefix(20) {
                     _ = ResultDecoder.dataURL(text)

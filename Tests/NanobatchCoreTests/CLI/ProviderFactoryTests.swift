@@ -22,11 +22,20 @@ import Testing
         })
         #expect(made["offline"] is OfflineProvider)
         #expect(made["openai-images"] is OpenAIImagesProvider)
-        #expect(made["mountsea"] is MountseaProvider)
-        #expect(made["image-tasks"] is ImageTasksProvider)
-        #expect(made["evolink"] is EvolinkProvider)
+        #expect(made["mountsea"] is AsyncTaskDriver<MountseaTranslator>)
+        #expect(made["image-tasks"] is AsyncTaskDriver<ImageTasksTranslator>)
+        #expect((made["evolink"] as? AsyncTaskDriver<EvolinkTranslator>)?.translator.callbackURL == nil)
         #expect(made["gemini"] is GeminiProvider)
         for dialect in DialectRegistry.all { #expect(made[dialect.name]?.submissionKind == dialect.submissionKind, "\(dialect.name)") }
+    }
+
+    @Test func dialectOptionsReachTheTranslator() throws {
+        let config = ProviderConfig(name: "e", dialect: "evolink", apiKeyEnv: "KEY", callbackURL: "https://hooks.example/done")
+        let made = try ProviderFactory.make(config, environment: Self.environment, transport: NoTransport())
+        #expect((made as? AsyncTaskDriver<EvolinkTranslator>)?.translator.callbackURL == "https://hooks.example/done")
+        let openAI = ProviderConfig(name: "o", dialect: "openai-images", baseURL: "https://api.example", apiKeyEnv: "KEY")
+        #expect((try ProviderFactory.make(openAI, environment: Self.environment, transport: NoTransport()) as? OpenAIImagesProvider)?
+            .responseFormat == OpenAIImagesDialect.defaultResponseFormat)
     }
 
     @Test func pollAndAuthComeFromTheDialectUnlessTheManifestSays() throws {

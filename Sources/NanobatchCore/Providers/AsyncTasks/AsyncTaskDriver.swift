@@ -1,12 +1,15 @@
 import Foundation
 
-/// Runs one job on an async task API: resume the journaled task or create one, report its id
+/// The adapter of every async task dialect: resume the journaled task or create one, report its id
 /// (`GenerationRequest.taskCreated`), poll it with backoff to its end (`ProviderClient.waitForTask`),
 /// download the image. What to send and how to read answers is the translator's; when to submit
 /// again is its policy's.
-struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: Sendable {
+struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: ImageProvider {
     let client: ProviderClient
     let translator: Translator
+
+    /// Task ids are journaled, and a rerun resumes them.
+    var submissionKind: SubmissionKind { .asyncTask }
 
     func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let policy = translator.policy

@@ -4,8 +4,9 @@ import Foundation
 /// takes, how it is reached and paid for, and how its adapter is built.
 ///
 /// Each dialect lives in `Providers/Dialects/<Name>/`: `<Name>Dialect` (this declaration and its
-/// model table), `<Name>Provider` (the adapter) and, for async task APIs, `<Name>Translator`
-/// (pure request building and answer parsing, run by `AsyncTaskDriver`). `DialectRegistry` lists them.
+/// model table) and `<Name>Translator` (pure request building and answer parsing); a synchronous
+/// dialect adds its adapter `<Name>Provider`, an async task dialect uses the shared
+/// `AsyncTaskDriver`. `DialectRegistry` lists them.
 protocol Dialect: Sendable {
     /// The name manifests use: `"dialect": "gemini"`.
     var name: String { get }

@@ -25,6 +25,6 @@ struct EvolinkDialect: Dialect {
     }
 
     func makeProvider(config: ProviderConfig, client: () throws -> ProviderClient) throws -> any ImageProvider {
-        EvolinkProvider(client: try client(), callbackURL: config.callbackURL)
+        AsyncTaskDriver(client: try client(), translator: EvolinkTranslator(callbackURL: config.callbackURL))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Dialect `gemini` (the official API, and gateways' Gemini-compatible endpoints):
+/// Dialect `gemini`'s adapter (the official API, and gateways' Gemini-compatible endpoints):
 /// `POST {base}/v1beta/models/{model}:generateContent` with `x-goog-api-key`. References travel
 /// as `inline_data`; the image comes back as `inlineData`; blocked prompts and image finish reasons
 /// are final failures; `usageMetadata` gives the actual cost.
@@ -9,119 +9,29 @@ public struct GeminiProvider: ImageProvider {
 
     public init(client: ProviderClient) { self.client = client }
 
-    /// Finish reasons that mean "no image, and asking again will not change that".
-    public static let blockingFinishReasons: Set<String> = [
-        "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "IMAGE_OTHER", "NO_IMAGE", "SAFETY",
-        "PROHIBITED_CONTENT", "RECITATION", "BLOCKLIST", "SPII", "OTHER", "LANGUAGE", "MALFORMED_FUNCTION_CALL",
-    ]
-
-    /// The API's name for a size: "512" for the 0.5K tier, otherwise as written (uppercase K).
-    public static func wireImageSize(_ size: String) -> String {
-        size == "0.5K" ? "512" : size.uppercased()
-    }
-
     public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let job = request.job
-        let body = try await requestBody(job: job, references: request.references, deadline: request.deadline)
+        var references: [ReferenceImage] = []
+        for reference in request.references {
+            references.append(try await client.referenceBytes(reference, deadline: request.deadline))
+        }
+        let body = GeminiTranslator.requestBody(job: job, references: references)
         var billable = 0
-        let path = "/v1beta/models/\(Endpoint.encode(job.model)):generateContent"
-        let (_, answer) = try await client.sendJSON("POST", path, body: body, deadline: request.deadline,
+        let (_, answer) = try await client.sendJSON("POST", GeminiTranslator.path(model: job.model), body: body, deadline: request.deadline,
                                                     what: "generateContent", billable: &billable)
         let image: Data?
         do {
-            let text = try GeminiProvider.image(in: answer, redactor: client.redactor)
+            let text = try GeminiTranslator.image(in: answer, redactor: client.redactor)
             guard let bytes = ResultDecoder.base64(text) else { throw ProviderFailure("inlineData.data is not valid base64") }
             image = try await client.acceptImage(bytes, destination: request.destination)
         } catch var failure as ProviderFailure {
             failure.attempts = billable
-            if failure.rawAnswer == nil { failure.rawAnswer = client.redactor.record(GeminiProvider.withoutImageData(answer).data()) }
+            if failure.rawAnswer == nil { failure.rawAnswer = client.redactor.record(GeminiTranslator.withoutImageData(answer).data()) }
             throw failure
         }
         let usage = answer["usageMetadata"]
-        let cost = usage.flatMap { GeminiProvider.cost(usage: $0, model: job.model) }
-        var notes: [String] = []
-        if let usage {
-            let output = usage["candidatesTokenCount"]?.textValue ?? "?"
-            notes.append("tokens: prompt \(usage["promptTokenCount"]?.textValue ?? "?"), output \(output)")
-        }
+        let cost = usage.flatMap { GeminiTranslator.cost(usage: $0, model: job.model) }
+        let notes = usage.map { [GeminiTranslator.usageNote($0)] } ?? []
         return GenerationReceipt(actualCost: cost, attempts: billable, notes: notes, image: image)
-    }
-
-    func requestBody(job: Job, references: [Reference], deadline: ContinuousClock.Instant) async throws -> JSONValue {
-        var parts: [JSONValue] = [["text": .string(job.promptText)]]
-        for reference in references {
-            let image = try await client.referenceBytes(reference, deadline: deadline)
-            parts.append(["inline_data": ["mime_type": .string(image.format.mimeType),
-                                          "data": .string(image.bytes.base64EncodedString())]])
-        }
-        var imageConfig = JSONObject([("aspectRatio", .string(job.aspectRatio))])
-        // gemini-2.5-flash-image takes no imageSize: its catalog entry lists none, so its jobs carry none.
-        if let size = job.imageSize {
-            imageConfig["imageSize"] = .string(GeminiProvider.wireImageSize(size))
-        }
-        return [
-            "contents": [["role": "user", "parts": .array(parts)]],
-            "generationConfig": ["responseModalities": ["TEXT", "IMAGE"], "imageConfig": .object(imageConfig)],
-        ]
-    }
-
-    /// The base64 image of the first candidate that has one, or the failure that explains its absence.
-    static func image(in answer: JSONValue, redactor: Redactor) throws -> String {
-        let candidates = answer["candidates"]?.arrayValue ?? []
-        for candidate in candidates {
-            for part in candidate.at("content", "parts")?.arrayValue ?? [] {
-                let inline = part["inlineData"] ?? part["inline_data"]
-                if let data = inline?["data"]?.stringValue, !data.isEmpty { return data }
-            }
-        }
-        if let reason = answer.at("promptFeedback", "blockReason")?.stringValue {
-            let detail = answer.at("promptFeedback", "blockReasonMessage")?.stringValue.map { ": \($0)" } ?? ""
-            throw ProviderFailure("the prompt was blocked (\(reason))\(detail); change the prompt", providerCode: reason)
-        }
-        guard let candidate = candidates.first else {
-            throw ProviderFailure("the answer has no candidates and no image")
-        }
-        let reason = candidate["finishReason"]?.stringValue ?? "none"
-        let said = (candidate.at("content", "parts")?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
-        let text = said.isEmpty ? "" : "; the model said: \(redactor.redact(String(said.prefix(300))))"
-        if blockingFinishReasons.contains(reason) {
-            throw ProviderFailure("no image: finish reason \(reason)\(text)", providerCode: reason)
-        }
-        throw ProviderFailure("the answer has no image (finish reason \(reason))\(text)", providerCode: reason == "none" ? nil : reason)
-    }
-
-    /// USD from token counts: image output tokens at the image rate, other output at the text rate,
-    /// prompt tokens at the input rate. `nil` when the model has no token prices in the table.
-    public static func cost(usage: JSONValue, model: String) -> Double? {
-        guard let rates = GeminiDialect().model(model)?.tokenPrices else { return nil }
-        let prompt = usage["promptTokenCount"]?.numberValue ?? 0
-        let output = usage["candidatesTokenCount"]?.numberValue ?? 0
-        let thoughts = usage["thoughtsTokenCount"]?.numberValue ?? 0
-        var imageTokens = 0.0
-        for detail in usage["candidatesTokensDetails"]?.arrayValue ?? [] where detail["modality"]?.stringValue == "IMAGE" {
-            imageTokens += detail["tokenCount"]?.numberValue ?? 0
-        }
-        if usage["candidatesTokensDetails"] == nil { imageTokens = output }
-        let textTokens = max(0, output - imageTokens) + thoughts
-        let dollars = (prompt * rates.input + imageTokens * rates.imageOutput + textTokens * rates.textOutput) / 1_000_000
-        return (dollars * 1_000_000).rounded() / 1_000_000
-    }
-
-    /// The answer with base64 image data shortened, for the job's record.
-    static func withoutImageData(_ answer: JSONValue) -> JSONValue {
-        switch answer {
-        case .object(let object):
-            var copy = JSONObject()
-            for (key, value) in object.entries {
-                if key == "data", case .string(let text) = value, text.count > 64 {
-                    copy[key] = .string("<\(text.count) base64 characters>")
-                } else {
-                    copy[key] = withoutImageData(value)
-                }
-            }
-            return .object(copy)
-        case .array(let items): return .array(items.map(withoutImageData))
-        default: return answer
-        }
     }
 }

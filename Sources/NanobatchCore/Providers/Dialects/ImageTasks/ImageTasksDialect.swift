@@ -24,6 +24,6 @@ struct ImageTasksDialect: Dialect {
     func problem(with option: ProviderOption, value: String) -> String? { nil }
 
     func makeProvider(config: ProviderConfig, client: () throws -> ProviderClient) throws -> any ImageProvider {
-        ImageTasksProvider(client: try client())
+        AsyncTaskDriver(client: try client(), translator: ImageTasksTranslator())
     }
 }

@@ -22,6 +22,6 @@ struct MountseaDialect: Dialect {
     func problem(with option: ProviderOption, value: String) -> String? { nil }
 
     func makeProvider(config: ProviderConfig, client: () throws -> ProviderClient) throws -> any ImageProvider {
-        MountseaProvider(client: try client())
+        AsyncTaskDriver(client: try client(), translator: MountseaTranslator())
     }
 }
