@@ -11,8 +11,10 @@ import Glibc
 typealias MalloptFunction = @convention(c) (Int32, Int32) -> Int32
 if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
     let mallopt = unsafeBitCast(symbol, to: MalloptFunction.self)
-    _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 256 * 1024)
-    _ = mallopt(-8 /* M_ARENA_MAX */, 2)
+    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+    let arenaMax: Int32 = -8  // M_ARENA_MAX
+    _ = mallopt(mmapThreshold, 256 * 1024)
+    _ = mallopt(arenaMax, 2)
 }
 #endif
 
