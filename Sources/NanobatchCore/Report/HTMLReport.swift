@@ -4,8 +4,6 @@ import Foundation
 /// from the index report alone, so `nanobatch report` can rebuild it without running anything.
 /// Images are linked by their paths relative to the page, so it works from `file://`.
 public enum HTMLReport {
-    public static func render(_ report: IndexReport) -> String { renderBytes(report).string }
-
     static func renderBytes(_ report: IndexReport) -> TextBuffer {
         var html = TextBuffer(capacity: 16 * 1024 + report.jobs.count * 340)
         html.append("""
@@ -302,8 +300,6 @@ public enum CSVReport {
     public static let columns = ["id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
                                  "status", "change", "file", "width", "height", "bytes", "estimatedCostUSD", "actualCost", "costUnit",
                                  "attempts", "durationSeconds", "error"]
-
-    public static func render(_ report: IndexReport) -> String { renderBytes(report).string }
 
     static func renderBytes(_ report: IndexReport) -> TextBuffer {
         var out = TextBuffer(capacity: 256 + report.jobs.count * 160)

@@ -15,10 +15,6 @@ import Darwin
 public enum BuildStamp {
     static let header = "nanobatch build stamp v1"
 
-    public static func path(root: URL, manifestName: String) -> String {
-        OutputLayout(root: root).stampPath(manifest: manifestName)
-    }
-
     /// What shapes a build besides the files it reads: the tool and its binary, the manifest's bytes
     /// and folder (relative references resolve against it), the output root and the budget.
     public static func context(manifest: Manifest, root: String, maxCost: Double?) -> String {

@@ -93,20 +93,6 @@ public enum FileIO {
         try check(Foundation.rename(from, to), "rename", from)
     }
 
-    /// Reads a file of at most `limit` bytes with plain POSIX calls (no thrown error on a miss).
-    public static func readSmallFile(_ path: String, limit: Int = 4096) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: limit)
-        var count = -1
-        repeat {
-            count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, limit) }
-        } while count < 0 && errno == EINTR
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
-    }
-
     public static func fileSize(_ path: String) -> Int? {
         FileStatus.of(path).map { Int($0.size) }
     }

@@ -16,12 +16,6 @@ public struct CRC32: Sendable {
     }
 
     public var value: UInt32 { crc ^ 0xFFFF_FFFF }
-
-    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
-        var crc = CRC32()
-        crc.update(bytes)
-        return crc.value
-    }
 }
 
 public struct Adler32: Sendable {
