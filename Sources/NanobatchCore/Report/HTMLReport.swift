@@ -247,24 +247,11 @@ public enum HTMLReport {
         relative.split(separator: "/").map { Endpoint.encode(String($0)) }.joined(separator: "/")
     }
 
-    public static func escape(_ text: String) -> String {
-        let special = text.utf8.contains {
-            $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
-        }
-        if !special { return text }
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+    /// `text` with & < > " ' replaced by entities, for the header built as strings.
+    static func escape(_ text: String) -> String {
+        var out = TextBuffer(capacity: text.utf8.count + 16)
+        out.appendHTMLEscaped(text)
+        return out.string
     }
 
     static let css = """

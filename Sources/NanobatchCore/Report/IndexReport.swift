@@ -188,9 +188,7 @@ public struct IndexReport: Codable, Sendable {
             if entry.key == "jobs" {
                 IndexReport.writeRows(jobs, to: &out)
             } else {
-                var value = ""
-                entry.value.writePretty(to: &value, indent: "  ")
-                out.append(value)
+                entry.value.writePretty(to: &out, indent: "  ")
             }
             out.append(index < entries.count - 1 ? ",\n" : "\n")
         }
