@@ -23,7 +23,12 @@ public struct PreviousBuild: Sendable {
     public var jobs: [String: PreviousJob]
     /// Job ids in the previous build's order.
     public var order: [String]
+    /// Everything but the rows.
     public var raw: JSONValue
+
+    /// The diff the previous build recorded against the one before it (`report` keeps it).
+    var recordedDiff: BuildDiff? { raw["diff"].flatMap { try? JSONDecoder().decode(BuildDiff.self, from: $0.data()) } }
+    var recordedWallSeconds: Double? { raw.at("totals", "wallSeconds")?.numberValue }
 
     /// Reads the rows field by field (an index of 100,000 jobs is about 90 MB); the rest becomes `raw`.
     public static func read(_ indexPath: String) -> PreviousBuild? {

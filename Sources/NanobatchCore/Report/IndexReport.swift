@@ -1,6 +1,7 @@
 import Foundation
 
-/// Report stage: plan + outcomes in, `index.json` out.
+/// Report stage: plan + outcomes in, `index.json` out (written by `IndexReport+Writing.swift`, read back
+/// by `PreviousBuild`). Its `Codable` form is the file's: tests decode it and hold the writer to JSONEncoder.
 public struct IndexReport: Codable, Sendable {
     public struct Totals: Codable, Sendable {
         public var jobs: Int
@@ -162,130 +163,5 @@ public struct IndexReport: Codable, Sendable {
         totals.wallSeconds = (wallSeconds * 1000).rounded() / 1000
         self.totals = totals
         jobs = rows
-    }
-
-    /// Indented JSON with sorted keys. The rows (most of the file) are written directly; the rest goes
-    /// through JSONEncoder. JSONEncoder alone took a second and most of a gigabyte at 100,000 rows.
-    public func encoded() throws -> Data {
-        try encodedText().data
-    }
-
-    func encodedText() throws -> TextBuffer {
-        var header = self
-        header.jobs = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard case .object(let object) = try JSONParser.parse(try encoder.encode(header)) else {
-            throw EncodingError.invalidValue(self, .init(codingPath: [], debugDescription: "the report is not an object"))
-        }
-        var out = TextBuffer(capacity: 1024 + jobs.count * 1400)
-        out.append("{\n")
-        let entries = object.entries
-        for (index, entry) in entries.enumerated() {
-            out.append("  ")
-            out.appendJSONString(entry.key)
-            out.append(": ")
-            if entry.key == "jobs" {
-                IndexReport.writeRows(jobs, to: &out)
-            } else {
-                entry.value.writePretty(to: &out, indent: "  ")
-            }
-            out.append(index < entries.count - 1 ? ",\n" : "\n")
-        }
-        out.append("}")
-        return out
-    }
-
-    /// The rows as an indented array, keys sorted and absent values left out, as JSONEncoder would.
-    static func writeRows(_ rows: [JobRow], to out: inout TextBuffer) {
-        guard !rows.isEmpty else { out.append("[]"); return }
-        out.append("[\n")
-        for (index, row) in rows.enumerated() {
-            out.append("    {\n")
-            var first = true
-            func key(_ name: StaticString) {
-                out.append(first ? "      \"" : ",\n      \"")
-                first = false
-                out.append(name)
-                out.append("\": ")
-            }
-            func string(_ name: StaticString, _ value: String?) {
-                guard let value else { return }
-                key(name)
-                out.appendJSONString(value)
-            }
-            func number(_ name: StaticString, _ value: Double?) {
-                guard let value else { return }
-                key(name)
-                out.appendJSONNumber(value)
-            }
-            func integer(_ name: StaticString, _ value: Int?) {
-                guard let value else { return }
-                key(name)
-                out.append(value)
-            }
-            func boolean(_ name: StaticString, _ value: Bool?) {
-                guard let value else { return }
-                key(name)
-                out.append(value ? "true" : "false")
-            }
-            func strings(_ name: StaticString, _ values: [String]?) {
-                guard let values else { return }
-                key(name)
-                guard !values.isEmpty else { out.append("[]"); return }
-                out.append("[\n")
-                for (position, value) in values.enumerated() {
-                    out.append("        ")
-                    out.appendJSONString(value)
-                    out.append(position < values.count - 1 ? ",\n" : "\n")
-                }
-                out.append("      ]")
-            }
-            // Alphabetical, as JSONEncoder's sortedKeys orders them.
-            number("actualCost", row.actualCost)
-            string("aspectRatio", row.aspectRatio)
-            integer("attempts", row.attempts)
-            integer("bytes", row.bytes)
-            string("change", row.change)
-            string("changeReason", row.changeReason)
-            string("costUnit", row.costUnit)
-            string("dialect", row.dialect)
-            number("durationSeconds", row.durationSeconds)
-            string("error", row.error)
-            number("estimatedCost", row.estimatedCost)
-            string("file", row.file)
-            string("format", row.format)
-            integer("height", row.height)
-            integer("httpStatus", row.httpStatus)
-            string("id", row.id)
-            string("imageSize", row.imageSize)
-            string("key", row.key)
-            string("model", row.model)
-            strings("notes", row.notes)
-            string("prompt", row.prompt)
-            string("promptID", row.promptID)
-            string("provider", row.provider)
-            string("providerCode", row.providerCode)
-            boolean("ratioMismatch", row.ratioMismatch)
-            string("rawAnswer", row.rawAnswer)
-            strings("referenceHashes", row.referenceHashes)
-            strings("references", row.references)
-            string("requestedFormat", row.requestedFormat)
-            string("resumedTask", row.resumedTask)
-            boolean("skippedForBudget", row.skippedForBudget)
-            string("status", row.status.rawValue)
-            string("step", row.step)
-            string("storePath", row.storePath)
-            string("upstream", row.upstream)
-            string("upstreamOutputHash", row.upstreamOutputHash)
-            integer("variant", row.variant)
-            integer("width", row.width)
-            out.append(index < rows.count - 1 ? "\n    },\n" : "\n    }\n")
-        }
-        out.append("  ]")
-    }
-
-    public func write(to path: String, temporaryDirectory: String?) throws {
-        try FileIO.writeAtomically(try encodedText().bytes, to: path, temporaryDirectory: temporaryDirectory)
     }
 }

@@ -23,14 +23,6 @@ extension JSONValue {
         return out.data
     }
 
-    /// Indented JSON text (two spaces), keys in their stored order: for files people read and diff.
-    public func serialized(pretty: Bool) -> String {
-        guard pretty else { return serialized() }
-        var out = TextBuffer()
-        writePretty(to: &out, indent: "")
-        return out.string
-    }
-
     /// Indented, with `indent` before each line after the first; strings and numbers as `TextBuffer` writes them.
     func writePretty(to out: inout TextBuffer, indent: String) {
         let inner = indent + "  "
