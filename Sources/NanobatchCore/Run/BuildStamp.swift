@@ -87,14 +87,15 @@ public enum BuildStamp {
             return (jobs, files, split(body, in: bytes, into: files >= 4096 ? ProcessInfo.processInfo.activeProcessorCount : 1))
         }
         guard let layout else { return nil }
-        let tally = StampTally()
+        // The files matched so far; -1 once a part finds one that differs.
+        let tally = Locked(0)
         DispatchQueue.concurrentPerform(iterations: layout.parts.count) { index in
             let matched = data.withUnsafeBytes { raw in
                 verify(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[layout.parts[index]]), root: root)
             }
-            tally.add(matched)
+            tally.withLock { $0 = $0 < 0 || matched < 0 ? -1 : $0 + matched }
         }
-        return tally.total == layout.files ? layout.jobs : nil
+        return tally.withLock { $0 } == layout.files ? layout.jobs : nil
     }
 
     /// Splits `range` into about `count` pieces that end at line ends.
@@ -195,13 +196,4 @@ struct FileStatus: Equatable {
     }
 
     static func of(_ path: String) -> FileStatus? { path.withCString { of($0) } }
-}
-
-/// Sums the workers' counts; any -1 makes the total -1.
-private final class StampTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sum = 0
-    private var failed = false
-    func add(_ count: Int) { lock.withLock { if count < 0 { failed = true } else { sum += count } } }
-    var total: Int { lock.withLock { failed ? -1 : sum } }
 }

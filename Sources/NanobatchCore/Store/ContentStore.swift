@@ -23,22 +23,26 @@ public struct StoreEntry: Sendable, Equatable {
 /// it counts; a blob without a line (a run killed between the rename and the append) is recovered.
 /// An instance reads the log and each shard's listing once: it sees what it writes itself, but not
 /// what other processes write later, so make one per command (the run lock keeps writers apart).
-public final class ContentStore: ImageStore, @unchecked Sendable {
+public final class ContentStore: ImageStore, Sendable {
     public let root: URL
     public let storeDirectory: String
     public let temporaryDirectory: String
     public let logPath: String
 
-    private let lock = NSLock()
     /// Syncs new images in groups (one `syncfs` for a burst, not one `fsync` each).
     private let groupSync = GroupSync()
-    private var records: [String: EntryRecord]?
-    private var logLines = 0
-    private var logDescriptor: Int32 = -1
-    private var knownDirectories = Set<String>()
-    /// The shard folders that existed when first asked (folders made later hold only blobs in `records`).
-    private var shardFolders: Set<String>?
-    private var shardListings: [String: Set<String>] = [:]
+    private let state = Locked(State())
+
+    /// What this instance has read and opened, shared by the threads that use it.
+    private struct State {
+        var records: [String: EntryRecord]?
+        var logLines = 0
+        var logDescriptor: Int32 = -1
+        var knownDirectories = Set<String>()
+        /// The shard folders that existed when first asked (folders made later hold only blobs in `records`).
+        var shardFolders: Set<String>?
+        var shardListings: [String: Set<String>] = [:]
+    }
 
     public init(root: URL) {
         self.root = root
@@ -48,7 +52,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
         self.logPath = layout.entriesLogPath
     }
 
-    deinit { if logDescriptor >= 0 { close(logDescriptor) } }
+    deinit { state.withLock { if $0.logDescriptor >= 0 { close($0.logDescriptor) } } }
 
     func folder(for key: String) -> String { "\(storeDirectory)/\(key.prefix(2))" }
     func blobPath(for key: String, format: ImageFormat) -> String { "\(folder(for: key))/\(key).\(format.fileExtension)" }
@@ -91,15 +95,15 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     /// instance commits later are in `records`.
     private func blobNames(inShardOf key: String) -> Set<String> {
         let shard = String(key.prefix(2))
-        if let names = lock.withLock({ shardListings[shard] }) { return names }
+        if let names = state.withLock({ $0.shardListings[shard] }) { return names }
         // A fresh store has few shard folders: one listing of the store says which to list.
-        let shards = lock.withLock { shardFolders } ?? {
+        let shards = state.withLock { $0.shardFolders } ?? {
             let listed = Set((try? FileManager.default.contentsOfDirectory(atPath: storeDirectory)) ?? [])
-            lock.withLock { shardFolders = listed }
+            state.withLock { $0.shardFolders = listed }
             return listed
         }()
         let names = shards.contains(shard) ? Set((try? FileManager.default.contentsOfDirectory(atPath: folder(for: key))) ?? []) : []
-        lock.withLock { shardListings[shard] = names }
+        state.withLock { $0.shardListings[shard] = names }
         return names
     }
 
@@ -109,11 +113,11 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     public func preload() { _ = loadedRecords() }
 
     private func loadedRecords() -> [String: EntryRecord] {
-        lock.withLock {
-            if let records { return records }
+        state.withLock { state in
+            if let records = state.records { return records }
             let (read, lines) = EntryRecord.readLog(logPath)
-            records = read
-            logLines = lines
+            state.records = read
+            state.logLines = lines
             return read
         }
     }
@@ -123,15 +127,16 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     private func append(_ record: EntryRecord) {
         _ = loadedRecords()
         try? ensureDirectory((logPath as NSString).deletingLastPathComponent)
-        lock.withLock {
-            records?[record.key] = record
-            if logDescriptor < 0 {
-                logDescriptor = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        state.withLock { state in
+            state.records?[record.key] = record
+            if state.logDescriptor < 0 {
+                state.logDescriptor = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             }
-            guard logDescriptor >= 0 else { return }
+            let descriptor = state.logDescriptor
+            guard descriptor >= 0 else { return }
             let line = Array(record.line.utf8)
-            _ = line.withUnsafeBytes { write(logDescriptor, $0.baseAddress, $0.count) }
-            logLines += 1
+            _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            state.logLines += 1
         }
     }
 
@@ -139,7 +144,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     /// Call only under the run lock.
     public func compactLogIfWorthIt() throws {
         let current = loadedRecords()
-        let worthIt = lock.withLock { logLines > 2 * current.count + 1000 }
+        let worthIt = state.withLock { $0.logLines > 2 * current.count + 1000 }
         guard worthIt else { return }
         try rewriteLog(current.values.filter { FileIO.fileSize(blobPath(for: $0.key, format: $0.info.format)) != nil })
     }
@@ -152,18 +157,18 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     private func rewriteLog(_ kept: [EntryRecord]) throws {
         let text = kept.sorted { $0.key < $1.key }.map(\.line).joined()
         try FileIO.writeAtomically(Data(text.utf8), to: logPath, temporaryDirectory: temporaryDirectory)
-        lock.withLock {
-            if logDescriptor >= 0 { close(logDescriptor); logDescriptor = -1 }
-            records = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
-            logLines = kept.count
+        state.withLock { state in
+            if state.logDescriptor >= 0 { close(state.logDescriptor); state.logDescriptor = -1 }
+            state.records = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
+            state.logLines = kept.count
         }
     }
 
     /// Creates a folder once per store instance (the later calls are a set lookup).
     func ensureDirectory(_ path: String) throws {
-        if lock.withLock({ knownDirectories.contains(path) }) { return }
+        if state.withLock({ $0.knownDirectories.contains(path) }) { return }
         try FileIO.createDirectory(path)
-        lock.withLock { _ = knownDirectories.insert(path) }
+        state.withLock { _ = $0.knownDirectories.insert(path) }
     }
 
     // MARK: Writing

@@ -16,7 +16,7 @@ import Darwin
 /// A rerun resumes polling a journaled task instead of creating a new one; a submission with no
 /// task, no end and no image in the store may have been paid without a result and is reported once.
 /// A line cut short by a crash has no newline and is ignored.
-public final class SubmissionJournal: @unchecked Sendable {
+public final class SubmissionJournal: Sendable {
     /// A journaled async task with no end record.
     public struct OpenTask: Sendable, Equatable {
         public var key: String
@@ -40,13 +40,12 @@ public final class SubmissionJournal: @unchecked Sendable {
     public static let resumeWindow: Double = 24 * 3600
 
     public let path: String
-    private let lock = NSLock()
     private let writer: JournalWriter
     /// Syncs done so far (several appends share one when they arrive together).
     var syncCount: Int { writer.syncCount }
-    private var openTasks: [String: OpenTask] = [:]
+    private let openTasks: Locked<[String: OpenTask]>
     /// Submissions of earlier runs found without a result when the journal was opened.
-    public private(set) var unresolved: [Unresolved] = []
+    public let unresolved: [Unresolved]
     private let now: @Sendable () -> Double
 
     /// Reads the journal, keeps what is still open, and compacts the file when it holds finished
@@ -58,7 +57,7 @@ public final class SubmissionJournal: @unchecked Sendable {
         let (records, lineCount) = SubmissionJournal.read(path)
         let (tasks, unresolved) = SubmissionJournal.analyse(records, hasResult: hasResult, now: now())
         self.unresolved = unresolved
-        openTasks = tasks
+        openTasks = Locked(tasks)
         try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
         if lineCount > tasks.count {
             let kept = tasks.values.sorted { $0.createdAt < $1.createdAt }
@@ -74,7 +73,7 @@ public final class SubmissionJournal: @unchecked Sendable {
 
     /// The task to poll again for `key`, if one was journaled within the resume window.
     public func openTask(for key: String, provider: String) -> OpenTask? {
-        lock.withLock { openTasks[key].flatMap { $0.provider == provider ? $0 : nil } }
+        openTasks.withLock { $0[key].flatMap { $0.provider == provider ? $0 : nil } }
     }
 
     /// Returns once the submit line is on disk: call before the paid request is sent.
@@ -85,7 +84,7 @@ public final class SubmissionJournal: @unchecked Sendable {
     /// Blocks until the task line is on disk (the provider's callback is synchronous).
     public func taskCreated(key: String, provider: String, job: String, taskID: String) {
         let task = OpenTask(key: key, provider: provider, job: job, taskID: taskID, createdAt: now())
-        lock.withLock { openTasks[key] = task }
+        openTasks.withLock { $0[key] = task }
         let written = DispatchSemaphore(value: 0)
         writer.appendDurably(SubmissionJournal.line("task", key, provider, job, taskID, time: task.createdAt)) { written.signal() }
         written.wait()
@@ -93,7 +92,7 @@ public final class SubmissionJournal: @unchecked Sendable {
 
     /// The job is over; an end lost to a crash is harmless (the store or the next answer settles it).
     public func ended(key: String, provider: String, job: String) {
-        lock.withLock { openTasks[key] = nil }
+        openTasks.withLock { $0[key] = nil }
         writer.writeNow(SubmissionJournal.line("end", key, provider, job, nil, time: now()))
     }
 
