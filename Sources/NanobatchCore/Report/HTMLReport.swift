@@ -3,7 +3,7 @@ import Foundation
 /// `index.html`: one self-contained page (inline CSS and a few lines of script, no network) built
 /// from the index report alone, so `nanobatch report` can rebuild it without running anything.
 /// Images are linked by their paths relative to the page, so it works from `file://`.
-public enum HTMLReport {
+enum HTMLReport {
     static func renderBytes(_ report: IndexReport) -> TextBuffer {
         var html = TextBuffer(capacity: 16 * 1024 + report.jobs.count * 340)
         html.append("""
@@ -283,8 +283,8 @@ public enum HTMLReport {
 }
 
 /// `index.csv`: the job table for spreadsheets (RFC 4180 quoting, one header row).
-public enum CSVReport {
-    public static let columns = ["id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
+enum CSVReport {
+    static let columns = ["id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
                                  "status", "change", "file", "width", "height", "bytes", "estimatedCostUSD", "actualCost", "costUnit",
                                  "attempts", "durationSeconds", "error"]
 

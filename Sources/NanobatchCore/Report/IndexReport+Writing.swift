@@ -5,7 +5,7 @@ import Foundation
 /// JSONEncoder alone took a second and most of a gigabyte at 100,000 rows.
 extension IndexReport {
     /// Writes the file atomically (see `FileIO.writeAtomically`).
-    public func write(to path: String, temporaryDirectory: String?) throws {
+    func write(to path: String, temporaryDirectory: String?) throws {
         try FileIO.writeAtomically(encodedText().bytes, to: path, temporaryDirectory: temporaryDirectory)
     }
 

@@ -7,12 +7,12 @@ import Darwin
 
 /// What the store knows of one finished image.
 public struct StoreEntry: Sendable, Equatable {
-    public var key: String
-    public var info: ImageInfo
-    public var bytes: Int
+    var key: String
+    var info: ImageInfo
+    var bytes: Int
     /// SHA-256 of the image file: what chained steps put in their own keys.
-    public var outputHash: String
-    public var blobPath: String
+    var outputHash: String
+    var blobPath: String
 }
 
 /// Content-addressed image store under `<output root>/.nanobatch/store`, shared by every manifest
@@ -23,11 +23,11 @@ public struct StoreEntry: Sendable, Equatable {
 /// it counts; a blob without a line (a run killed between the rename and the append) is recovered.
 /// An instance reads the log and each shard's listing once: it sees what it writes itself, but not
 /// what other processes write later, so make one per command (the run lock keeps writers apart).
-public final class ContentStore: ImageStore, Sendable {
-    public let root: URL
-    public let storeDirectory: String
-    public let temporaryDirectory: String
-    public let logPath: String
+final class ContentStore: ImageStore, Sendable {
+    let root: URL
+    let storeDirectory: String
+    let temporaryDirectory: String
+    let logPath: String
 
     /// Syncs new images in groups (one `syncfs` for a burst, not one `fsync` each).
     private let groupSync = GroupSync()
@@ -44,7 +44,7 @@ public final class ContentStore: ImageStore, Sendable {
         var shardListings: [String: Set<String>] = [:]
     }
 
-    public init(root: URL) {
+    init(root: URL) {
         self.root = root
         let layout = OutputLayout(root: root)
         self.storeDirectory = layout.storeDirectory
@@ -58,7 +58,7 @@ public final class ContentStore: ImageStore, Sendable {
     func blobPath(for key: String, format: ImageFormat) -> String { "\(folder(for: key))/\(key).\(format.fileExtension)" }
 
     /// The verified entry for `key`, or `nil` (absent, incomplete, or corrupt: such an entry is made again).
-    public func lookup(_ key: String) -> StoreEntry? {
+    func lookup(_ key: String) -> StoreEntry? {
         guard let record = loadedRecords()[key] else { return recover(key) }
         let blob = blobPath(for: key, format: record.info.format)
         guard let status = FileIO.status(blob) else { return nil }
@@ -72,7 +72,7 @@ public final class ContentStore: ImageStore, Sendable {
     }
 
     /// Whether any image file exists for `key`, whole or not (to tell "gone" from "failed its check").
-    public func hasBlob(for key: String) -> Bool {
+    func hasBlob(for key: String) -> Bool {
         ImageFormat.allCases.contains { FileIO.fileSize(blobPath(for: key, format: $0)) != nil }
     }
 
@@ -110,7 +110,7 @@ public final class ContentStore: ImageStore, Sendable {
     // MARK: The entries log
 
     /// Reads the entries log now (else the first lookup does).
-    public func preload() { _ = loadedRecords() }
+    func preload() { _ = loadedRecords() }
 
     private func loadedRecords() -> [String: EntryRecord] {
         state.withLock { state in
@@ -142,7 +142,7 @@ public final class ContentStore: ImageStore, Sendable {
 
     /// Rewrites the log with one line per blob still present, when stale lines outnumber live ones.
     /// Call only under the run lock.
-    public func compactLogIfWorthIt() throws {
+    func compactLogIfWorthIt() throws {
         let current = loadedRecords()
         let worthIt = state.withLock { $0.logLines > 2 * current.count + 1000 }
         guard worthIt else { return }
@@ -150,7 +150,7 @@ public final class ContentStore: ImageStore, Sendable {
     }
 
     /// Forgets entries whose blobs were removed (by `clean`). Call only under the run lock.
-    public func forget(_ keys: Set<String>) throws {
+    func forget(_ keys: Set<String>) throws {
         try rewriteLog(loadedRecords().values.filter { !keys.contains($0.key) })
     }
 
@@ -175,14 +175,14 @@ public final class ContentStore: ImageStore, Sendable {
 
     /// A fresh temporary path for a provider to write into; the name carries our pid so that
     /// leftovers of a killed run can be told apart from a live run's files.
-    public func temporaryFile(for key: String) throws -> URL {
+    func temporaryFile(for key: String) throws -> URL {
         try ensureDirectory(temporaryDirectory)
         return URL(fileURLWithPath: FileIO.temporaryName(in: temporaryDirectory, hint: String(key.prefix(16))))
     }
 
-    public enum CommitError: Error, CustomStringConvertible {
+    enum CommitError: Error, CustomStringConvertible {
         case notAnImage(String)
-        public var description: String {
+        var description: String {
             switch self {
             case .notAnImage(let detail): return "the provider's answer is not a whole PNG, JPEG or WebP image (\(detail))"
             }
@@ -190,7 +190,7 @@ public final class ContentStore: ImageStore, Sendable {
     }
 
     /// Verifies the temporary file and makes it durable (one read), moves it into place, and records it.
-    public func commit(temporary: URL, key: String) throws -> StoreEntry {
+    func commit(temporary: URL, key: String) throws -> StoreEntry {
         let path = temporary.path
         guard let size = FileIO.fileSize(path) else { throw CommitError.notAnImage("no file written") }
         guard let image = try ImageInspector.examineFile(at: path, beforeClosing: { try self.groupSync.makeDurable($0, path: path) }) else {
@@ -213,7 +213,7 @@ public final class ContentStore: ImageStore, Sendable {
     /// Stores image bytes a provider answered with inline: checks them in memory, writes and syncs a
     /// temporary file, moves it into place, and records it. The same result as `commit(temporary:key:)`
     /// without writing the bytes to one file and reading them back.
-    public func commit(image: Data, key: String) throws -> StoreEntry {
+    func commit(image: Data, key: String) throws -> StoreEntry {
         guard let examined = ImageInspector.examine(image) else {
             throw CommitError.notAnImage("\(image.count) bytes, unknown or truncated")
         }
@@ -229,7 +229,7 @@ public final class ContentStore: ImageStore, Sendable {
     }
 
     /// Whether `friendlyPath` already is the entry's image (the same file, not a copy).
-    public func isLinked(_ entry: StoreEntry, at friendlyPath: String) -> Bool {
+    func isLinked(_ entry: StoreEntry, at friendlyPath: String) -> Bool {
         FileIO.inode(friendlyPath).map { isBlob(of: entry, $0) } ?? false
     }
 
@@ -239,7 +239,7 @@ public final class ContentStore: ImageStore, Sendable {
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
-    public func link(_ entry: StoreEntry, to friendlyPath: String) throws {
+    func link(_ entry: StoreEntry, to friendlyPath: String) throws {
         if let existing = FileIO.inode(friendlyPath) {
             if isBlob(of: entry, existing) { return }
         } else {
@@ -258,7 +258,7 @@ public final class ContentStore: ImageStore, Sendable {
     }
 
     /// Removes temporary files left by processes that are no longer running.
-    public func removeAbandonedTemporaries() {
+    func removeAbandonedTemporaries() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory) else { return }
         for name in names where name.hasSuffix(".partial") {
             let parts = name.split(separator: ".")

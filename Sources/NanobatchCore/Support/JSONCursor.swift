@@ -8,23 +8,23 @@ import Foundation
 ///     while let key = try cursor.nextKey() {
 ///         if key == "id" { id = try cursor.stringIfString() } else { try cursor.skipValue() }
 ///     }
-public struct JSONCursor {
+struct JSONCursor {
     private let bytes: [UInt8]
     private var index = 0
     private let maxDepth: Int
     /// One entry per open object or array: true until its first member has been read.
     private var open: [Bool] = []
 
-    public init(_ data: Data, maxDepth: Int = 256) {
+    init(_ data: Data, maxDepth: Int = 256) {
         bytes = [UInt8](data)
         self.maxDepth = maxDepth
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
     }
 
     /// What the next value is, without reading it.
-    public enum Kind { case object, array, string, number, bool, null }
+    enum Kind { case object, array, string, number, bool, null }
 
-    public mutating func peek() throws -> Kind {
+    mutating func peek() throws -> Kind {
         skipWhitespace()
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
@@ -39,17 +39,17 @@ public struct JSONCursor {
     }
 
     /// Throws unless only whitespace is left.
-    public mutating func expectEnd() throws {
+    mutating func expectEnd() throws {
         skipWhitespace()
         if index < bytes.count { throw error("unexpected content after the JSON value") }
     }
 
-    public mutating func beginObject() throws {
+    mutating func beginObject() throws {
         try begin(.object, "{")
     }
 
     /// The next key of the innermost open object (its value comes next), or nil at its end.
-    public mutating func nextKey() throws -> String? {
+    mutating func nextKey() throws -> String? {
         guard try nextMember(closing: "}", in: "an object") else { return nil }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
         let key = try readStringToken()
@@ -59,16 +59,16 @@ public struct JSONCursor {
         return key
     }
 
-    public mutating func beginArray() throws {
+    mutating func beginArray() throws {
         try begin(.array, "[")
     }
 
     /// True when the innermost open array has another element (read it next), false at its end.
-    public mutating func nextElement() throws -> Bool {
+    mutating func nextElement() throws -> Bool {
         try nextMember(closing: "]", in: "an array")
     }
 
-    public mutating func readValue() throws -> JSONValue {
+    mutating func readValue() throws -> JSONValue {
         switch try peek() {
         case .object:
             try beginObject()
@@ -91,7 +91,7 @@ public struct JSONCursor {
     }
 
     /// Reads past the next value, checking it as strictly as `readValue()` but keeping nothing.
-    public mutating func skipValue() throws {
+    mutating func skipValue() throws {
         switch try peek() {
         case .object:
             try beginObject()
@@ -107,21 +107,21 @@ public struct JSONCursor {
     }
 
     /// The next value if it is a string; any other value is skipped and gives nil.
-    public mutating func stringIfString() throws -> String? {
+    mutating func stringIfString() throws -> String? {
         if try peek() == .string { return try readStringToken() }
         try skipValue()
         return nil
     }
 
     /// The next value if it is a number; any other value is skipped and gives nil.
-    public mutating func numberIfNumber() throws -> Double? {
+    mutating func numberIfNumber() throws -> Double? {
         if try peek() == .number { return try readNumberToken() }
         try skipValue()
         return nil
     }
 
     /// The strings of the next value if it is an array (other elements are skipped); nil if it is not an array.
-    public mutating func stringsIfArray() throws -> [String]? {
+    mutating func stringsIfArray() throws -> [String]? {
         guard try peek() == .array else { try skipValue(); return nil }
         try beginArray()
         var strings: [String] = []

@@ -11,13 +11,13 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue {
     /// Compact JSON text, keys in their stored order.
-    public func serialized() -> String {
+    func serialized() -> String {
         var out = TextBuffer()
         write(to: &out)
         return out.string
     }
 
-    public func data() -> Data {
+    func data() -> Data {
         var out = TextBuffer()
         write(to: &out)
         return out.data
@@ -79,7 +79,7 @@ extension JSONValue {
     }
 
     /// Follows a path of object keys and array indexes: `answer.at("data", 0, "url")`.
-    public func at(_ path: any JSONPathComponent...) -> JSONValue? {
+    func at(_ path: any JSONPathComponent...) -> JSONValue? {
         var current: JSONValue? = self
         for component in path {
             current = current.flatMap { component.step(into: $0) }
@@ -88,7 +88,7 @@ extension JSONValue {
     }
 
     /// Every string in the document, depth first, in document order.
-    public var allStrings: [String] {
+    var allStrings: [String] {
         switch self {
         case .string(let value): return [value]
         case .array(let items): return items.flatMap(\.allStrings)
@@ -98,7 +98,7 @@ extension JSONValue {
     }
 
     /// A string, or a number written as text (ids are sometimes numbers).
-    public var textValue: String? {
+    var textValue: String? {
         switch self {
         case .string(let value): return value
         case .number(let value) where value == value.rounded() && abs(value) < 1e15: return String(Int64(value))
@@ -108,16 +108,16 @@ extension JSONValue {
     }
 }
 
-public protocol JSONPathComponent: Sendable {
+protocol JSONPathComponent: Sendable {
     func step(into value: JSONValue) -> JSONValue?
 }
 
 extension String: JSONPathComponent {
-    public func step(into value: JSONValue) -> JSONValue? { value[self] }
+    func step(into value: JSONValue) -> JSONValue? { value[self] }
 }
 
 extension Int: JSONPathComponent {
-    public func step(into value: JSONValue) -> JSONValue? {
+    func step(into value: JSONValue) -> JSONValue? {
         guard let items = value.arrayValue, indices(items).contains(self) else { return nil }
         return items[self]
     }

@@ -9,7 +9,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object(JSONObject)
 
-    public var typeName: String {
+    var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
@@ -20,26 +20,26 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    public subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    public var numberValue: Double? { if case .number(let n) = self { return n }; return nil }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    public var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    var numberValue: Double? { if case .number(let n) = self { return n }; return nil }
+    var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
+    var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
 }
 
 /// A JSON object with its keys in document order.
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String] = []
+    private(set) var keys: [String] = []
     private var storage: [String: JSONValue] = [:]
 
-    public init() {}
+    init() {}
 
-    public init(_ pairs: [(String, JSONValue)]) {
+    init(_ pairs: [(String, JSONValue)]) {
         for (key, value) in pairs { self[key] = value }
     }
 
@@ -50,7 +50,7 @@ public struct JSONObject: Sendable, Equatable {
         }
     }
 
-    public subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> JSONValue? {
         get { storage[key] }
         set {
             if storage[key] == nil, newValue != nil { keys.append(key) }
@@ -59,28 +59,28 @@ public struct JSONObject: Sendable, Equatable {
         }
     }
 
-    public var entries: [(key: String, value: JSONValue)] {
+    var entries: [(key: String, value: JSONValue)] {
         keys.map { ($0, storage[$0]!) }
     }
 }
 
-public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
-    public let line: Int
-    public let column: Int
-    public let message: String
-    public var description: String { "line \(line), column \(column): \(message)" }
+struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+    let line: Int
+    let column: Int
+    let message: String
+    var description: String { "line \(line), column \(column): \(message)" }
 }
 
 /// A strict RFC 8259 parser: no trailing commas, no comments, duplicate keys rejected, depth capped.
-public enum JSONParser {
-    public static func parse(_ data: Data, maxDepth: Int = 256) throws -> JSONValue {
+enum JSONParser {
+    static func parse(_ data: Data, maxDepth: Int = 256) throws -> JSONValue {
         var cursor = JSONCursor(data, maxDepth: maxDepth)
         let value = try cursor.readValue()
         try cursor.expectEnd()
         return value
     }
 
-    public static func parse(_ text: String, maxDepth: Int = 256) throws -> JSONValue {
+    static func parse(_ text: String, maxDepth: Int = 256) throws -> JSONValue {
         try parse(Data(text.utf8), maxDepth: maxDepth)
     }
 }
