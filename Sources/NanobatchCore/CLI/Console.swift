@@ -9,9 +9,9 @@ import Darwin
 public final class Console: Sendable {
     /// Writes one piece of text (true: to standard error); held under the lock so pieces never interleave.
     private let write: Locked<@Sendable (String, Bool) -> Void>
-    public let errorIsTerminal: Bool
+    let errorIsTerminal: Bool
 
-    public init(errorIsTerminal: Bool, write: @escaping @Sendable (String, Bool) -> Void) {
+    init(errorIsTerminal: Bool, write: @escaping @Sendable (String, Bool) -> Void) {
         self.errorIsTerminal = errorIsTerminal
         self.write = Locked(write)
     }
@@ -22,8 +22,8 @@ public final class Console: Sendable {
         }
     }
 
-    public func out(_ text: String) { write.withLock { $0(text, false) } }
-    public func err(_ text: String) { write.withLock { $0(text, true) } }
+    func out(_ text: String) { write.withLock { $0(text, false) } }
+    func err(_ text: String) { write.withLock { $0(text, true) } }
 }
 
 /// Prints run progress: a rewritten line on a terminal, plain lines every few seconds otherwise.

@@ -7,9 +7,9 @@ public final class StopSignal: Sendable {
     public init() {}
 
     /// Records `why`, unless a stop was requested already (the first reason is kept).
-    public func requestStop(_ why: String) {
+    func requestStop(_ why: String) {
         reason.withLock { if $0 == nil { $0 = why } }
     }
 
-    public var stopReason: String? { reason.withLock { $0 } }
+    var stopReason: String? { reason.withLock { $0 } }
 }
