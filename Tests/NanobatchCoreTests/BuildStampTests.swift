@@ -9,7 +9,7 @@ import Testing
         let workspace: TestWorkspace
         let manifest: String
         var folder: URL { workspace.outputRoot.appendingPathComponent("test") }
-        var stamp: String { BuildStamp.path(root: workspace.outputRoot, manifestName: "test") }
+        var stamp: String { OutputLayout(root: workspace.outputRoot).stampPath(manifest: "test") }
 
         init(_ json: String = baseManifest()) throws {
             workspace = try TestWorkspace()

@@ -240,21 +240,21 @@ func nanobatchExecutable() -> URL? {
         let workspace = try TestWorkspace()
         let release = DispatchSemaphore(value: 0)
         let entered = DispatchSemaphore(value: 0)
-        let calls = ManagedAtomicCounter()
+        let calls = Locked(0)
         let group = GroupSync(syncFileSystem: { _ in
-            if calls.increment() == 1 {
+            if calls.withLock({ $0 += 1; return $0 }) == 1 {
                 entered.signal()
                 release.wait()
             }
             return 0
         })
         let done = DispatchGroup()
-        let failures = ManagedAtomicCounter()
+        let failures = Locked(0)
         func durable(_ name: String) throws {
             let fd = try writtenFile(workspace, name)
             done.enter()
             Thread {
-                do { try group.makeDurable(fd, path: name) } catch { _ = failures.increment() }
+                do { try group.makeDurable(fd, path: name) } catch { failures.withLock { $0 += 1 } }
                 close(fd)
                 done.leave()
             }.start()
@@ -268,7 +268,7 @@ func nanobatchExecutable() -> URL? {
         release.signal()
         #expect(done.wait(timeout: .now() + 30) == .success)
         #expect(group.syncCount == 2)
-        #expect(failures.increment() == 1, "no caller failed")
+        #expect(failures.withLock { $0 } == 0, "no caller failed")
     }
 
     /// A failed group sync is not trusted: each of its files is fsynced on its own.

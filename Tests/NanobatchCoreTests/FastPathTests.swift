@@ -34,6 +34,7 @@ import Testing
         for value: Double in [0, 3, 0.05, 1.2345678, 1e15, 1e16, -2, .nan, 2.5e-7] {
             var json = TextBuffer()
             json.appendJSONNumber(value)
+            #expect(json.string == StringWriters.jsonNumber(value), "\(value)")
             #expect(json.string == JSONValue.number(value).serialized(), "\(value)")
         }
     }
@@ -46,10 +47,12 @@ import Testing
             let text = (0..<Int.random(in: 0...24, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
             var json = TextBuffer()
             json.appendJSONString(text)
+            #expect(json.string == StringWriters.jsonString(text), "\(text.debugDescription)")
             #expect(json.string == JSONValue.string(text).serialized(), "\(text.debugDescription)")
             #expect(try JSONParser.parse(json.data) == .string(text))
             var html = TextBuffer()
             html.appendHTMLEscaped(text)
+            #expect(html.string == StringWriters.htmlEscaped(text), "\(text.debugDescription)")
             #expect(html.string == HTMLReport.escape(text), "\(text.debugDescription)")
         }
     }
@@ -61,6 +64,46 @@ import Testing
             let date = Date(timeIntervalSince1970: seconds)
             #expect(UTCTimestamp.iso8601(date) == formatter.string(from: date), "\(seconds)")
         }
+    }
+}
+
+/// The String-based writers the byte buffer replaced, kept as the independent reference it is held to.
+enum StringWriters {
+    static func jsonNumber(_ value: Double) -> String {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return value.isFinite ? "\(value)" : "null"
+    }
+
+    static func jsonString(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func htmlEscaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 }
 

@@ -118,6 +118,27 @@ import Testing
         try check(Data(text.utf8))
     }
 
+    /// What `report` keeps of the previous build besides its rows: its diff and its wall time.
+    @Test func theRecordedDiffAndWallTimeAreReadFromTheHeader() throws {
+        let text = #"""
+        {"totals": {"wallSeconds": 2.5}, "jobs": [], "diff": {"previousBuild": "t0", "new": ["n"], "madeAgain": [{"id": "m", "reason": "r"}],
+         "unchanged": 4, "removed": ["x"]}}
+        """#
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("previous-\(UUID().uuidString).json")
+        try Data(text.utf8).write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let previous = try #require(PreviousBuild.read(path.path))
+        #expect(previous.recordedWallSeconds == 2.5)
+        let diff = try #require(previous.recordedDiff)
+        #expect(diff.previousBuild == "t0" && diff.new == ["n"] && diff.madeAgain == [BuildDiff.Remade(id: "m", reason: "r")])
+        #expect(diff.unchanged == 4 && diff.removed == ["x"])
+        // A diff that is not one (fields missing) and no totals: neither is known.
+        try Data(#"{"jobs": [], "diff": {"new": []}}"#.utf8).write(to: path)
+        let bare = try #require(PreviousBuild.read(path.path))
+        #expect(bare.recordedDiff == nil)
+        #expect(bare.recordedWallSeconds == nil)
+    }
+
     @Test(arguments: [#"{"jobs": [], "jobs": []}"#, #"{"jobs": [{"id": "a"}"#, #"{"generatedAt": "x"}"#, #"{"jobs": {}}"#, "[]", ""])
     func anIndexThatIsNotOneGivesNoPreviousBuild(_ text: String) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("previous-\(UUID().uuidString).json")

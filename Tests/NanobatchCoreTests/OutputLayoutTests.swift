@@ -23,7 +23,6 @@ import Testing
         #expect(store.storeDirectory == layout.storeDirectory && store.logPath == layout.entriesLogPath)
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
         #expect(journal.path == layout.journalPath)
-        #expect(BuildStamp.path(root: workspace.outputRoot, manifestName: "m") == layout.stampPath(manifest: "m"))
     }
 
     @Test func friendlyFilesAreNamedByPromptOrStepAndJob() throws {

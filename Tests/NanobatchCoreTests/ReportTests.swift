@@ -42,6 +42,16 @@ func expectGolden(_ name: String, _ actual: String, sourceLocation: SourceLocati
     }
 }
 
+extension JSONValue {
+    /// Indented JSON text (two spaces), keys in their stored order, as index.json is written.
+    func serialized(pretty: Bool) -> String {
+        guard pretty else { return serialized() }
+        var out = TextBuffer()
+        writePretty(to: &out, indent: "")
+        return out.string
+    }
+}
+
 /// Volatile fields (times) replaced by fixed values, so a report can be compared with a golden file.
 func normalised(_ value: JSONValue) -> JSONValue {
     switch value {
@@ -90,6 +100,12 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
         #expect(result.status == 1)
         let index = try readIndex(workspace, manifest: "test")
         try expectGolden("index.json", normalised(index).serialized(pretty: true) + "\n")
+        // The file's own bytes, too, with the same values made stable.
+        let text = try String(contentsOf: workspace.outputRoot.appendingPathComponent("test/index.json"), encoding: .utf8)
+        let stableText = text
+            .replacingOccurrences(of: #""(generatedAt|previousBuild)": "[^"]*""#, with: #""$1": "<time>""#, options: .regularExpression)
+            .replacingOccurrences(of: #""(wallSeconds|durationSeconds)": [0-9.e+-]+"#, with: #""$1": 0"#, options: .regularExpression)
+        try expectGolden("index.json", stableText + "\n")
         let csv = try String(contentsOf: workspace.outputRoot.appendingPathComponent("test/index.csv"), encoding: .utf8)
         let stableCSV = csv.replacingOccurrences(of: #",[0-9]+\.[0-9]{3},"#, with: ",0.000,", options: .regularExpression)
         try expectGolden("index.csv", stableCSV)

@@ -6,14 +6,14 @@ import Darwin
 #endif
 
 /// Where the CLI writes; tests capture it.
-public final class Console: @unchecked Sendable {
-    private let lock = NSLock()
-    private let write: @Sendable (String, Bool) -> Void
-    public let errorIsTerminal: Bool
+public final class Console: Sendable {
+    /// Writes one piece of text (true: to standard error); held under the lock so pieces never interleave.
+    private let write: Locked<@Sendable (String, Bool) -> Void>
+    let errorIsTerminal: Bool
 
-    public init(errorIsTerminal: Bool, write: @escaping @Sendable (String, Bool) -> Void) {
+    init(errorIsTerminal: Bool, write: @escaping @Sendable (String, Bool) -> Void) {
         self.errorIsTerminal = errorIsTerminal
-        self.write = write
+        self.write = Locked(write)
     }
 
     public static func standard() -> Console {
@@ -22,17 +22,21 @@ public final class Console: @unchecked Sendable {
         }
     }
 
-    public func out(_ text: String) { lock.lock(); write(text, false); lock.unlock() }
-    public func err(_ text: String) { lock.lock(); write(text, true); lock.unlock() }
+    func out(_ text: String) { write.withLock { $0(text, false) } }
+    func err(_ text: String) { write.withLock { $0(text, true) } }
 }
 
 /// Prints run progress: a rewritten line on a terminal, plain lines every few seconds otherwise.
-final class ProgressPrinter: @unchecked Sendable {
+final class ProgressPrinter: Sendable {
+    private struct State {
+        var lastPrint = Date.distantPast
+        var lastLineLength = 0
+    }
+
     private let console: Console
-    private let lock = NSLock()
-    private var lastPrint = Date.distantPast
     private let interval: TimeInterval
-    private var lastLineLength = 0
+    /// Held while printing, so lines come out in the order they were decided.
+    private let state = Locked(State())
 
     init(console: Console) {
         self.console = console
@@ -40,22 +44,22 @@ final class ProgressPrinter: @unchecked Sendable {
     }
 
     func update(_ progress: RunProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        let finished = progress.done == progress.total
-        guard finished || Date().timeIntervalSince(lastPrint) >= interval else { return }
-        lastPrint = Date()
-        var line = "[\(progress.done)/\(progress.total)] made \(progress.made), cached \(progress.cached)"
-        if progress.failed > 0 { line += ", failed \(progress.failed)" }
-        if progress.skipped > 0 { line += ", skipped \(progress.skipped)" }
-        line += " · spent \(Money.format(progress.spent))"
-        if !finished, let eta = progress.eta { line += " · ETA \(Int(eta.rounded()))s" }
-        if console.errorIsTerminal {
-            let padding = String(repeating: " ", count: max(0, lastLineLength - line.count))
-            lastLineLength = line.count
-            console.err("\r" + line + padding + (finished ? "\n" : ""))
-        } else {
-            console.err(line + "\n")
+        state.withLock { state in
+            let finished = progress.done == progress.total
+            guard finished || Date().timeIntervalSince(state.lastPrint) >= interval else { return }
+            state.lastPrint = Date()
+            var line = "[\(progress.done)/\(progress.total)] made \(progress.made), cached \(progress.cached)"
+            if progress.failed > 0 { line += ", failed \(progress.failed)" }
+            if progress.skipped > 0 { line += ", skipped \(progress.skipped)" }
+            line += " · spent \(Money.format(progress.spent))"
+            if !finished, let eta = progress.eta { line += " · ETA \(Int(eta.rounded()))s" }
+            if console.errorIsTerminal {
+                let padding = String(repeating: " ", count: max(0, state.lastLineLength - line.count))
+                state.lastLineLength = line.count
+                console.err("\r" + line + padding + (finished ? "\n" : ""))
+            } else {
+                console.err(line + "\n")
+            }
         }
     }
 }

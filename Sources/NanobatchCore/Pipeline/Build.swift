@@ -57,11 +57,11 @@ struct Build {
             (.csv, { try FileIO.writeAtomically(CSVReport.renderBytes(report).bytes, to: $0, temporaryDirectory: temporaryDirectory) }),
         ]
         let paths = writers.map { layout.reportPath($0.0, manifest: name) }
-        let failures = ErrorCollector()
+        let failures = Locked<[any Error]>([])
         DispatchQueue.concurrentPerform(iterations: writers.count) { index in
-            do { try writers[index].1(paths[index]) } catch { failures.add(error) }
+            do { try writers[index].1(paths[index]) } catch { failures.withLock { $0.append(error) } }
         }
-        if let first = failures.first { throw first }
+        if let first = failures.withLock({ $0.first }) { throw first }
     }
 
     // MARK: Around the stages
@@ -88,12 +88,4 @@ struct Build {
         }
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("output").standardizedFileURL
     }
-}
-
-/// Collects errors from parallel work; the first is rethrown.
-final class ErrorCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [any Error] = []
-    func add(_ error: any Error) { lock.withLock { errors.append(error) } }
-    var first: (any Error)? { lock.withLock { errors.first } }
 }

@@ -1,32 +1,37 @@
 import Foundation
 
 /// What the previous build recorded about one job: enough to say why it must be made again.
-public struct PreviousJob: Sendable, Equatable {
-    public var key: String?
-    public var status = "unknown"
-    public var error: String?
-    public var prompt = ""
-    public var dialect = ""
-    public var model = ""
-    public var aspectRatio = ""
-    public var imageSize: String?
-    public var requestedFormat: String?
-    public var variant: Int?
-    public var references: [String] = []
-    public var referenceHashes: [String]?
-    public var upstreamOutputHash: String?
+struct PreviousJob: Sendable, Equatable {
+    var key: String?
+    var status = "unknown"
+    var error: String?
+    var prompt = ""
+    var dialect = ""
+    var model = ""
+    var aspectRatio = ""
+    var imageSize: String?
+    var requestedFormat: String?
+    var variant: Int?
+    var references: [String] = []
+    var referenceHashes: [String]?
+    var upstreamOutputHash: String?
 }
 
 /// The previous build of a manifest, read from its `index.json` (absent or unreadable: no previous build).
-public struct PreviousBuild: Sendable {
-    public var generatedAt: String?
-    public var jobs: [String: PreviousJob]
+struct PreviousBuild: Sendable {
+    var generatedAt: String?
+    var jobs: [String: PreviousJob]
     /// Job ids in the previous build's order.
-    public var order: [String]
-    public var raw: JSONValue
+    var order: [String]
+    /// Everything but the rows.
+    var raw: JSONValue
+
+    /// The diff the previous build recorded against the one before it (`report` keeps it).
+    var recordedDiff: BuildDiff? { raw["diff"].flatMap { try? JSONDecoder().decode(BuildDiff.self, from: $0.data()) } }
+    var recordedWallSeconds: Double? { raw.at("totals", "wallSeconds")?.numberValue }
 
     /// Reads the rows field by field (an index of 100,000 jobs is about 90 MB); the rest becomes `raw`.
-    public static func read(_ indexPath: String) -> PreviousBuild? {
+    static func read(_ indexPath: String) -> PreviousBuild? {
         guard let data = FileManager.default.contents(atPath: indexPath) else { return nil }
         var cursor = JSONCursor(data)
         var top = JSONObject()
@@ -88,8 +93,8 @@ public struct PreviousBuild: Sendable {
 }
 
 /// Why each job that will be sent must be made, in the spirit of `ninja -d explain`.
-public enum BuildExplainer {
-    public enum Reason: String, Codable, Sendable {
+enum BuildExplainer {
+    enum Reason: String, Codable, Sendable {
         case noEntryYet = "no entry yet"
         case promptChanged = "prompt changed"
         case referenceBytesChanged = "a reference's bytes changed"
@@ -100,15 +105,15 @@ public enum BuildExplainer {
         case sameRequest = "same request as another job"
     }
 
-    public struct Explanation: Sendable, Codable, Equatable {
-        public var job: String
-        public var reasons: [Reason]
+    struct Explanation: Sendable, Codable, Equatable {
+        var job: String
+        var reasons: [Reason]
         /// The reasons with their specifics ("prompt changed: \"A red cube\" → \"A blue cube\"").
-        public var detail: String
+        var detail: String
     }
 
     /// One explanation per job that is not cached, in job order.
-    public static func explain(_ plan: EvaluatedPlan, previous: PreviousBuild?, store: any ImageStore) -> [Explanation] {
+    static func explain(_ plan: EvaluatedPlan, previous: PreviousBuild?, store: any ImageStore) -> [Explanation] {
         let jobs = plan.graph.jobs
         var result: [Explanation] = []
         var willChange = Set<Int>()
@@ -212,20 +217,20 @@ public enum BuildExplainer {
 }
 
 /// The build diff against the previous build of the same manifest.
-public struct BuildDiff: Codable, Sendable {
-    public struct Remade: Codable, Sendable, Equatable {
-        public var id: String
-        public var reason: String
+struct BuildDiff: Codable, Sendable {
+    struct Remade: Codable, Sendable, Equatable {
+        var id: String
+        var reason: String
     }
 
-    public var previousBuild: String?
-    public var new: [String]
-    public var madeAgain: [Remade]
-    public var unchanged: Int
-    public var removed: [String]
+    var previousBuild: String?
+    var new: [String]
+    var madeAgain: [Remade]
+    var unchanged: Int
+    var removed: [String]
 
     /// `explanations` are the ones computed before the run (what `explain` says).
-    public init(plan: EvaluatedPlan, previous: PreviousBuild, explanations: [BuildExplainer.Explanation]) {
+    init(plan: EvaluatedPlan, previous: PreviousBuild, explanations: [BuildExplainer.Explanation]) {
         previousBuild = previous.generatedAt
         let current = Set(plan.graph.jobs.map(\.id))
         let reasons = Dictionary(explanations.map { ($0.job, $0.detail) }, uniquingKeysWith: { first, _ in first })

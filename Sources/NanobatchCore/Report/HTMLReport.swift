@@ -3,9 +3,7 @@ import Foundation
 /// `index.html`: one self-contained page (inline CSS and a few lines of script, no network) built
 /// from the index report alone, so `nanobatch report` can rebuild it without running anything.
 /// Images are linked by their paths relative to the page, so it works from `file://`.
-public enum HTMLReport {
-    public static func render(_ report: IndexReport) -> String { renderBytes(report).string }
-
+enum HTMLReport {
     static func renderBytes(_ report: IndexReport) -> TextBuffer {
         var html = TextBuffer(capacity: 16 * 1024 + report.jobs.count * 340)
         html.append("""
@@ -249,24 +247,11 @@ public enum HTMLReport {
         relative.split(separator: "/").map { Endpoint.encode(String($0)) }.joined(separator: "/")
     }
 
-    public static func escape(_ text: String) -> String {
-        let special = text.utf8.contains {
-            $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
-        }
-        if !special { return text }
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+    /// `text` with & < > " ' replaced by entities, for the header built as strings.
+    static func escape(_ text: String) -> String {
+        var out = TextBuffer(capacity: text.utf8.count + 16)
+        out.appendHTMLEscaped(text)
+        return out.string
     }
 
     static let css = """
@@ -298,12 +283,10 @@ public enum HTMLReport {
 }
 
 /// `index.csv`: the job table for spreadsheets (RFC 4180 quoting, one header row).
-public enum CSVReport {
-    public static let columns = ["id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
+enum CSVReport {
+    static let columns = ["id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
                                  "status", "change", "file", "width", "height", "bytes", "estimatedCostUSD", "actualCost", "costUnit",
                                  "attempts", "durationSeconds", "error"]
-
-    public static func render(_ report: IndexReport) -> String { renderBytes(report).string }
 
     static func renderBytes(_ report: IndexReport) -> TextBuffer {
         var out = TextBuffer(capacity: 256 + report.jobs.count * 160)

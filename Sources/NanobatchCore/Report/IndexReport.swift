@@ -1,38 +1,39 @@
 import Foundation
 
-/// Report stage: plan + outcomes in, `index.json` out.
-public struct IndexReport: Codable, Sendable {
-    public struct Totals: Codable, Sendable {
-        public var jobs: Int
-        public var made: Int
-        public var cached: Int
-        public var failed: Int
-        public var skipped: Int
+/// Report stage: plan + outcomes in, `index.json` out (written by `IndexReport+Writing.swift`, read back
+/// by `PreviousBuild`). Its `Codable` form is the file's: tests decode it and hold the writer to JSONEncoder.
+struct IndexReport: Codable, Sendable {
+    struct Totals: Codable, Sendable {
+        var jobs: Int
+        var made: Int
+        var cached: Int
+        var failed: Int
+        var skipped: Int
         /// USD: the sum of the unit prices of the jobs made in this run.
-        public var estimatedCost: Double
-        public var unknownPriceJobs: Int
+        var estimatedCost: Double
+        var unknownPriceJobs: Int
         /// What providers reported, by unit ("USD", "credits").
-        public var actualCost: [String: Double]
+        var actualCost: [String: Double]
         /// Requests that reached a provider and may have been billed.
-        public var attempts: Int
-        public var wallSeconds: Double
+        var attempts: Int
+        var wallSeconds: Double
         /// Async tasks of an earlier, interrupted run that this run polled instead of paying again.
-        public var resumedTasks: Int = 0
-        public var skippedForBudget: Int = 0
+        var resumedTasks: Int = 0
+        var skippedForBudget: Int = 0
         /// Submissions of earlier runs that may have been paid without a result (see `unresolvedSubmissions`).
-        public var unresolvedSubmissions: Int = 0
+        var unresolvedSubmissions: Int = 0
     }
 
     /// What the run knew besides the job outcomes.
-    public struct RunFacts: Sendable {
-        public var budget: Double?
-        public var unresolvedSubmissions: [SubmissionJournal.Unresolved]
+    struct RunFacts: Sendable {
+        var budget: Double?
+        var unresolvedSubmissions: [SubmissionJournal.Unresolved]
         /// Per provider: how many times a 429 cut its concurrency.
-        public var rateLimitCuts: [String: Int]
+        var rateLimitCuts: [String: Int]
         /// Against the previous build of the manifest, when there was one.
-        public var diff: BuildDiff?
+        var diff: BuildDiff?
 
-        public init(budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
+        init(budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
                     diff: BuildDiff? = nil) {
             self.budget = budget
             self.unresolvedSubmissions = unresolvedSubmissions
@@ -41,69 +42,69 @@ public struct IndexReport: Codable, Sendable {
         }
     }
 
-    public struct JobRow: Codable, Sendable {
-        public var id: String
-        public var key: String?
-        public var promptID: String
-        public var step: String?
-        public var prompt: String
-        public var provider: String
-        public var dialect: String
-        public var model: String
-        public var aspectRatio: String
-        public var imageSize: String?
-        public var references: [String]
-        public var upstream: String?
-        public var status: JobStatus
+    struct JobRow: Codable, Sendable {
+        var id: String
+        var key: String?
+        var promptID: String
+        var step: String?
+        var prompt: String
+        var provider: String
+        var dialect: String
+        var model: String
+        var aspectRatio: String
+        var imageSize: String?
+        var references: [String]
+        var upstream: String?
+        var status: JobStatus
         /// Relative to the manifest's output folder.
-        public var file: String?
+        var file: String?
         /// Relative to the output root.
-        public var storePath: String?
-        public var format: String?
-        public var width: Int?
-        public var height: Int?
-        public var bytes: Int?
-        public var estimatedCost: Double?
-        public var actualCost: Double?
-        public var costUnit: String?
-        public var attempts: Int
-        public var durationSeconds: Double
-        public var error: String?
-        public var httpStatus: Int?
-        public var providerCode: String?
-        public var rawAnswer: String?
-        public var notes: [String]?
+        var storePath: String?
+        var format: String?
+        var width: Int?
+        var height: Int?
+        var bytes: Int?
+        var estimatedCost: Double?
+        var actualCost: Double?
+        var costUnit: String?
+        var attempts: Int
+        var durationSeconds: Double
+        var error: String?
+        var httpStatus: Int?
+        var providerCode: String?
+        var rawAnswer: String?
+        var notes: [String]?
         /// Present (true) when the image's pixel size is more than 3 % off the requested ratio.
-        public var ratioMismatch: Bool?
+        var ratioMismatch: Bool?
         /// The journaled task of an earlier run that this run polled instead of creating another.
-        public var resumedTask: String?
-        public var skippedForBudget: Bool?
+        var resumedTask: String?
+        var skippedForBudget: Bool?
         /// Inputs as they entered the content key, so the next build can say what changed.
-        public var requestedFormat: String
-        public var variant: Int
-        public var referenceHashes: [String]
-        public var upstreamOutputHash: String?
+        var requestedFormat: String
+        var variant: Int
+        var referenceHashes: [String]
+        var upstreamOutputHash: String?
         /// Against the previous build: "new", "made again" (with `changeReason`) or "unchanged".
-        public var change: String?
-        public var changeReason: String?
+        var change: String?
+        var changeReason: String?
     }
 
-    public var formatVersion = 1
-    public var manifest: String
-    public var generatedAt: String
-    public var stoppedBecause: String?
+    var formatVersion = 1
+    var manifest: String
+    var generatedAt: String
+    var stoppedBecause: String?
     /// USD, when the run had one.
-    public var budget: Double?
-    public var totals: Totals
+    var budget: Double?
+    var totals: Totals
     /// Ids of jobs not submitted because the budget would have been exceeded.
-    public var skippedForBudget: [String]?
+    var skippedForBudget: [String]?
     /// Submissions of earlier runs that ended with neither an image nor an answer: possibly paid.
-    public var unresolvedSubmissions: [SubmissionJournal.Unresolved]?
-    public var rateLimitCuts: [String: Int]?
-    public var diff: BuildDiff?
-    public var jobs: [JobRow]
+    var unresolvedSubmissions: [SubmissionJournal.Unresolved]?
+    var rateLimitCuts: [String: Int]?
+    var diff: BuildDiff?
+    var jobs: [JobRow]
 
-    public init(plan: EvaluatedPlan, outcomes: [JobOutcome], outputRoot: URL, wallSeconds: Double, stoppedBecause: String?,
+    init(plan: EvaluatedPlan, outcomes: [JobOutcome], outputRoot: URL, wallSeconds: Double, stoppedBecause: String?,
                 facts: RunFacts = RunFacts(), now: Date = Date()) {
         let graph = plan.graph
         manifest = graph.manifest.name
@@ -162,132 +163,5 @@ public struct IndexReport: Codable, Sendable {
         totals.wallSeconds = (wallSeconds * 1000).rounded() / 1000
         self.totals = totals
         jobs = rows
-    }
-
-    /// Indented JSON with sorted keys. The rows (most of the file) are written directly; the rest goes
-    /// through JSONEncoder. JSONEncoder alone took a second and most of a gigabyte at 100,000 rows.
-    public func encoded() throws -> Data {
-        try encodedText().data
-    }
-
-    func encodedText() throws -> TextBuffer {
-        var header = self
-        header.jobs = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard case .object(let object) = try JSONParser.parse(try encoder.encode(header)) else {
-            throw EncodingError.invalidValue(self, .init(codingPath: [], debugDescription: "the report is not an object"))
-        }
-        var out = TextBuffer(capacity: 1024 + jobs.count * 1400)
-        out.append("{\n")
-        let entries = object.entries
-        for (index, entry) in entries.enumerated() {
-            out.append("  ")
-            out.appendJSONString(entry.key)
-            out.append(": ")
-            if entry.key == "jobs" {
-                IndexReport.writeRows(jobs, to: &out)
-            } else {
-                var value = ""
-                entry.value.writePretty(to: &value, indent: "  ")
-                out.append(value)
-            }
-            out.append(index < entries.count - 1 ? ",\n" : "\n")
-        }
-        out.append("}")
-        return out
-    }
-
-    /// The rows as an indented array, keys sorted and absent values left out, as JSONEncoder would.
-    static func writeRows(_ rows: [JobRow], to out: inout TextBuffer) {
-        guard !rows.isEmpty else { out.append("[]"); return }
-        out.append("[\n")
-        for (index, row) in rows.enumerated() {
-            out.append("    {\n")
-            var first = true
-            func key(_ name: StaticString) {
-                out.append(first ? "      \"" : ",\n      \"")
-                first = false
-                out.append(name)
-                out.append("\": ")
-            }
-            func string(_ name: StaticString, _ value: String?) {
-                guard let value else { return }
-                key(name)
-                out.appendJSONString(value)
-            }
-            func number(_ name: StaticString, _ value: Double?) {
-                guard let value else { return }
-                key(name)
-                out.appendJSONNumber(value)
-            }
-            func integer(_ name: StaticString, _ value: Int?) {
-                guard let value else { return }
-                key(name)
-                out.append(value)
-            }
-            func boolean(_ name: StaticString, _ value: Bool?) {
-                guard let value else { return }
-                key(name)
-                out.append(value ? "true" : "false")
-            }
-            func strings(_ name: StaticString, _ values: [String]?) {
-                guard let values else { return }
-                key(name)
-                guard !values.isEmpty else { out.append("[]"); return }
-                out.append("[\n")
-                for (position, value) in values.enumerated() {
-                    out.append("        ")
-                    out.appendJSONString(value)
-                    out.append(position < values.count - 1 ? ",\n" : "\n")
-                }
-                out.append("      ]")
-            }
-            // Alphabetical, as JSONEncoder's sortedKeys orders them.
-            number("actualCost", row.actualCost)
-            string("aspectRatio", row.aspectRatio)
-            integer("attempts", row.attempts)
-            integer("bytes", row.bytes)
-            string("change", row.change)
-            string("changeReason", row.changeReason)
-            string("costUnit", row.costUnit)
-            string("dialect", row.dialect)
-            number("durationSeconds", row.durationSeconds)
-            string("error", row.error)
-            number("estimatedCost", row.estimatedCost)
-            string("file", row.file)
-            string("format", row.format)
-            integer("height", row.height)
-            integer("httpStatus", row.httpStatus)
-            string("id", row.id)
-            string("imageSize", row.imageSize)
-            string("key", row.key)
-            string("model", row.model)
-            strings("notes", row.notes)
-            string("prompt", row.prompt)
-            string("promptID", row.promptID)
-            string("provider", row.provider)
-            string("providerCode", row.providerCode)
-            boolean("ratioMismatch", row.ratioMismatch)
-            string("rawAnswer", row.rawAnswer)
-            strings("referenceHashes", row.referenceHashes)
-            strings("references", row.references)
-            string("requestedFormat", row.requestedFormat)
-            string("resumedTask", row.resumedTask)
-            boolean("skippedForBudget", row.skippedForBudget)
-            string("status", row.status.rawValue)
-            string("step", row.step)
-            string("storePath", row.storePath)
-            string("upstream", row.upstream)
-            string("upstreamOutputHash", row.upstreamOutputHash)
-            integer("variant", row.variant)
-            integer("width", row.width)
-            out.append(index < rows.count - 1 ? "\n    },\n" : "\n    }\n")
-        }
-        out.append("  ]")
-    }
-
-    public func write(to path: String, temporaryDirectory: String?) throws {
-        try FileIO.writeAtomically(try encodedText().bytes, to: path, temporaryDirectory: temporaryDirectory)
     }
 }

@@ -1,43 +1,43 @@
 import Foundation
 
 /// The answer to "what will this manifest cost?": counts and estimated cost, with no network call.
-public struct PlanSummary: Codable, Sendable, Equatable {
-    public struct ModelLine: Codable, Sendable, Equatable {
-        public var provider: String
-        public var model: String
-        public var jobs: Int
-        public var toMake: Int
+struct PlanSummary: Codable, Sendable, Equatable {
+    struct ModelLine: Codable, Sendable, Equatable {
+        var provider: String
+        var model: String
+        var jobs: Int
+        var toMake: Int
         /// Known part of the estimate; `unknownPriceJobs` says how many jobs it leaves out.
-        public var estimatedCost: Double
-        public var unknownPriceJobs: Int
-        public var unitPrice: Double?
+        var estimatedCost: Double
+        var unknownPriceJobs: Int
+        var unitPrice: Double?
     }
 
-    public struct Row: Codable, Sendable, Equatable {
-        public var id: String
-        public var key: String?
-        public var state: String
-        public var provider: String
-        public var model: String
-        public var price: Double?
+    struct Row: Codable, Sendable, Equatable {
+        var id: String
+        var key: String?
+        var state: String
+        var provider: String
+        var model: String
+        var price: Double?
     }
 
-    public var manifest: String
-    public var jobs: Int
-    public var cached: Int
-    public var toMake: Int
-    public var blockedByUpstream: Int
-    public var duplicates: Int
+    var manifest: String
+    var jobs: Int
+    var cached: Int
+    var toMake: Int
+    var blockedByUpstream: Int
+    var duplicates: Int
     /// USD for every job that will be sent (to make now plus blocked); unknown prices excluded and counted.
-    public var estimatedCost: Double
-    public var unknownPriceJobs: Int
-    public var budget: Double?
-    public var withinBudget: Bool?
-    public var byModel: [ModelLine]
-    public var byProvider: [String: Double]
-    public var rows: [Row]
+    var estimatedCost: Double
+    var unknownPriceJobs: Int
+    var budget: Double?
+    var withinBudget: Bool?
+    var byModel: [ModelLine]
+    var byProvider: [String: Double]
+    var rows: [Row]
 
-    public init(plan: EvaluatedPlan, maxCost: Double?) {
+    init(plan: EvaluatedPlan, maxCost: Double?) {
         let graph = plan.graph
         manifest = graph.manifest.name
         jobs = graph.jobs.count
@@ -90,7 +90,7 @@ public struct PlanSummary: Codable, Sendable, Equatable {
     }
 
     /// The human-readable table `nanobatch plan` prints.
-    public func renderText() -> String {
+    func renderText() -> String {
         var out = "Plan for \(manifest): \(jobs) jobs — \(cached) cached, \(toMake) to make"
         if blockedByUpstream > 0 { out += ", \(blockedByUpstream) waiting on upstream jobs" }
         if duplicates > 0 { out += ", \(duplicates) identical to another job (made once)" }

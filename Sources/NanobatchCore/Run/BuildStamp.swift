@@ -12,16 +12,12 @@ import Darwin
 ///
 /// Only a run in which every job was already cached writes a stamp (so the kept reports say exactly
 /// what a full run would); every other run removes it before it changes anything.
-public enum BuildStamp {
+enum BuildStamp {
     static let header = "nanobatch build stamp v1"
-
-    public static func path(root: URL, manifestName: String) -> String {
-        OutputLayout(root: root).stampPath(manifest: manifestName)
-    }
 
     /// What shapes a build besides the files it reads: the tool and its binary, the manifest's bytes
     /// and folder (relative references resolve against it), the output root and the budget.
-    public static func context(manifest: Manifest, root: String, maxCost: Double?) -> String {
+    static func context(manifest: Manifest, root: String, maxCost: Double?) -> String {
         var text = "\(header)\ntool \(NanobatchCLI.version)\n"
         #if os(Linux)
         let binary = "/proc/self/exe"
@@ -39,7 +35,7 @@ public enum BuildStamp {
     /// Records `files` (absolute paths; absent ones are recorded as absent). Returns false, writing
     /// nothing, when a path cannot be recorded on one line.
     @discardableResult
-    public static func write(to path: String, context: String, jobs: Int, root: String, files: [String]) throws -> Bool {
+    static func write(to path: String, context: String, jobs: Int, root: String, files: [String]) throws -> Bool {
         let prefix = root + "/"
         // One `stat` and one line per file, in chunks on every core.
         let chunk = 2048
@@ -64,13 +60,13 @@ public enum BuildStamp {
         return true
     }
 
-    public static func remove(at path: String) {
+    static func remove(at path: String) {
         unlink(path)
     }
 
     /// The number of jobs of the stamped build when the stamp at `path` was made in `context` and every
     /// recorded file is still as it was; otherwise `nil`. Files are checked in parallel, straight from the bytes.
-    public static func check(at path: String, context: String, root: String) -> Int? {
+    static func check(at path: String, context: String, root: String) -> Int? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let layout = data.withUnsafeBytes { raw -> (jobs: Int, files: Int, parts: [Range<Int>])? in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -91,14 +87,15 @@ public enum BuildStamp {
             return (jobs, files, split(body, in: bytes, into: files >= 4096 ? ProcessInfo.processInfo.activeProcessorCount : 1))
         }
         guard let layout else { return nil }
-        let tally = StampTally()
+        // The files matched so far; -1 once a part finds one that differs.
+        let tally = Locked(0)
         DispatchQueue.concurrentPerform(iterations: layout.parts.count) { index in
             let matched = data.withUnsafeBytes { raw in
                 verify(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[layout.parts[index]]), root: root)
             }
-            tally.add(matched)
+            tally.withLock { $0 = $0 < 0 || matched < 0 ? -1 : $0 + matched }
         }
-        return tally.total == layout.files ? layout.jobs : nil
+        return tally.withLock { $0 } == layout.files ? layout.jobs : nil
     }
 
     /// Splits `range` into about `count` pieces that end at line ends.
@@ -199,13 +196,4 @@ struct FileStatus: Equatable {
     }
 
     static func of(_ path: String) -> FileStatus? { path.withCString { of($0) } }
-}
-
-/// Sums the workers' counts; any -1 makes the total -1.
-private final class StampTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sum = 0
-    private var failed = false
-    func add(_ count: Int) { lock.withLock { if count < 0 { failed = true } else { sum += count } } }
-    var total: Int { lock.withLock { failed ? -1 : sum } }
 }

@@ -3,12 +3,12 @@ import Foundation
 /// What `clean` would remove: friendly files no job of the manifest produces, and store entries no
 /// manifest under the root uses (this one's current keys, plus every key in the other manifests'
 /// `index.json`).
-public struct CleanPlan: Sendable {
+struct CleanPlan: Sendable {
     /// Relative to the manifest's folder.
-    public var friendlyFiles: [String]
+    var friendlyFiles: [String]
     /// Relative to the output root.
-    public var storeFiles: [String]
-    public var keptForOthers: Int
+    var storeFiles: [String]
+    var keptForOthers: Int
 
     /// The content keys of `storeFiles`.
     var removedKeys: Set<String> {

@@ -7,12 +7,12 @@ import Darwin
 
 /// What the store knows of one finished image.
 public struct StoreEntry: Sendable, Equatable {
-    public var key: String
-    public var info: ImageInfo
-    public var bytes: Int
+    var key: String
+    var info: ImageInfo
+    var bytes: Int
     /// SHA-256 of the image file: what chained steps put in their own keys.
-    public var outputHash: String
-    public var blobPath: String
+    var outputHash: String
+    var blobPath: String
 }
 
 /// Content-addressed image store under `<output root>/.nanobatch/store`, shared by every manifest
@@ -23,24 +23,28 @@ public struct StoreEntry: Sendable, Equatable {
 /// it counts; a blob without a line (a run killed between the rename and the append) is recovered.
 /// An instance reads the log and each shard's listing once: it sees what it writes itself, but not
 /// what other processes write later, so make one per command (the run lock keeps writers apart).
-public final class ContentStore: ImageStore, @unchecked Sendable {
-    public let root: URL
-    public let storeDirectory: String
-    public let temporaryDirectory: String
-    public let logPath: String
+final class ContentStore: ImageStore, Sendable {
+    let root: URL
+    let storeDirectory: String
+    let temporaryDirectory: String
+    let logPath: String
 
-    private let lock = NSLock()
     /// Syncs new images in groups (one `syncfs` for a burst, not one `fsync` each).
     private let groupSync = GroupSync()
-    private var records: [String: EntryRecord]?
-    private var logLines = 0
-    private var logDescriptor: Int32 = -1
-    private var knownDirectories = Set<String>()
-    /// The shard folders that existed when first asked (folders made later hold only blobs in `records`).
-    private var shardFolders: Set<String>?
-    private var shardListings: [String: Set<String>] = [:]
+    private let state = Locked(State())
 
-    public init(root: URL) {
+    /// What this instance has read and opened, shared by the threads that use it.
+    private struct State {
+        var records: [String: EntryRecord]?
+        var logLines = 0
+        var logDescriptor: Int32 = -1
+        var knownDirectories = Set<String>()
+        /// The shard folders that existed when first asked (folders made later hold only blobs in `records`).
+        var shardFolders: Set<String>?
+        var shardListings: [String: Set<String>] = [:]
+    }
+
+    init(root: URL) {
         self.root = root
         let layout = OutputLayout(root: root)
         self.storeDirectory = layout.storeDirectory
@@ -48,13 +52,13 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
         self.logPath = layout.entriesLogPath
     }
 
-    deinit { if logDescriptor >= 0 { close(logDescriptor) } }
+    deinit { state.withLock { if $0.logDescriptor >= 0 { close($0.logDescriptor) } } }
 
     func folder(for key: String) -> String { "\(storeDirectory)/\(key.prefix(2))" }
     func blobPath(for key: String, format: ImageFormat) -> String { "\(folder(for: key))/\(key).\(format.fileExtension)" }
 
     /// The verified entry for `key`, or `nil` (absent, incomplete, or corrupt: such an entry is made again).
-    public func lookup(_ key: String) -> StoreEntry? {
+    func lookup(_ key: String) -> StoreEntry? {
         guard let record = loadedRecords()[key] else { return recover(key) }
         let blob = blobPath(for: key, format: record.info.format)
         guard let status = FileIO.status(blob) else { return nil }
@@ -68,7 +72,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     }
 
     /// Whether any image file exists for `key`, whole or not (to tell "gone" from "failed its check").
-    public func hasBlob(for key: String) -> Bool {
+    func hasBlob(for key: String) -> Bool {
         ImageFormat.allCases.contains { FileIO.fileSize(blobPath(for: key, format: $0)) != nil }
     }
 
@@ -91,29 +95,29 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     /// instance commits later are in `records`.
     private func blobNames(inShardOf key: String) -> Set<String> {
         let shard = String(key.prefix(2))
-        if let names = lock.withLock({ shardListings[shard] }) { return names }
+        if let names = state.withLock({ $0.shardListings[shard] }) { return names }
         // A fresh store has few shard folders: one listing of the store says which to list.
-        let shards = lock.withLock { shardFolders } ?? {
+        let shards = state.withLock { $0.shardFolders } ?? {
             let listed = Set((try? FileManager.default.contentsOfDirectory(atPath: storeDirectory)) ?? [])
-            lock.withLock { shardFolders = listed }
+            state.withLock { $0.shardFolders = listed }
             return listed
         }()
         let names = shards.contains(shard) ? Set((try? FileManager.default.contentsOfDirectory(atPath: folder(for: key))) ?? []) : []
-        lock.withLock { shardListings[shard] = names }
+        state.withLock { $0.shardListings[shard] = names }
         return names
     }
 
     // MARK: The entries log
 
     /// Reads the entries log now (else the first lookup does).
-    public func preload() { _ = loadedRecords() }
+    func preload() { _ = loadedRecords() }
 
     private func loadedRecords() -> [String: EntryRecord] {
-        lock.withLock {
-            if let records { return records }
+        state.withLock { state in
+            if let records = state.records { return records }
             let (read, lines) = EntryRecord.readLog(logPath)
-            records = read
-            logLines = lines
+            state.records = read
+            state.logLines = lines
             return read
         }
     }
@@ -123,61 +127,62 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     private func append(_ record: EntryRecord) {
         _ = loadedRecords()
         try? ensureDirectory((logPath as NSString).deletingLastPathComponent)
-        lock.withLock {
-            records?[record.key] = record
-            if logDescriptor < 0 {
-                logDescriptor = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        state.withLock { state in
+            state.records?[record.key] = record
+            if state.logDescriptor < 0 {
+                state.logDescriptor = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             }
-            guard logDescriptor >= 0 else { return }
+            let descriptor = state.logDescriptor
+            guard descriptor >= 0 else { return }
             let line = Array(record.line.utf8)
-            _ = line.withUnsafeBytes { write(logDescriptor, $0.baseAddress, $0.count) }
-            logLines += 1
+            _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            state.logLines += 1
         }
     }
 
     /// Rewrites the log with one line per blob still present, when stale lines outnumber live ones.
     /// Call only under the run lock.
-    public func compactLogIfWorthIt() throws {
+    func compactLogIfWorthIt() throws {
         let current = loadedRecords()
-        let worthIt = lock.withLock { logLines > 2 * current.count + 1000 }
+        let worthIt = state.withLock { $0.logLines > 2 * current.count + 1000 }
         guard worthIt else { return }
         try rewriteLog(current.values.filter { FileIO.fileSize(blobPath(for: $0.key, format: $0.info.format)) != nil })
     }
 
     /// Forgets entries whose blobs were removed (by `clean`). Call only under the run lock.
-    public func forget(_ keys: Set<String>) throws {
+    func forget(_ keys: Set<String>) throws {
         try rewriteLog(loadedRecords().values.filter { !keys.contains($0.key) })
     }
 
     private func rewriteLog(_ kept: [EntryRecord]) throws {
         let text = kept.sorted { $0.key < $1.key }.map(\.line).joined()
         try FileIO.writeAtomically(Data(text.utf8), to: logPath, temporaryDirectory: temporaryDirectory)
-        lock.withLock {
-            if logDescriptor >= 0 { close(logDescriptor); logDescriptor = -1 }
-            records = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
-            logLines = kept.count
+        state.withLock { state in
+            if state.logDescriptor >= 0 { close(state.logDescriptor); state.logDescriptor = -1 }
+            state.records = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
+            state.logLines = kept.count
         }
     }
 
     /// Creates a folder once per store instance (the later calls are a set lookup).
     func ensureDirectory(_ path: String) throws {
-        if lock.withLock({ knownDirectories.contains(path) }) { return }
+        if state.withLock({ $0.knownDirectories.contains(path) }) { return }
         try FileIO.createDirectory(path)
-        lock.withLock { _ = knownDirectories.insert(path) }
+        state.withLock { _ = $0.knownDirectories.insert(path) }
     }
 
     // MARK: Writing
 
     /// A fresh temporary path for a provider to write into; the name carries our pid so that
     /// leftovers of a killed run can be told apart from a live run's files.
-    public func temporaryFile(for key: String) throws -> URL {
+    func temporaryFile(for key: String) throws -> URL {
         try ensureDirectory(temporaryDirectory)
         return URL(fileURLWithPath: FileIO.temporaryName(in: temporaryDirectory, hint: String(key.prefix(16))))
     }
 
-    public enum CommitError: Error, CustomStringConvertible {
+    enum CommitError: Error, CustomStringConvertible {
         case notAnImage(String)
-        public var description: String {
+        var description: String {
             switch self {
             case .notAnImage(let detail): return "the provider's answer is not a whole PNG, JPEG or WebP image (\(detail))"
             }
@@ -185,7 +190,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     }
 
     /// Verifies the temporary file and makes it durable (one read), moves it into place, and records it.
-    public func commit(temporary: URL, key: String) throws -> StoreEntry {
+    func commit(temporary: URL, key: String) throws -> StoreEntry {
         let path = temporary.path
         guard let size = FileIO.fileSize(path) else { throw CommitError.notAnImage("no file written") }
         guard let image = try ImageInspector.examineFile(at: path, beforeClosing: { try self.groupSync.makeDurable($0, path: path) }) else {
@@ -208,7 +213,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     /// Stores image bytes a provider answered with inline: checks them in memory, writes and syncs a
     /// temporary file, moves it into place, and records it. The same result as `commit(temporary:key:)`
     /// without writing the bytes to one file and reading them back.
-    public func commit(image: Data, key: String) throws -> StoreEntry {
+    func commit(image: Data, key: String) throws -> StoreEntry {
         guard let examined = ImageInspector.examine(image) else {
             throw CommitError.notAnImage("\(image.count) bytes, unknown or truncated")
         }
@@ -224,7 +229,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     }
 
     /// Whether `friendlyPath` already is the entry's image (the same file, not a copy).
-    public func isLinked(_ entry: StoreEntry, at friendlyPath: String) -> Bool {
+    func isLinked(_ entry: StoreEntry, at friendlyPath: String) -> Bool {
         FileIO.inode(friendlyPath).map { isBlob(of: entry, $0) } ?? false
     }
 
@@ -234,7 +239,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
-    public func link(_ entry: StoreEntry, to friendlyPath: String) throws {
+    func link(_ entry: StoreEntry, to friendlyPath: String) throws {
         if let existing = FileIO.inode(friendlyPath) {
             if isBlob(of: entry, existing) { return }
         } else {
@@ -253,7 +258,7 @@ public final class ContentStore: ImageStore, @unchecked Sendable {
     }
 
     /// Removes temporary files left by processes that are no longer running.
-    public func removeAbandonedTemporaries() {
+    func removeAbandonedTemporaries() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory) else { return }
         for name in names where name.hasSuffix(".partial") {
             let parts = name.split(separator: ".")

@@ -6,12 +6,12 @@ import Darwin
 #endif
 
 /// Small POSIX helpers for crash-safe writes.
-public enum FileIO {
-    public struct Failure: Error, CustomStringConvertible {
-        public let operation: String
-        public let path: String
-        public let code: Int32
-        public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+enum FileIO {
+    struct Failure: Error, CustomStringConvertible {
+        let operation: String
+        let path: String
+        let code: Int32
+        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
     }
 
     static func check(_ result: Int32, _ operation: String, _ path: String) throws {
@@ -19,7 +19,7 @@ public enum FileIO {
     }
 
     /// `mkdir -p`: creates `path` and its missing parents; the error names the system's reason.
-    public static func createDirectory(_ path: String) throws {
+    static func createDirectory(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
         let parent = (path as NSString).deletingLastPathComponent
@@ -33,7 +33,7 @@ public enum FileIO {
         }
     }
 
-    public static func fsync(path: String) throws {
+    static func fsync(path: String) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
         defer { close(fd) }
@@ -41,12 +41,12 @@ public enum FileIO {
     }
 
     /// A temporary name whose pid lets a later run tell a dead process's leftovers from live work.
-    public static func temporaryName(in directory: String, hint: String) -> String {
+    static func temporaryName(in directory: String, hint: String) -> String {
         "\(directory)/\(hint.prefix(40)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial"
     }
 
     /// Creates `path` (or truncates it) and writes `data` to it, then runs `beforeClosing` (such as a sync).
-    public static func writeNew(_ data: Data, to path: String, beforeClosing: ((Int32) throws -> Void)? = nil) throws {
+    static func writeNew(_ data: Data, to path: String, beforeClosing: ((Int32) throws -> Void)? = nil) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
         defer { close(fd) }
@@ -70,7 +70,7 @@ public enum FileIO {
 
     /// Writes `data` to a temporary file (beside `path`, or in `temporaryDirectory` on the same
     /// file system), fsyncs it, renames it over `path`, and fsyncs the folder.
-    public static func writeAtomically(_ data: some ContiguousBytes, to path: String, temporaryDirectory: String? = nil) throws {
+    static func writeAtomically(_ data: some ContiguousBytes, to path: String, temporaryDirectory: String? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try createDirectory(directory)
         if let temporaryDirectory { try createDirectory(temporaryDirectory) }
@@ -89,50 +89,36 @@ public enum FileIO {
         try? fsync(path: directory)
     }
 
-    public static func rename(_ from: String, to: String) throws {
+    static func rename(_ from: String, to: String) throws {
         try check(Foundation.rename(from, to), "rename", from)
     }
 
-    /// Reads a file of at most `limit` bytes with plain POSIX calls (no thrown error on a miss).
-    public static func readSmallFile(_ path: String, limit: Int = 4096) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: limit)
-        var count = -1
-        repeat {
-            count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, limit) }
-        } while count < 0 && errno == EINTR
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
-    }
-
-    public static func fileSize(_ path: String) -> Int? {
+    static func fileSize(_ path: String) -> Int? {
         FileStatus.of(path).map { Int($0.size) }
     }
 
     /// Size and modification time (nanoseconds since 1970) of a file, or `nil` when it is absent.
-    public static func status(_ path: String) -> (size: Int, modified: Int64)? {
+    static func status(_ path: String) -> (size: Int, modified: Int64)? {
         FileStatus.of(path).map { (Int($0.size), $0.modified) }
     }
 
-    public static func inode(_ path: String) -> (device: UInt64, inode: UInt64)? {
+    static func inode(_ path: String) -> (device: UInt64, inode: UInt64)? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 
-    public static func isProcessAlive(_ pid: Int32) -> Bool {
+    static func isProcessAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM
     }
 }
 
 /// An exclusive advisory lock on a file, held until released or the process ends.
-public final class FileLock: @unchecked Sendable {
+final class FileLock: @unchecked Sendable {
     private let fd: Int32
 
     /// Returns `nil` when another process holds the lock.
-    public init?(path: String) throws {
+    init?(path: String) throws {
         try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
         let fd = open(path, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }

@@ -4,17 +4,17 @@ import Foundation
 /// files and reports) and the tool's own files under `.nanobatch` (store, journal, lock, stamps).
 public struct OutputLayout: Sendable, Equatable {
     /// The report files written into a manifest's folder.
-    public enum Report: String, CaseIterable, Sendable {
+    enum Report: String, CaseIterable, Sendable {
         case json = "index.json"
         case html = "index.html"
         case csv = "index.csv"
     }
 
-    public let root: URL
+    let root: URL
 
-    public init(root: URL) { self.root = root.standardizedFileURL }
+    init(root: URL) { self.root = root.standardizedFileURL }
 
-    public var rootPath: String { root.path }
+    var rootPath: String { root.path }
     var toolDirectory: String { root.appendingPathComponent(".nanobatch").path }
     var lockPath: String { "\(toolDirectory)/lock" }
     var journalPath: String { "\(toolDirectory)/journal" }
@@ -27,9 +27,9 @@ public struct OutputLayout: Sendable, Equatable {
     func stampPath(manifest: String) -> String { "\(toolDirectory)/stamps/\(manifest).stamp" }
 
     /// The folder that holds a manifest's friendly files and reports.
-    public func manifestFolder(_ manifest: String) -> URL { root.appendingPathComponent(manifest) }
+    func manifestFolder(_ manifest: String) -> URL { root.appendingPathComponent(manifest) }
 
-    public func reportPath(_ report: Report, manifest: String) -> String {
+    func reportPath(_ report: Report, manifest: String) -> String {
         manifestFolder(manifest).appendingPathComponent(report.rawValue).path
     }
 

@@ -16,49 +16,48 @@ import Darwin
 /// A rerun resumes polling a journaled task instead of creating a new one; a submission with no
 /// task, no end and no image in the store may have been paid without a result and is reported once.
 /// A line cut short by a crash has no newline and is ignored.
-public final class SubmissionJournal: @unchecked Sendable {
+public final class SubmissionJournal: Sendable {
     /// A journaled async task with no end record.
-    public struct OpenTask: Sendable, Equatable {
-        public var key: String
-        public var provider: String
-        public var job: String
-        public var taskID: String
+    struct OpenTask: Sendable, Equatable {
+        var key: String
+        var provider: String
+        var job: String
+        var taskID: String
         /// Seconds since 1970.
-        public var createdAt: Double
+        var createdAt: Double
     }
 
     /// A submission from an earlier run that ended neither with an image nor with an answer.
-    public struct Unresolved: Sendable, Equatable, Codable {
-        public var key: String
-        public var provider: String
-        public var job: String
-        public var submittedAt: String
+    struct Unresolved: Sendable, Equatable, Codable {
+        var key: String
+        var provider: String
+        var job: String
+        var submittedAt: String
     }
 
     /// How long a journaled task is worth polling again: result URLs live 24 h (evolink documents
     /// this; the others say nothing, so the same is assumed).
-    public static let resumeWindow: Double = 24 * 3600
+    static let resumeWindow: Double = 24 * 3600
 
-    public let path: String
-    private let lock = NSLock()
+    let path: String
     private let writer: JournalWriter
     /// Syncs done so far (several appends share one when they arrive together).
     var syncCount: Int { writer.syncCount }
-    private var openTasks: [String: OpenTask] = [:]
+    private let openTasks: Locked<[String: OpenTask]>
     /// Submissions of earlier runs found without a result when the journal was opened.
-    public private(set) var unresolved: [Unresolved] = []
+    let unresolved: [Unresolved]
     private let now: @Sendable () -> Double
 
     /// Reads the journal, keeps what is still open, and compacts the file when it holds finished
     /// records. `hasResult` says whether the store already holds a key's image.
-    public init(root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+    init(root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 dataSync: @escaping @Sendable (Int32) -> Void = { _ = fdatasync($0) }) throws {
         path = OutputLayout(root: root).journalPath
         self.now = now
         let (records, lineCount) = SubmissionJournal.read(path)
         let (tasks, unresolved) = SubmissionJournal.analyse(records, hasResult: hasResult, now: now())
         self.unresolved = unresolved
-        openTasks = tasks
+        openTasks = Locked(tasks)
         try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
         if lineCount > tasks.count {
             let kept = tasks.values.sorted { $0.createdAt < $1.createdAt }
@@ -73,32 +72,32 @@ public final class SubmissionJournal: @unchecked Sendable {
     deinit { writer.finish() }
 
     /// The task to poll again for `key`, if one was journaled within the resume window.
-    public func openTask(for key: String, provider: String) -> OpenTask? {
-        lock.withLock { openTasks[key].flatMap { $0.provider == provider ? $0 : nil } }
+    func openTask(for key: String, provider: String) -> OpenTask? {
+        openTasks.withLock { $0[key].flatMap { $0.provider == provider ? $0 : nil } }
     }
 
     /// Returns once the submit line is on disk: call before the paid request is sent.
-    public func submitting(key: String, provider: String, job: String) async {
+    func submitting(key: String, provider: String, job: String) async {
         await writer.appendDurably(SubmissionJournal.line("submit", key, provider, job, nil, time: now()))
     }
 
     /// Blocks until the task line is on disk (the provider's callback is synchronous).
-    public func taskCreated(key: String, provider: String, job: String, taskID: String) {
+    func taskCreated(key: String, provider: String, job: String, taskID: String) {
         let task = OpenTask(key: key, provider: provider, job: job, taskID: taskID, createdAt: now())
-        lock.withLock { openTasks[key] = task }
+        openTasks.withLock { $0[key] = task }
         let written = DispatchSemaphore(value: 0)
         writer.appendDurably(SubmissionJournal.line("task", key, provider, job, taskID, time: task.createdAt)) { written.signal() }
         written.wait()
     }
 
     /// The job is over; an end lost to a crash is harmless (the store or the next answer settles it).
-    public func ended(key: String, provider: String, job: String) {
-        lock.withLock { openTasks[key] = nil }
+    func ended(key: String, provider: String, job: String) {
+        openTasks.withLock { $0[key] = nil }
         writer.writeNow(SubmissionJournal.line("end", key, provider, job, nil, time: now()))
     }
 
     /// Open tasks still worth resuming, and submissions that ended without a result, from the records.
-    public static func analyse(_ records: [Record], hasResult: (String) -> Bool,
+    static func analyse(_ records: [Record], hasResult: (String) -> Bool,
                                now: Double) -> (tasks: [String: OpenTask], unresolved: [Unresolved]) {
         var submitted: [String: (provider: String, job: String, at: Double)] = [:]
         var tasks: [String: OpenTask] = [:]
@@ -134,7 +133,7 @@ public final class SubmissionJournal: @unchecked Sendable {
 
     // MARK: Format
 
-    public struct Record: Sendable {
+    struct Record: Sendable {
         var event: String
         var time: Double
         var key: String
@@ -158,7 +157,7 @@ public final class SubmissionJournal: @unchecked Sendable {
     }
 
     /// Whole lines only; anything malformed is skipped.
-    public static func read(_ path: String) -> (records: [Record], lines: Int) {
+    static func read(_ path: String) -> (records: [Record], lines: Int) {
         guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return ([], 0) }
         var records: [Record] = []
         var lines = 0

@@ -1,5 +1,5 @@
 /// CRC-32 (ISO-HDLC, as PNG uses) and Adler-32 (as zlib uses), both incremental.
-public struct CRC32: Sendable {
+struct CRC32: Sendable {
     private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
         var c = UInt32(n)
         for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
@@ -7,29 +7,23 @@ public struct CRC32: Sendable {
     }
 
     private var crc: UInt32 = 0xFFFF_FFFF
-    public init() {}
+    init() {}
 
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         var c = crc
         for byte in bytes { c = CRC32.table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
         crc = c
     }
 
-    public var value: UInt32 { crc ^ 0xFFFF_FFFF }
-
-    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
-        var crc = CRC32()
-        crc.update(bytes)
-        return crc.value
-    }
+    var value: UInt32 { crc ^ 0xFFFF_FFFF }
 }
 
-public struct Adler32: Sendable {
+struct Adler32: Sendable {
     private var a: UInt32 = 1
     private var b: UInt32 = 0
-    public init() {}
+    init() {}
 
-    public mutating func update(_ bytes: [UInt8]) {
+    mutating func update(_ bytes: [UInt8]) {
         var index = 0
         while index < bytes.count {
             let end = min(index + 5552, bytes.count)
@@ -43,5 +37,5 @@ public struct Adler32: Sendable {
         }
     }
 
-    public var value: UInt32 { b << 16 | a }
+    var value: UInt32 { b << 16 | a }
 }

@@ -3,17 +3,17 @@ import Foundation
 public enum ImageFormat: String, Codable, Sendable, CaseIterable {
     case png, jpeg, webp
 
-    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
-    public var mimeType: String { "image/\(rawValue)" }
+    var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
+    var mimeType: String { "image/\(rawValue)" }
 }
 
 /// What an image header says: its format and pixel size.
 public struct ImageInfo: Codable, Sendable, Equatable {
-    public var format: ImageFormat
-    public var width: Int
-    public var height: Int
+    var format: ImageFormat
+    var width: Int
+    var height: Int
 
-    public init(format: ImageFormat, width: Int, height: Int) {
+    init(format: ImageFormat, width: Int, height: Int) {
         self.format = format
         self.width = width
         self.height = height
@@ -21,9 +21,9 @@ public struct ImageInfo: Codable, Sendable, Equatable {
 }
 
 /// Reads image headers and checks that a file is whole, without decoding pixels.
-public enum ImageInspector {
+enum ImageInspector {
     /// Identifies PNG, JPEG and WebP from their leading bytes; `nil` when the bytes are not a known image.
-    public static func inspect(_ bytes: [UInt8]) -> ImageInfo? {
+    static func inspect(_ bytes: [UInt8]) -> ImageInfo? {
         if bytes.count >= 24, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
            Array(bytes[12..<16]) == Array("IHDR".utf8) {
             let width = Int(readBE32(bytes, 16)), height = Int(readBE32(bytes, 20))
@@ -94,7 +94,7 @@ public enum ImageInspector {
 
     /// Checks a file cheaply: a known image header, and an ending that says the file is whole
     /// (PNG's IEND chunk, JPEG's EOI marker, WebP's RIFF length).
-    public static func inspectFile(at path: String) -> ImageInfo? {
+    static func inspectFile(at path: String) -> ImageInfo? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         guard let head = try? handle.read(upToCount: 64), head.count >= 4 else { return nil }
@@ -125,16 +125,16 @@ public enum ImageInspector {
 }
 
 /// What one read of a finished image file found: its kind and size, byte count and SHA-256.
-public struct ExaminedImage: Sendable {
-    public var info: ImageInfo
-    public var bytes: Int
-    public var sha256: String
+struct ExaminedImage: Sendable {
+    var info: ImageInfo
+    var bytes: Int
+    var sha256: String
 }
 
 extension ImageInspector {
     /// Reads the file once: checks its header and ending as `inspectFile` does and hashes it;
     /// with `sync`, fsyncs the same descriptor before returning. `nil` when it is not a whole image.
-    public static func examineFile(at path: String, sync: Bool = false) throws -> ExaminedImage? {
+    static func examineFile(at path: String, sync: Bool = false) throws -> ExaminedImage? {
         try examineFile(at: path, beforeClosing: sync ? { fd in try FileIO.check(fsync(fd), "fsync", path) } : nil)
     }
 
@@ -170,7 +170,7 @@ extension ImageInspector {
 
 extension ImageInspector {
     /// `inspectFile`'s checks on bytes in memory: a known header and an ending that says the image is whole.
-    public static func inspectWhole(_ data: Data) -> ImageInfo? {
+    static func inspectWhole(_ data: Data) -> ImageInfo? {
         guard data.count >= 16 else { return nil }
         let head = [UInt8](data.prefix(data.first == 0xFF ? headerWindow : 64))
         guard let info = inspect(head), endsWhole(info, head: head, tail: [UInt8](data.suffix(12)), size: data.count) else { return nil }
@@ -178,7 +178,7 @@ extension ImageInspector {
     }
 
     /// `examineFile` on bytes in memory: `inspectWhole`, plus the byte count and SHA-256.
-    public static func examine(_ data: Data) -> ExaminedImage? {
+    static func examine(_ data: Data) -> ExaminedImage? {
         guard let info = inspectWhole(data) else { return nil }
         var hasher = SHA256Hasher()
         hasher.update(data: data)

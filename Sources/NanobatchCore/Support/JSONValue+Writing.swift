@@ -11,105 +11,75 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue {
     /// Compact JSON text, keys in their stored order.
-    public func serialized() -> String {
-        var out = ""
+    func serialized() -> String {
+        var out = TextBuffer()
         write(to: &out)
-        return out
+        return out.string
     }
 
-    public func data() -> Data { Data(serialized().utf8) }
-
-    /// Indented JSON text (two spaces), keys in their stored order: for files people read and diff.
-    public func serialized(pretty: Bool) -> String {
-        guard pretty else { return serialized() }
-        var out = ""
-        writePretty(to: &out, indent: "")
-        return out
+    func data() -> Data {
+        var out = TextBuffer()
+        write(to: &out)
+        return out.data
     }
 
-    func writePretty(to out: inout String, indent: String) {
+    /// Indented, with `indent` before each line after the first; strings and numbers as `TextBuffer` writes them.
+    func writePretty(to out: inout TextBuffer, indent: String) {
         let inner = indent + "  "
         switch self {
         case .array(let items) where !items.isEmpty:
-            out += "[\n"
+            out.append("[\n")
             for (index, item) in items.enumerated() {
-                out += inner
+                out.append(inner)
                 item.writePretty(to: &out, indent: inner)
-                out += index < items.count - 1 ? ",\n" : "\n"
+                out.append(index < items.count - 1 ? ",\n" : "\n")
             }
-            out += indent + "]"
+            out.append(indent)
+            out.append("]")
         case .object(let object) where !object.keys.isEmpty:
-            out += "{\n"
+            out.append("{\n")
             let entries = object.entries
             for (index, entry) in entries.enumerated() {
-                out += inner
-                JSONValue.writeString(entry.key, to: &out)
-                out += ": "
+                out.append(inner)
+                out.appendJSONString(entry.key)
+                out.append(": ")
                 entry.value.writePretty(to: &out, indent: inner)
-                out += index < entries.count - 1 ? ",\n" : "\n"
+                out.append(index < entries.count - 1 ? ",\n" : "\n")
             }
-            out += indent + "}"
+            out.append(indent)
+            out.append("}")
         default:
             write(to: &out)
         }
     }
 
-    private func write(to out: inout String) {
+    private func write(to out: inout TextBuffer) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .number(let value):
-            if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
-                out += String(Int64(value))
-            } else if value.isFinite {
-                out += "\(value)"
-            } else {
-                out += "null"
-            }
-        case .string(let value): JSONValue.writeString(value, to: &out)
+        case .null: out.append("null")
+        case .bool(let value): out.append(value ? "true" : "false")
+        case .number(let value): out.appendJSONNumber(value)
+        case .string(let value): out.appendJSONString(value)
         case .array(let items):
-            out += "["
+            out.append("[")
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(",") }
                 item.write(to: &out)
             }
-            out += "]"
+            out.append("]")
         case .object(let object):
-            out += "{"
+            out.append("{")
             for (index, entry) in object.entries.enumerated() {
-                if index > 0 { out += "," }
-                JSONValue.writeString(entry.key, to: &out)
-                out += ":"
+                if index > 0 { out.append(",") }
+                out.appendJSONString(entry.key)
+                out.append(":")
                 entry.value.write(to: &out)
             }
-            out += "}"
+            out.append("}")
         }
-    }
-
-    static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += value
-            out += "\""
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 
     /// Follows a path of object keys and array indexes: `answer.at("data", 0, "url")`.
-    public func at(_ path: any JSONPathComponent...) -> JSONValue? {
+    func at(_ path: any JSONPathComponent...) -> JSONValue? {
         var current: JSONValue? = self
         for component in path {
             current = current.flatMap { component.step(into: $0) }
@@ -118,7 +88,7 @@ extension JSONValue {
     }
 
     /// Every string in the document, depth first, in document order.
-    public var allStrings: [String] {
+    var allStrings: [String] {
         switch self {
         case .string(let value): return [value]
         case .array(let items): return items.flatMap(\.allStrings)
@@ -128,7 +98,7 @@ extension JSONValue {
     }
 
     /// A string, or a number written as text (ids are sometimes numbers).
-    public var textValue: String? {
+    var textValue: String? {
         switch self {
         case .string(let value): return value
         case .number(let value) where value == value.rounded() && abs(value) < 1e15: return String(Int64(value))
@@ -138,16 +108,16 @@ extension JSONValue {
     }
 }
 
-public protocol JSONPathComponent: Sendable {
+protocol JSONPathComponent: Sendable {
     func step(into value: JSONValue) -> JSONValue?
 }
 
 extension String: JSONPathComponent {
-    public func step(into value: JSONValue) -> JSONValue? { value[self] }
+    func step(into value: JSONValue) -> JSONValue? { value[self] }
 }
 
 extension Int: JSONPathComponent {
-    public func step(into value: JSONValue) -> JSONValue? {
+    func step(into value: JSONValue) -> JSONValue? {
         guard let items = value.arrayValue, indices(items).contains(self) else { return nil }
         return items[self]
     }

@@ -3,18 +3,18 @@ import Foundation
 /// Encodes 8-bit RGB PNG images row by row. Rows are filtered ("Up") and compressed with a
 /// fixed-Huffman deflate that encodes runs of equal bytes as back-references, which suits the
 /// flat placeholder images the offline provider draws; the whole raw image is never held in memory.
-public struct PNGEncoder {
-    public let width: Int
-    public let height: Int
+package struct PNGEncoder {
+    package let width: Int
+    package let height: Int
 
-    public init(width: Int, height: Int) {
+    package init(width: Int, height: Int) {
         precondition(width > 0 && height > 0, "PNG size must be positive")
         self.width = width
         self.height = height
     }
 
     /// Encodes the image; `row(y, &pixels)` fills `pixels` (width × 3 bytes, RGB) for row `y`.
-    public func encode(row: (Int, inout [UInt8]) -> Void) -> Data {
+    package func encode(row: (Int, inout [UInt8]) -> Void) -> Data {
         var deflater = RunLengthDeflater()
         var adler = Adler32()
         var previous = [UInt8](repeating: 0, count: width * 3)

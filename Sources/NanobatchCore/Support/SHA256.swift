@@ -4,28 +4,28 @@ import CryptoKit
 #endif
 
 /// Incremental SHA-256 (FIPS 180-4). Uses CryptoKit where it exists, a portable implementation elsewhere.
-public struct SHA256Hasher: Sendable {
+struct SHA256Hasher: Sendable {
     #if canImport(CryptoKit)
     private var inner = CryptoKit.SHA256()
-    public init() {}
-    public mutating func update<Bytes: Sequence>(bytes: Bytes) where Bytes.Element == UInt8 {
+    init() {}
+    mutating func update<Bytes: Sequence>(bytes: Bytes) where Bytes.Element == UInt8 {
         inner.update(data: Data(bytes))
     }
-    public mutating func update(data: Data) { inner.update(data: data) }
-    public mutating func finalize() -> [UInt8] { Array(inner.finalize()) }
+    mutating func update(data: Data) { inner.update(data: data) }
+    mutating func finalize() -> [UInt8] { Array(inner.finalize()) }
     #else
     private var state = SHA256Hasher.State()
     /// Bytes of an unfinished 64-byte block (fewer than 64).
     private var buffer: [UInt8] = []
     private var totalLength: UInt64 = 0
 
-    public init() {}
+    init() {}
 
-    public mutating func update(data: Data) {
+    mutating func update(data: Data) {
         data.withUnsafeBytes { raw in update(raw: raw) }
     }
 
-    public mutating func update<Bytes: Sequence>(bytes: Bytes) where Bytes.Element == UInt8 {
+    mutating func update<Bytes: Sequence>(bytes: Bytes) where Bytes.Element == UInt8 {
         if let contiguous = bytes as? [UInt8] {
             contiguous.withUnsafeBytes { update(raw: $0) }
         } else {
@@ -55,7 +55,7 @@ public struct SHA256Hasher: Sendable {
         if offset < raw.count { buffer.append(contentsOf: raw[offset...]) }
     }
 
-    public mutating func finalize() -> [UInt8] {
+    mutating func finalize() -> [UInt8] {
         let bitLength = totalLength &* 8
         var tail = buffer
         tail.append(0x80)
@@ -131,17 +131,17 @@ public struct SHA256Hasher: Sendable {
     #endif
 }
 
-public enum SHA256 {
-    public static func hash(_ data: Data) -> [UInt8] {
+enum SHA256 {
+    static func hash(_ data: Data) -> [UInt8] {
         var hasher = SHA256Hasher()
         hasher.update(data: data)
         return hasher.finalize()
     }
 
-    public static func hash(_ string: String) -> [UInt8] { hash(Data(string.utf8)) }
+    static func hash(_ string: String) -> [UInt8] { hash(Data(string.utf8)) }
 
     /// Hashes a file in 64 KiB chunks; the file is never read whole.
-    public static func hashFile(at url: URL) throws -> [UInt8] {
+    static func hashFile(at url: URL) throws -> [UInt8] {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         var hasher = SHA256Hasher()
@@ -153,7 +153,7 @@ public enum SHA256 {
 }
 
 extension Sequence where Element == UInt8 {
-    public var hexString: String {
+    var hexString: String {
         let bytes = Array(self)
         return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
             let digits: StaticString = "0123456789abcdef"

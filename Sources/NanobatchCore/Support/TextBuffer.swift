@@ -59,6 +59,7 @@ struct TextBuffer {
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, the rest as is.
+    /// The one JSON string writer (`JSONValue` and the report rows write through it).
     mutating func appendJSONString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
@@ -84,7 +85,7 @@ struct TextBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// A number as `JSONValue` writes it: whole values without a fraction, others in Swift's shortest form.
+    /// A JSON number: whole values without a fraction, others in Swift's shortest form, non-finite ones as null.
     mutating func appendJSONNumber(_ value: Double) {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
             append(Int(value))
@@ -95,7 +96,8 @@ struct TextBuffer {
         }
     }
 
-    /// Text for HTML content or a quoted attribute: & < > " ' replaced by entities.
+    /// Text for HTML content or a quoted attribute: & < > " ' replaced by entities. The one HTML
+    /// escaper (`HTMLReport.escape` goes through it).
     mutating func appendHTMLEscaped(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in

@@ -29,11 +29,10 @@ enum ReportCommand {
         let store = build.store
         let unresolved = SubmissionJournal.analyse(build.journalRecords(), hasResult: { store.lookup($0) != nil },
                                                    now: Date().timeIntervalSince1970).unresolved
-        let diff = previous?.raw["diff"].flatMap { try? JSONDecoder().decode(BuildDiff.self, from: $0.data()) }
         let report = IndexReport(plan: evaluated, outcomes: outcomes, outputRoot: build.layout.root,
-                                 wallSeconds: previous?.raw.at("totals", "wallSeconds")?.numberValue ?? 0, stoppedBecause: nil,
+                                 wallSeconds: previous?.recordedWallSeconds ?? 0, stoppedBecause: nil,
                                  facts: IndexReport.RunFacts(budget: build.manifest.budget?.maxCost, unresolvedSubmissions: unresolved,
-                                                             diff: diff))
+                                                             diff: previous?.recordedDiff))
         try BuildFailure.during("write the reports of \(build.name)", .noWork) { try build.write(report) }
         let totals = report.totals
         cli.console.out("\(build.name): report rebuilt from the store — \(totals.cached) in the store, \(totals.failed) failed, \(totals.skipped) not made\n")
