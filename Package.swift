@@ -6,7 +6,6 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nanobatch", targets: ["nanobatch"]),
-        .library(name: "NanobatchCore", targets: ["NanobatchCore"]),
     ],
     targets: [
         .target(name: "NanobatchCore"),

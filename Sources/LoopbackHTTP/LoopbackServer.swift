@@ -6,18 +6,18 @@ import Darwin
 #endif
 
 /// A request as the loopback server received it.
-public struct ReceivedRequest: Sendable {
-    public var method: String
+package struct ReceivedRequest: Sendable {
+    package var method: String
     /// Path and query, as sent (`/v1/tasks/42?x=1`).
-    public var target: String
+    package var target: String
     /// Header names lower-cased.
-    public var headers: [String: String]
-    public var body: Data
+    package var headers: [String: String]
+    package var body: Data
     /// Whether the body came chunked.
-    public var wasChunked: Bool
+    package var wasChunked: Bool
 
-    public var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
-    public var query: [String: String] {
+    package var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
+    package var query: [String: String] {
         guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
         var result: [String: String] = [:]
         for pair in query.split(separator: "&") {
@@ -29,21 +29,21 @@ public struct ReceivedRequest: Sendable {
 }
 
 /// What the server sends back, including deliberate faults.
-public struct ServerReply: Sendable {
-    public enum Fault: Sendable {
+package struct ServerReply: Sendable {
+    package enum Fault: Sendable {
         /// Close the connection without answering.
         case closeWithoutAnswer
         /// Announce the full Content-Length but send only this many body bytes, then close.
         case truncateBody(after: Int)
     }
 
-    public var status: Int
-    public var headers: [String: String]
-    public var body: Data
-    public var chunked: Bool
-    public var fault: Fault?
+    package var status: Int
+    package var headers: [String: String]
+    package var body: Data
+    package var chunked: Bool
+    package var fault: Fault?
 
-    public init(status: Int = 200, headers: [String: String] = [:], body: Data = Data(), chunked: Bool = false, fault: Fault? = nil) {
+    package init(status: Int = 200, headers: [String: String] = [:], body: Data = Data(), chunked: Bool = false, fault: Fault? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -51,17 +51,17 @@ public struct ServerReply: Sendable {
         self.fault = fault
     }
 
-    public static func json(_ text: String, status: Int = 200) -> ServerReply {
+    package static func json(_ text: String, status: Int = 200) -> ServerReply {
         ServerReply(status: status, headers: ["Content-Type": "application/json"], body: Data(text.utf8))
     }
 }
 
 /// An HTTP/1.1 server on 127.0.0.1 with an OS-chosen port, for tests and benchmarks: keep-alive,
 /// Content-Length and chunked bodies, one thread per connection, requests handled by a closure.
-public final class LoopbackServer: @unchecked Sendable {
-    public typealias Handler = @Sendable (ReceivedRequest) -> ServerReply
+package final class LoopbackServer: @unchecked Sendable {
+    package typealias Handler = @Sendable (ReceivedRequest) -> ServerReply
 
-    public let port: Int
+    package let port: Int
     private let listener: Int32
     private let handler: Handler
     private let lock = NSLock()
@@ -70,18 +70,18 @@ public final class LoopbackServer: @unchecked Sendable {
     private var requestCount = 0
     private var acceptedCount = 0
     /// The largest request body accepted (bigger ones get 413).
-    public let maxBodyBytes: Int
+    package let maxBodyBytes: Int
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
-    public var requestsServed: Int { lock.withLock { requestCount } }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var requestsServed: Int { lock.withLock { requestCount } }
     /// When the first request arrived and the last reply was sent (`DispatchTime` uptime nanoseconds, 0 before).
-    public var firstRequestAt: UInt64 { lock.withLock { firstRequest } }
-    public var lastReplyAt: UInt64 { lock.withLock { lastReply } }
+    package var firstRequestAt: UInt64 { lock.withLock { firstRequest } }
+    package var lastReplyAt: UInt64 { lock.withLock { lastReply } }
     private var firstRequest: UInt64 = 0
     private var lastReply: UInt64 = 0
-    public var connectionsAccepted: Int { lock.withLock { acceptedCount } }
+    package var connectionsAccepted: Int { lock.withLock { acceptedCount } }
 
-    public init(maxBodyBytes: Int = 64 << 20, handler: @escaping Handler) throws {
+    package init(maxBodyBytes: Int = 64 << 20, handler: @escaping Handler) throws {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
         #if canImport(Glibc)
@@ -124,7 +124,7 @@ public final class LoopbackServer: @unchecked Sendable {
 
     /// Stops accepting and ends open connections. Descriptors are shut down, never closed, here,
     /// and under the lock that connection threads take to close theirs.
-    public func stop() {
+    package func stop() {
         lock.withLock {
             guard !stopped else { return }
             stopped = true
@@ -254,9 +254,9 @@ public final class LoopbackServer: @unchecked Sendable {
     }
 }
 
-public struct ServerError: Error, CustomStringConvertible {
-    public let description: String
-    public let status: Int
+package struct ServerError: Error, CustomStringConvertible {
+    package let description: String
+    package let status: Int
     init(_ description: String, status: Int = 400) {
         self.description = description
         self.status = status

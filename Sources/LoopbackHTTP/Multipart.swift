@@ -1,13 +1,13 @@
 import Foundation
 
 /// One part of a `multipart/form-data` body.
-public struct FormPart: Sendable, Equatable {
-    public var name: String
-    public var filename: String?
-    public var contentType: String?
-    public var data: Data
+package struct FormPart: Sendable, Equatable {
+    package var name: String
+    package var filename: String?
+    package var contentType: String?
+    package var data: Data
 
-    public init(name: String, filename: String?, contentType: String?, data: Data) {
+    package init(name: String, filename: String?, contentType: String?, data: Data) {
         self.name = name
         self.filename = filename
         self.contentType = contentType
@@ -15,9 +15,9 @@ public struct FormPart: Sendable, Equatable {
     }
 }
 
-public enum MultipartParser {
+package enum MultipartParser {
     /// The boundary named in a Content-Type header, if any.
-    public static func boundary(fromContentType contentType: String) -> String? {
+    package static func boundary(fromContentType contentType: String) -> String? {
         for piece in contentType.split(separator: ";") {
             let trimmed = piece.trimmingCharacters(in: .whitespaces)
             if trimmed.lowercased().hasPrefix("boundary=") {
@@ -28,7 +28,7 @@ public enum MultipartParser {
     }
 
     /// Splits a body into parts; `nil` when it is not well-formed multipart (RFC 7578).
-    public static func parse(_ body: Data, boundary: String) -> [FormPart]? {
+    package static func parse(_ body: Data, boundary: String) -> [FormPart]? {
         let bytes = [UInt8](body)
         let delimiter = Array("--\(boundary)".utf8)
         var positions: [Int] = []

@@ -15,20 +15,20 @@ import Darwin
 /// - Requests without a body reuse kept-alive connections; one whose kept connection turns out closed
 ///   before any answer byte is sent again on a fresh connection.
 /// - The whole exchange ends by `timeout` (a deadline, not an idle timer). Redirects are returned, not followed.
-public final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
+package final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
     private let threads: WorkerThreads
     private let idle = IdleConnections()
     /// Longest header block accepted from a server.
     static let headerLimit = 64 << 10
 
-    public init(threads: WorkerThreads = .network) {
+    package init(threads: WorkerThreads = .network) {
         self.threads = threads
     }
 
     /// Kept-alive connections waiting for the next request (tests check reuse with it).
-    public var idleConnectionCount: Int { idle.count }
+    package var idleConnectionCount: Int { idle.count }
 
-    public func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
+    package func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
         let control = RequestControl()
         let deadline = ContinuousClock.now + timeout
         return try await withTaskCancellationHandler {

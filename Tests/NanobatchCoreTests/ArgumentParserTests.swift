@@ -2,7 +2,7 @@ import Testing
 @testable import NanobatchCore
 
 /// The command-line parser on its own: commands, options, flags and positionals, and each usage error.
-@Suite struct ArgumentParserTests {
+@Suite(.timeLimit(.minutes(2))) struct ArgumentParserTests {
     static let spec = CommandSpec(name: "run", summary: "", positionals: "MANIFEST", options: ["output": "", "concurrency": ""],
                                   flags: ["quiet": ""], minPositionals: 1, maxPositionals: 1)
 

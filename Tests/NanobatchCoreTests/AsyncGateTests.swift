@@ -3,7 +3,7 @@ import LoopbackHTTP
 import Testing
 @testable import NanobatchCore
 
-@Suite struct AsyncGateTests {
+@Suite(.timeLimit(.minutes(2))) struct AsyncGateTests {
     final class Peak: @unchecked Sendable {
         private let lock = NSLock()
         private var now = 0
@@ -88,7 +88,7 @@ import Testing
     }
 }
 
-@Suite struct DownloadGateTests {
+@Suite(.timeLimit(.minutes(2))) struct DownloadGateTests {
     /// Answers every request with `image` after 30 ms, counting the requests open at once.
     func slowImageServer(_ image: Data, counting peak: AsyncGateTests.Peak) throws -> LoopbackServer {
         try LoopbackServer { _ in

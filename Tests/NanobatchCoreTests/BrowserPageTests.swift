@@ -22,7 +22,7 @@ func runBrowser(_ arguments: [String], profile: URL, timeout: Double = 90) throw
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-@Suite struct BrowserPageTests {
+@Suite(.timeLimit(.minutes(5))) struct BrowserPageTests {
     @Test(.enabled(if: chromiumPath != nil, "Chromium is not installed: run Tests/install-chromium.sh (CI's .ci/run does)"))
     func everyThumbnailLoadsInItsGridCell() async throws {
         let (workspace, path) = try exampleWorkspace()

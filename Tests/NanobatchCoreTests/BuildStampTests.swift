@@ -4,7 +4,7 @@ import Testing
 
 /// The no-op path: a run whose previous run found everything cached, and for which nothing changed since,
 /// says so after one stat per file and leaves every file alone; any change sends it back to the full check.
-@Suite struct BuildStampTests {
+@Suite(.timeLimit(.minutes(5))) struct BuildStampTests {
     struct Build {
         let workspace: TestWorkspace
         let manifest: String

@@ -3,7 +3,7 @@ import Testing
 @testable import NanobatchCore
 
 /// The pipeline's stages chained by hand, as commands chain them, and the output-root rule.
-@Suite struct BuildTests {
+@Suite(.timeLimit(.minutes(2))) struct BuildTests {
     static func manifest(output: String? = nil) -> String {
         """
         { "version": 1, "name": "b", \(output.map { "\"output\": \"\($0)\"," } ?? "")

@@ -15,7 +15,7 @@ func nanobatchExecutable() -> URL? {
     return FileManager.default.isExecutableFile(atPath: fromArguments.path) ? fromArguments : nil
 }
 
-@Suite struct CrashSafetyTests {
+@Suite(.timeLimit(.minutes(5))) struct CrashSafetyTests {
     @Test func sigkillMidRunLeavesNoBrokenImageAndRedoesNothing() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let (workspace, manifest) = try slowManifest(concurrency: 3, latencyMs: 150, variants: 15)
@@ -113,7 +113,7 @@ func nanobatchExecutable() -> URL? {
     }
 }
 
-@Suite struct ContentStoreTests {
+@Suite(.timeLimit(.minutes(5))) struct ContentStoreTests {
     /// Commits a small PNG under the key `SHA-256(seed)`, as a run would.
     func commitImage(seed: String, to store: ContentStore) throws -> (key: String, entry: StoreEntry) {
         let key = SHA256.hash(seed).hexString
@@ -225,7 +225,7 @@ func nanobatchExecutable() -> URL? {
     }
 }
 
-@Suite struct GroupSyncTests {
+@Suite(.timeLimit(.minutes(5))) struct GroupSyncTests {
     /// Opens a fresh file in `workspace` with a few bytes written.
     func writtenFile(_ workspace: TestWorkspace, _ name: String) throws -> Int32 {
         let fd = open(workspace.url.appendingPathComponent(name).path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -3,7 +3,7 @@ import Testing
 @testable import NanobatchCore
 
 /// The report writers' byte buffer must write exactly what the slower String paths wrote.
-@Suite struct TextBufferTests {
+@Suite(.timeLimit(.minutes(2))) struct TextBufferTests {
     @Test func fixedPointMatchesPrintfIncludingTiesAndEdges() {
         var random = SeededRandom(seed: 7)
         var values: [Double] = [0, -0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 0.0675, 0.0005, 0.00005, 0.9995, 0.99995, 1e-9,
@@ -108,7 +108,7 @@ enum StringWriters {
 }
 
 /// Hand-written matchers that replaced regular expressions on hot paths agree with those expressions.
-@Suite struct PatternMatcherTests {
+@Suite(.timeLimit(.minutes(2))) struct PatternMatcherTests {
     func strings(_ alphabet: [String], count: Int, seed: UInt64) -> [String] {
         var random = SeededRandom(seed: seed)
         return (0..<count).map { _ in (0..<Int.random(in: 0...9, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined() }
@@ -133,7 +133,7 @@ enum StringWriters {
     }
 }
 
-@Suite struct ParallelMapTests {
+@Suite(.timeLimit(.minutes(2))) struct ParallelMapTests {
     @Test(arguments: [0, 1, 255, 256, 257, 5000])
     func resultsKeepTheirOrder(_ count: Int) {
         let mapped = ParallelMap.map(count: count, chunk: 256) { $0 * 3 + 1 }

@@ -67,7 +67,7 @@ struct JSONMutator {
     }
 }
 
-@Suite struct FuzzTests {
+@Suite(.timeLimit(.minutes(5))) struct FuzzTests {
     /// Thousands of mutated manifests: each one loads, or fails with issues that name a path and say what is wrong.
     @Test func mutatedManifestsNeverCrashAndAlwaysExplain() async throws {
         let workspace = try TestWorkspace()

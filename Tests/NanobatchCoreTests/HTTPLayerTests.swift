@@ -4,7 +4,7 @@ import Testing
 @testable import NanobatchCore
 import SocketHTTP
 
-@Suite struct EndpointTests {
+@Suite(.timeLimit(.minutes(2))) struct EndpointTests {
     static let cases: [(String, String, [(String, String)], String?)] = [
         ("https://h", "/v1/a", [], "https://h/v1/a"),
         ("https://h/", "v1/a", [], "https://h/v1/a"),
@@ -26,7 +26,7 @@ import SocketHTTP
     }
 }
 
-@Suite struct UntrustedIDTests {
+@Suite(.timeLimit(.minutes(2))) struct UntrustedIDTests {
     @Test func providerIDsStayOneEncodedPathSegment() throws {
         for id in ["..", ".", "../../v1/admin", "a/b", "täsk", "id?x=1#f", "sp ace", "%2e%2e"] {
             let segment = Endpoint.encode(id)
@@ -39,7 +39,7 @@ import SocketHTTP
     }
 }
 
-@Suite struct ProviderErrorTests {
+@Suite(.timeLimit(.minutes(2))) struct ProviderErrorTests {
     let redactor = Redactor(secrets: ["sk-secret-123"])
 
     func failure(_ status: Int, _ body: String, headers: [String: String] = [:]) -> ProviderFailure {
@@ -89,7 +89,7 @@ import SocketHTTP
     }
 }
 
-@Suite struct RetryPolicyTests {
+@Suite(.timeLimit(.minutes(2))) struct RetryPolicyTests {
     let policy = RetryPolicy.standard
 
     @Test("exponential, jittered, capped", arguments: [(1, 0.5, 1.0), (2, 0.5, 2.0), (3, 0.5, 4.0), (10, 0.5, 60.0),
@@ -119,7 +119,7 @@ import SocketHTTP
     }
 }
 
-@Suite struct RedactorTests {
+@Suite(.timeLimit(.minutes(2))) struct RedactorTests {
     @Test func removesKeysAndKeyPositions() {
         let redactor = Redactor(secrets: ["sk-live-abcdef"])
         let text = #"token sk-live-abcdef; Authorization: Bearer other-token-9; {"x-goog-api-key": "AIzaXYZ"} https://h/p?key=AIzaQQQ&alt=json"#
@@ -180,7 +180,7 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-@Suite struct ProviderClientTests {
+@Suite(.timeLimit(.minutes(2))) struct ProviderClientTests {
     func client(_ server: ScriptedServer, sleeps: SleepRecorder, limits: SizeLimits = .standard,
                 transport: TransportKind) -> ProviderClient {
         ProviderClient(config: ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K"), baseURL: server.server.baseURL,

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct ImageTests {
+@Suite(.timeLimit(.minutes(2))) struct ImageTests {
     @Test func pngRoundTripsThroughAnIndependentDecoder() throws {
         let width = 37, height = 23
         func pixel(_ x: Int, _ y: Int) -> [UInt8] {

@@ -3,7 +3,7 @@ import Testing
 @testable import NanobatchCore
 
 /// index.json is written without JSONEncoder for speed; it must say exactly what JSONEncoder would.
-@Suite struct IndexWriterTests {
+@Suite(.timeLimit(.minutes(2))) struct IndexWriterTests {
     /// Object keys sorted at every level, so two documents compare by content.
     func canonical(_ value: JSONValue) -> JSONValue {
         switch value {

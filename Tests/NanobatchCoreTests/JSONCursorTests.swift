@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct JSONCursorTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONCursorTests {
     static let document = #"""
     {"a": [1, -2.5e1, true, false, null, {"x": "y\n\u00e9\ud83d\ude00"}], "b": {}, "c": [], "d": "plain", "e": {"f": [[[]]]}}
     """#
@@ -61,7 +61,7 @@ import Testing
     }
 }
 
-@Suite struct PreviousBuildTests {
+@Suite(.timeLimit(.minutes(2))) struct PreviousBuildTests {
     static var goldenIndex: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/index.json")
     }

@@ -10,7 +10,7 @@ final class FakeClock: @unchecked Sendable {
     func advance(_ seconds: Double) { lock.withLock { value += seconds } }
 }
 
-@Suite struct SubmissionJournalTests {
+@Suite(.timeLimit(.minutes(2))) struct SubmissionJournalTests {
     @Test func openTasksSurviveReopeningAndEndedOnesDoNot() async throws {
         let workspace = try TestWorkspace()
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
@@ -87,7 +87,7 @@ final class FakeClock: @unchecked Sendable {
     }
 }
 
-@Suite struct RateTests {
+@Suite(.timeLimit(.minutes(2))) struct RateTests {
     @Test func aRateLimitHalvesAndSuccessesGrowItBackSlowly() {
         var limit = AdaptiveLimit(maximum: 16, cooldown: 2)
         let firstCut = limit.rateLimited(at: 10)

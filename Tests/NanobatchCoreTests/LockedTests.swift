@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct LockedTests {
+@Suite(.timeLimit(.minutes(2))) struct LockedTests {
     struct Refused: Error {}
 
     @Test func everyUpdateFromManyThreadsCounts() {

@@ -36,7 +36,7 @@ func rawExchange(port: Int, _ payload: String, until: (String) -> Bool) throws -
 
 struct ServerTestError: Error {}
 
-@Suite struct LoopbackServerTests {
+@Suite(.timeLimit(.minutes(2))) struct LoopbackServerTests {
     @Test func answersJSONOverRealHTTPWithKeepAlive() async throws {
         let server = try LoopbackServer { request in
             .json(#"{"method":"\#(request.method)","path":"\#(request.path)","bytes":\#(request.body.count),"auth":"\#(request.headers["authorization"] ?? "")"}"#)

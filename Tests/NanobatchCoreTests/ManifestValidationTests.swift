@@ -28,7 +28,7 @@ func baseManifest(
     """
 }
 
-@Suite struct ManifestValidationTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestValidationTests {
     /// Each bad manifest, the JSON path its message must name, and words it must contain.
     static let cases: [(String, String, String, String)] = [
         ("wrong type", baseManifest(ratios: #""1:1""#), "matrix.aspectRatios", "expected an array"),
@@ -129,7 +129,7 @@ func baseManifest(
     }
 }
 
-@Suite struct JSONParserTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONParserTests {
     @Test func keepsKeyOrderAndTypes() throws {
         let value = try JSONParser.parse(#"{"b": 1, "a": [true, null, "x\u00e9\ud83d\ude00"], "c": -2.5e1}"#)
         #expect(value.objectValue?.keys == ["b", "a", "c"])
@@ -148,7 +148,7 @@ func baseManifest(
     }
 }
 
-@Suite struct SchemaTests {
+@Suite(.timeLimit(.minutes(2))) struct SchemaTests {
     static var schemaURL: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("manifests/nanobatch.schema.json")

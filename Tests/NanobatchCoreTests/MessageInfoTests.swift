@@ -4,7 +4,7 @@ import Testing
 
 /// Errors become text and exit statuses in one place; what the user reads says what happened to
 /// their work and never shows a raw Foundation error dump.
-@Suite struct MessageInfoTests {
+@Suite(.timeLimit(.minutes(2))) struct MessageInfoTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var error: @Sendable () -> any Error

@@ -3,7 +3,7 @@ import Testing
 @testable import NanobatchCore
 
 /// Every path under an output root comes from `OutputLayout`; the store, journal and stamps use it.
-@Suite struct OutputLayoutTests {
+@Suite(.timeLimit(.minutes(2))) struct OutputLayoutTests {
     @Test func pathsUnderTheRoot() throws {
         let layout = OutputLayout(root: URL(fileURLWithPath: "/out/./builds/../site"))
         #expect(layout.rootPath == "/out/site")

@@ -4,7 +4,7 @@ import Testing
 
 let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "from": "hero", "prompt": "The same at night" } ]"#)
 
-@Suite struct PipelineTests {
+@Suite(.timeLimit(.minutes(5))) struct PipelineTests {
     func prepare(_ json: String = chainedManifest) throws -> (TestWorkspace, String) {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))

@@ -3,7 +3,7 @@ import Testing
 @testable import NanobatchCore
 
 /// The expansion stage on its own: which jobs a manifest makes, in which order, with which ids and edges.
-@Suite struct PlannerTests {
+@Suite(.timeLimit(.minutes(2))) struct PlannerTests {
     static func expand(_ json: String) throws -> JobGraph {
         Planner.expand(try ManifestLoader.decode(Data(json.utf8), file: "m.json", directory: URL(fileURLWithPath: "/nonexistent")))
     }

@@ -46,7 +46,7 @@ struct DialectCase: Sendable, CustomStringConvertible {
     var description: String { dialect }
 }
 
-@Suite struct ProviderEndToEndTests {
+@Suite(.timeLimit(.minutes(5))) struct ProviderEndToEndTests {
     static let cases: [DialectCase] = [
         DialectCase(dialect: "openai-images", model: "nano-banana-2", imageSize: "2K", uploadsFiles: true,
                     makeFake: { try DialectFakes.openAIImages() }, textEndpoint: "/v1/images/generations",

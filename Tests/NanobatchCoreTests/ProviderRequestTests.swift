@@ -12,7 +12,7 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     index.jobRows.first { ($0["id"]?.stringValue ?? "").contains(text) }
 }
 
-@Suite struct OpenAIImagesRequestTests {
+@Suite(.timeLimit(.minutes(2))) struct OpenAIImagesRequestTests {
     @Test func imageSizeIsSentOnlyForNanoBanana2() async throws {
         let fake = try DialectFakes.openAIImages()
         let workspace = try TestWorkspace()
@@ -114,7 +114,7 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     }
 }
 
-@Suite struct MountseaRequestTests {
+@Suite(.timeLimit(.minutes(2))) struct MountseaRequestTests {
     @Test func localReferenceWithoutURLIsAValidationErrorThatSaysSo() async throws {
         let fake = try DialectFakes.mountsea()
         let workspace = try TestWorkspace()
@@ -203,7 +203,7 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     }
 }
 
-@Suite struct ImageTasksRequestTests {
+@Suite(.timeLimit(.minutes(2))) struct ImageTasksRequestTests {
     @Test func referencesGoInImagesNeverImageAndUnknownStatusesMeanRunning() async throws {
         let fake = try DialectFakes.imageTasks()
         let workspace = try TestWorkspace()
@@ -249,7 +249,7 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     }
 }
 
-@Suite struct EvolinkRequestTests {
+@Suite(.timeLimit(.minutes(2))) struct EvolinkRequestTests {
     static let badCallbacks: [(String, String)] = [
         ("http://example.com/hook", "must use https"),
         ("https://10.1.2.3/hook", "private or loopback"),
@@ -333,7 +333,7 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     }
 }
 
-@Suite struct GeminiRequestTests {
+@Suite(.timeLimit(.minutes(2))) struct GeminiRequestTests {
     @Test func imageSizeRulesAndInlineReferences() async throws {
         let fake = try DialectFakes.gemini()
         let workspace = try TestWorkspace()
@@ -422,7 +422,7 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     }
 }
 
-@Suite struct ProviderStopTests {
+@Suite(.timeLimit(.minutes(2))) struct ProviderStopTests {
     static let prompts = (1...6).map { ("p\($0)", "Cube number \($0)") }
 
     @Test func wrongKeyStopsTheProviderAfterAtMostConcurrencyRequests() async throws {

@@ -86,7 +86,7 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
 }
 
 /// Serialized: each test renders the example's 1K images several times.
-@Suite(.serialized) struct ReportTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ReportTests {
     @Test func indexJSONAndCSVMatchTheirGoldenFiles() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "golden-ref"))

@@ -27,7 +27,7 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
     return problems
 }
 
-@Suite struct FaultInjectionTests {
+@Suite(.timeLimit(.minutes(5))) struct FaultInjectionTests {
     /// 500 jobs through the image-tasks dialect with 10 % 429s, 5 % 5xx, 2 % connection resets,
     /// 2 % truncated downloads, and 3 % of tasks failing.
     @Test func fiveHundredJobsUnderFaults() async throws {
@@ -76,7 +76,7 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
     }
 }
 
-@Suite struct ResumeTests {
+@Suite(.timeLimit(.minutes(5))) struct ResumeTests {
     func asyncManifest(_ fake: FakeAPI, prompts: [(String, String)], deadline: Double = 20, concurrency: Int = 4) -> String {
         apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: prompts,
                     providerExtra: #", "concurrency": \#(concurrency), "retry": { "initialDelaySeconds": 0.01 }"#)
@@ -229,7 +229,7 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
     }
 }
 
-@Suite struct BudgetWhileRunningTests {
+@Suite(.timeLimit(.minutes(5))) struct BudgetWhileRunningTests {
     @Test func noJobStartsThatWouldPushSpentPlusInFlightOverTheBudget() async throws {
         let workspace = try TestWorkspace()
         let providers = #"{ "local": { "dialect": "offline", "concurrency": 3, "latencyMs": 20 } }"#

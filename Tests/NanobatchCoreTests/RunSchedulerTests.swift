@@ -4,7 +4,7 @@ import Testing
 
 /// The scheduling rules, driven with events and checked by the actions they produce: no store,
 /// no provider, no clock.
-@Suite struct RunSchedulerTests {
+@Suite(.timeLimit(.minutes(2))) struct RunSchedulerTests {
     /// Two offline providers `a` and `b`; prompt `p` makes `variants` jobs on each listed model.
     static func graph(models: String = #"["a:m"]"#, variants: Int = 1, steps: String = "[]", pricing: String = "{}") throws -> JobGraph {
         let json = """

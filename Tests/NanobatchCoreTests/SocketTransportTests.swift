@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// The tool's own HTTP/1.1 client over real sockets, against the loopback server.
-@Suite struct SocketTransportTests {
+@Suite(.timeLimit(.minutes(2))) struct SocketTransportTests {
     let transport = SocketHTTPTransport()
     // Long: the shared test pool can be busy for seconds, and only the deadline test needs a short one.
     let timeout: Duration = .seconds(120)

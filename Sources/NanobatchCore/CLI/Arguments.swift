@@ -1,31 +1,31 @@
 import Foundation
 
 /// A small command-line parser: one subcommand, `--flag`, `--option value` / `--option=value`, positionals.
-public struct ParsedArguments: Sendable, Equatable {
-    public var command: String
-    public var positionals: [String] = []
-    public var options: [String: String] = [:]
-    public var flags: Set<String> = []
+package struct ParsedArguments: Sendable, Equatable {
+    package var command: String
+    package var positionals: [String] = []
+    package var options: [String: String] = [:]
+    package var flags: Set<String> = []
 }
 
-public struct UsageError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct UsageError: Error, CustomStringConvertible, Equatable {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
-public struct CommandSpec: Sendable {
-    public var name: String
-    public var summary: String
-    public var positionals: String
-    public var options: [String: String]  // option name → help
-    public var flags: [String: String]    // flag name → help
-    public var minPositionals: Int
-    public var maxPositionals: Int?
+package struct CommandSpec: Sendable {
+    package var name: String
+    package var summary: String
+    package var positionals: String
+    package var options: [String: String]  // option name → help
+    package var flags: [String: String]    // flag name → help
+    package var minPositionals: Int
+    package var maxPositionals: Int?
 }
 
-public enum ArgumentParser {
-    public static func parse(_ arguments: [String], commands: [CommandSpec]) throws -> (CommandSpec, ParsedArguments) {
+package enum ArgumentParser {
+    package static func parse(_ arguments: [String], commands: [CommandSpec]) throws -> (CommandSpec, ParsedArguments) {
         guard let first = arguments.first else { throw UsageError("missing command") }
         guard let spec = commands.first(where: { $0.name == first }) else {
             throw UsageError("unknown command \"\(first)\"; commands: \(commands.map(\.name).joined(separator: ", "))")
@@ -73,7 +73,7 @@ public enum ArgumentParser {
         return (spec, parsed)
     }
 
-    public static func integer(_ parsed: ParsedArguments, _ name: String, range: ClosedRange<Int>) throws -> Int? {
+    package static func integer(_ parsed: ParsedArguments, _ name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let text = parsed.options[name] else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw UsageError("--\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
@@ -81,7 +81,7 @@ public enum ArgumentParser {
         return value
     }
 
-    public static func number(_ parsed: ParsedArguments, _ name: String) throws -> Double? {
+    package static func number(_ parsed: ParsedArguments, _ name: String) throws -> Double? {
         guard let text = parsed.options[name] else { return nil }
         guard let value = Double(text), value.isFinite, value >= 0 else {
             throw UsageError("--\(name) must be a number ≥ 0, not \"\(text)\"")

@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Where the CLI writes; tests capture it.
-public final class Console: Sendable {
+package final class Console: Sendable {
     /// Writes one piece of text (true: to standard error); held under the lock so pieces never interleave.
     private let write: Locked<@Sendable (String, Bool) -> Void>
     let errorIsTerminal: Bool
@@ -16,7 +16,7 @@ public final class Console: Sendable {
         self.write = Locked(write)
     }
 
-    public static func standard() -> Console {
+    package static func standard() -> Console {
         Console(errorIsTerminal: isatty(STDERR_FILENO) == 1) { text, isError in
             FileHandle(fileDescriptor: isError ? STDERR_FILENO : STDOUT_FILENO).write(Data(text.utf8))
         }

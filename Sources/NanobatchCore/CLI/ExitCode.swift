@@ -1,5 +1,5 @@
 /// Exit statuses; `MessageInfo` picks the one for an error.
-public enum ExitCode: Int32, Sendable {
+package enum ExitCode: Int32, Sendable {
     case success = 0
     /// Some jobs failed (or were skipped because of failures).
     case jobsFailed = 1

@@ -2,11 +2,11 @@ import Dispatch
 import Foundation
 
 /// Turns Ctrl-C into a stop request (first press) and cancellation (second press).
-public final class InterruptHandler: @unchecked Sendable {
+package final class InterruptHandler: @unchecked Sendable {
     private let source: DispatchSourceSignal
     private let presses = Locked(0)
 
-    public init(stop: StopSignal, cancel: @escaping @Sendable () -> Void) {
+    package init(stop: StopSignal, cancel: @escaping @Sendable () -> Void) {
         signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let presses = self.presses

@@ -3,16 +3,16 @@ import Foundation
 /// The command-line front: arguments in, exit code out. `main.swift` only wires signals to this.
 /// Each command is a thin type in `Commands/` that calls the `Build` stages it needs; errors become
 /// text and an exit status in one place (`MessageInfo`).
-public struct NanobatchCLI: Sendable {
-    public let console: Console
-    public let environment: [String: String]
-    public let stop: StopSignal
+package struct NanobatchCLI: Sendable {
+    package let console: Console
+    package let environment: [String: String]
+    package let stop: StopSignal
     /// Overrides the providers built from the manifest (tests inject counting or failing ones).
-    public let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
+    package let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
     /// The transport for `http://` URLs (the executable's own client); nil: URLSession.
-    public let plainHTTP: (any HTTPTransport)?
+    package let plainHTTP: (any HTTPTransport)?
 
-    public init(console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
+    package init(console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
                 providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)?) {
         self.plainHTTP = plainHTTP
         self.console = console
@@ -21,7 +21,7 @@ public struct NanobatchCLI: Sendable {
         self.providerOverride = providerOverride
     }
 
-    public static let version = "0.2.0"
+    package static let version = "0.2.0"
 
     static let outputOption = ["output": "output root (default: the manifest's \"output\", else ./output)"]
 
@@ -30,12 +30,12 @@ public struct NanobatchCLI: Sendable {
     static let versionSpec = CommandSpec(name: "version", summary: "print the version", positionals: "", options: [:], flags: [:],
                                          minPositionals: 0, maxPositionals: 0)
 
-    public static let commands: [CommandSpec] = [
+    package static let commands: [CommandSpec] = [
         ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, CleanCommand.spec,
         helpSpec, versionSpec,
     ]
 
-    public static var usage: String {
+    package static var usage: String {
         var text = "nanobatch \(version) — turn a JSON manifest into a finished, cached set of AI-generated images\n\n"
         text += "Usage: nanobatch <command> [options] MANIFEST\n\nCommands:\n"
         for spec in commands { text += "  \(spec.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(spec.summary)\n" }
@@ -52,7 +52,7 @@ public struct NanobatchCLI: Sendable {
         return text
     }
 
-    public func run(_ arguments: [String]) async -> Int32 {
+    package func run(_ arguments: [String]) async -> Int32 {
         if arguments.isEmpty || ["-h", "--help"].contains(arguments.first!) {
             console.out(NanobatchCLI.usage)
             return arguments.isEmpty ? ExitCode.usage.rawValue : ExitCode.success.rawValue

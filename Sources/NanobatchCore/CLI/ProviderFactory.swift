@@ -2,8 +2,8 @@ import Foundation
 
 /// Builds one provider per manifest entry through its dialect. API keys come from the environment
 /// and live only in the provider values; they are never written anywhere.
-public enum ProviderFactory {
-    public static func make(_ config: ProviderConfig, environment: [String: String],
+package enum ProviderFactory {
+    package static func make(_ config: ProviderConfig, environment: [String: String],
                             transport: @autoclosure () -> any HTTPTransport,
                             governor: RateGovernor? = nil) throws -> any ImageProvider {
         guard let dialect = DialectRegistry.dialect(named: config.dialect) else {

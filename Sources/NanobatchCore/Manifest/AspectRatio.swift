@@ -1,23 +1,23 @@
 import Foundation
 
 /// A width:height ratio nanobatch knows, as written ("16:9").
-public struct AspectRatio: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+package struct AspectRatio: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The ratios every current model offers.
     static let standard = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"].map(AspectRatio.init(known:))
     /// `standard` plus the tall and wide ones only some models offer.
     static let extended = standard + ["1:4", "4:1", "1:8", "8:1"].map(AspectRatio.init(known:))
 
-    public let rawValue: String
+    package let rawValue: String
 
     /// A ratio from `extended`; `nil` for any other text.
-    public init?(rawValue: String) {
+    package init?(rawValue: String) {
         guard AspectRatio.extended.contains(where: { $0.rawValue == rawValue }) else { return nil }
         self.rawValue = rawValue
     }
 
     private init(known: String) { rawValue = known }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Known ratios from their written form, in the order given (unknown ones left out).
     static func list(_ names: [String]) -> [AspectRatio] { names.compactMap(AspectRatio.init(rawValue:)) }

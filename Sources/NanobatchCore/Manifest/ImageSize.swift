@@ -1,7 +1,7 @@
 import Foundation
 
 /// An image size tier as manifests and most APIs write it.
-public enum ImageSize: String, CaseIterable, Sendable {
+package enum ImageSize: String, CaseIterable, Sendable {
     case halfK = "0.5K"
     case oneK = "1K"
     case twoK = "2K"

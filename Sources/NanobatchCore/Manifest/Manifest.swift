@@ -1,48 +1,48 @@
 import Foundation
 
 /// A validated manifest: what to make, with which providers, at what price limit.
-public struct Manifest: Sendable {
-    public static let currentVersion = 1
+package struct Manifest: Sendable {
+    package static let currentVersion = 1
 
-    public var version: Int
-    public var name: String
+    package var version: Int
+    package var name: String
     /// The folder holding the manifest file; relative reference paths resolve against it.
-    public var directory: URL
+    package var directory: URL
     /// The output root as written in the manifest (resolved against `directory`), if any.
-    public var output: String?
-    public var concurrency: Int
-    public var providers: [ProviderConfig]
-    public var matrix: Matrix
-    public var steps: [Step]
-    public var pricing: [String: Double]
-    public var budget: Budget?
+    package var output: String?
+    package var concurrency: Int
+    package var providers: [ProviderConfig]
+    package var matrix: Matrix
+    package var steps: [Step]
+    package var pricing: [String: Double]
+    package var budget: Budget?
     /// SHA-256 (hex) of the manifest file's bytes; empty when decoded from memory.
-    public var sourceDigest = ""
+    package var sourceDigest = ""
 
-    public func provider(named name: String) -> ProviderConfig? { providers.first { $0.name == name } }
+    package func provider(named name: String) -> ProviderConfig? { providers.first { $0.name == name } }
 }
 
-public struct ProviderConfig: Sendable, Equatable {
-    public var name: String
-    public var dialect: String
-    public var baseURL: String?
-    public var apiKeyEnv: String?
-    public var concurrency: Int
-    public var requestsPerMinute: Double?
+package struct ProviderConfig: Sendable, Equatable {
+    package var name: String
+    package var dialect: String
+    package var baseURL: String?
+    package var apiKeyEnv: String?
+    package var concurrency: Int
+    package var requestsPerMinute: Double?
     /// Offline provider only: simulated latency per image.
-    public var latencyMilliseconds: Int
+    package var latencyMilliseconds: Int
     /// Public URLs standing in for local reference files, for dialects that only take URLs.
-    public var referenceURLs: [String: String]
+    package var referenceURLs: [String: String]
     /// Overall deadline for one job (async dialects poll until it passes).
-    public var deadlineSeconds: Double
+    package var deadlineSeconds: Double
     /// First wait between polls of an async task; it grows ×1.5 up to 30 s.
-    public var pollSeconds: Double?
+    package var pollSeconds: Double?
     /// `openai-images`: `url` or `b64_json`.
-    public var responseFormat: String?
+    package var responseFormat: String?
     /// `evolink`: HTTPS address the provider calls when a task ends.
-    public var callbackURL: String?
+    package var callbackURL: String?
     /// Attempts and backoff for requests to this provider.
-    public var retry: RetryPolicy
+    package var retry: RetryPolicy
 
     init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil,
          concurrency: Int = ManifestDefaults.providerConcurrency, requestsPerMinute: Double? = nil,
@@ -66,60 +66,60 @@ public struct ProviderConfig: Sendable, Equatable {
 }
 
 /// "provider:model" as written in the manifest.
-public struct ModelRef: Sendable, Hashable {
-    public var provider: String
-    public var model: String
-    public var qualified: String { "\(provider):\(model)" }
+package struct ModelRef: Sendable, Hashable {
+    package var provider: String
+    package var model: String
+    package var qualified: String { "\(provider):\(model)" }
 }
 
-public struct PromptEntry: Sendable {
-    public var id: String
-    public var text: String
-    public var aspectRatios: [AspectRatio]?
-    public var models: [ModelRef]?
-    public var addReferences: [String]
-    public var imageSize: ImageSize?
-    public var variants: Int?
+package struct PromptEntry: Sendable {
+    package var id: String
+    package var text: String
+    package var aspectRatios: [AspectRatio]?
+    package var models: [ModelRef]?
+    package var addReferences: [String]
+    package var imageSize: ImageSize?
+    package var variants: Int?
 }
 
-public struct Matrix: Sendable {
-    public var prompts: [PromptEntry]
-    public var aspectRatios: [AspectRatio]
-    public var models: [ModelRef]
-    public var references: [[String]]
-    public var variants: Int
-    public var imageSize: ImageSize?
-    public var format: ImageFormat
+package struct Matrix: Sendable {
+    package var prompts: [PromptEntry]
+    package var aspectRatios: [AspectRatio]
+    package var models: [ModelRef]
+    package var references: [[String]]
+    package var variants: Int
+    package var imageSize: ImageSize?
+    package var format: ImageFormat
 }
 
 /// A chained step: every job of `from` (a prompt or another step) gets an edit with this prompt,
 /// using that job's output as its first reference image.
-public struct Step: Sendable {
-    public var id: String
-    public var from: String
-    public var prompt: String
-    public var models: [ModelRef]?
-    public var aspectRatios: [AspectRatio]?
-    public var addReferences: [String]
-    public var variants: Int
+package struct Step: Sendable {
+    package var id: String
+    package var from: String
+    package var prompt: String
+    package var models: [ModelRef]?
+    package var aspectRatios: [AspectRatio]?
+    package var addReferences: [String]
+    package var variants: Int
 }
 
-public struct Budget: Sendable, Equatable {
-    public var maxCost: Double
+package struct Budget: Sendable, Equatable {
+    package var maxCost: Double
 }
 
 /// One problem in a manifest, located by its JSON path.
-public struct ManifestIssue: Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+package struct ManifestIssue: Sendable, Equatable, CustomStringConvertible {
+    package var path: String
+    package var message: String
+    package var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
 /// Every problem found in a manifest; nothing runs when there is one.
-public struct ManifestError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var issues: [ManifestIssue]
-    public var description: String {
+package struct ManifestError: Error, Sendable, CustomStringConvertible {
+    package var file: String
+    package var issues: [ManifestIssue]
+    package var description: String {
         let count = issues.count == 1 ? "1 problem" : "\(issues.count) problems"
         return "\(file): \(count)\n" + issues.map { "  \($0)" }.joined(separator: "\n")
     }

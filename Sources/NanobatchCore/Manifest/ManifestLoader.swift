@@ -2,17 +2,17 @@ import Foundation
 
 /// Manifest stage: JSON file in, validated `Manifest` out (or a `ManifestError` listing every problem).
 /// Reads the file and parses the JSON; `ManifestValidator` (with `ManifestDecoder`) does the rest.
-public enum ManifestLoader {
-    public static let topLevelKeys = ["$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget"]
-    public static let providerKeys = ["dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
+package enum ManifestLoader {
+    package static let topLevelKeys = ["$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget"]
+    package static let providerKeys = ["dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
                                              "pollSeconds", "responseFormat", "callbackURL", "retry"]
-    public static let retryKeys = ["maxAttempts", "initialDelaySeconds", "maximumDelaySeconds"]
-    public static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format"]
-    public static let promptKeys = ["id", "text", "aspectRatios", "models", "addReferences", "imageSize", "variants"]
-    public static let stepKeys = ["id", "from", "prompt", "models", "aspectRatios", "addReferences", "variants"]
-    public static let budgetKeys = ["maxCost"]
+    package static let retryKeys = ["maxAttempts", "initialDelaySeconds", "maximumDelaySeconds"]
+    package static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format"]
+    package static let promptKeys = ["id", "text", "aspectRatios", "models", "addReferences", "imageSize", "variants"]
+    package static let stepKeys = ["id", "from", "prompt", "models", "aspectRatios", "addReferences", "variants"]
+    package static let budgetKeys = ["maxCost"]
 
-    public static func load(path: String) throws -> Manifest {
+    package static func load(path: String) throws -> Manifest {
         let url = URL(fileURLWithPath: path)
         let data: Data
         do {
@@ -27,7 +27,7 @@ public enum ManifestLoader {
         return manifest
     }
 
-    public static func decode(_ data: Data, file: String, directory: URL) throws -> Manifest {
+    package static func decode(_ data: Data, file: String, directory: URL) throws -> Manifest {
         let root: JSONValue
         do {
             root = try JSONParser.parse(data)

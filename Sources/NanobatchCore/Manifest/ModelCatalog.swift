@@ -3,14 +3,14 @@ import Foundation
 /// What every dialect's model table draws on: the ratios and sizes nanobatch knows, and the pixel
 /// maths. Each dialect's own models and prices live in its declaration (see `DialectRegistry`);
 /// prices are overridable from the manifest's `pricing`.
-public enum ModelCatalog {
+package enum ModelCatalog {
     /// Every ratio nanobatch knows, as written (the schema's list).
-    public static let extendedRatios = AspectRatio.extended.map(\.rawValue)
+    package static let extendedRatios = AspectRatio.extended.map(\.rawValue)
     /// Every size nanobatch knows, as written (the schema's list).
-    public static let allSizes = ImageSize.names
+    package static let allSizes = ImageSize.names
 
     /// Gemini's published pixel sizes: 2.5 Flash Image's table at 1K, the Gemini 3 table (×2, ×4) above it.
-    public static func pixelSize(aspectRatio: String, imageSize: String?) -> (width: Int, height: Int) {
+    package static func pixelSize(aspectRatio: String, imageSize: String?) -> (width: Int, height: Int) {
         let flash1K: [String: (Int, Int)] = [
             "1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184), "4:3": (1184, 864),
             "4:5": (896, 1152), "5:4": (1152, 896), "9:16": (768, 1344), "16:9": (1344, 768), "21:9": (1536, 672),
@@ -31,7 +31,7 @@ public enum ModelCatalog {
     }
 
     /// Whether a pixel size is more than 3 % off a requested ratio.
-    public static func isOffRatio(width: Int, height: Int, ratio: String) -> Bool {
+    package static func isOffRatio(width: Int, height: Int, ratio: String) -> Bool {
         guard let expected = AspectRatio.value(of: ratio), width > 0, height > 0 else { return false }
         return abs(Double(width) / Double(height) / expected - 1) > 0.03
     }

@@ -1,23 +1,23 @@
 import Foundation
 
 /// What one model accepts through one dialect, and its list price per image.
-public struct ModelSpec: Sendable, Equatable {
-    public var id: String
-    public var aspectRatios: [AspectRatio]
+package struct ModelSpec: Sendable, Equatable {
+    package var id: String
+    package var aspectRatios: [AspectRatio]
     /// Image sizes the request can name; empty when the model has one fixed size.
-    public var imageSizes: [ImageSize]
-    public var formats: [ImageFormat]
+    package var imageSizes: [ImageSize]
+    package var formats: [ImageFormat]
     /// Hard reference-image limit where documented; `nil` when no limit is documented.
-    public var maxReferences: Int?
-    public var acceptsReferences: Bool
+    package var maxReferences: Int?
+    package var acceptsReferences: Bool
     /// USD per image by size ("" for any size); missing means unknown, never zero.
-    public var prices: [String: Double]
+    package var prices: [String: Double]
     /// USD per million tokens, where the provider reports token usage (Gemini).
-    public var tokenPrices: TokenPrices?
+    package var tokenPrices: TokenPrices?
     /// A documented prompt length limit, in characters.
-    public var maxPromptCharacters: Int?
+    package var maxPromptCharacters: Int?
 
-    public init(id: String, aspectRatios: [AspectRatio], imageSizes: [ImageSize] = [], formats: [ImageFormat] = [.png],
+    package init(id: String, aspectRatios: [AspectRatio], imageSizes: [ImageSize] = [], formats: [ImageFormat] = [.png],
                 maxReferences: Int? = nil, acceptsReferences: Bool = true, prices: [String: Double] = [:],
                 tokenPrices: TokenPrices? = nil, maxPromptCharacters: Int? = nil) {
         self.tokenPrices = tokenPrices
@@ -31,15 +31,15 @@ public struct ModelSpec: Sendable, Equatable {
         self.prices = prices
     }
 
-    public func price(size: ImageSize?) -> Double? {
+    package func price(size: ImageSize?) -> Double? {
         if let size, let price = prices[size.rawValue] { return price }
         return prices[""]
     }
 }
 
 /// USD per million tokens (Google's Standard tier).
-public struct TokenPrices: Sendable, Equatable {
-    public var input: Double
-    public var imageOutput: Double
-    public var textOutput: Double
+package struct TokenPrices: Sendable, Equatable {
+    package var input: Double
+    package var imageOutput: Double
+    package var textOutput: Double
 }

@@ -2,10 +2,10 @@ import Foundation
 
 /// The content key of a job: SHA-256 over a canonical, length-delimited encoding of everything
 /// that shapes the provider's output. Not in it: keys, base URLs, concurrency, prices, paths.
-public enum ContentKey {
-    public static let formatVersion = "nanobatch-key-v1"
+package enum ContentKey {
+    package static let formatVersion = "nanobatch-key-v1"
 
-    public static func compute(job: Job, referenceHashes: [String], upstreamOutputHash: String?) -> String {
+    package static func compute(job: Job, referenceHashes: [String], upstreamOutputHash: String?) -> String {
         var encoder = FieldEncoder()
         encoder.add("format-version", formatVersion)
         encoder.add("dialect", job.dialect)

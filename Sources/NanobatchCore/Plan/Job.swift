@@ -1,12 +1,12 @@
 import Foundation
 
 /// A reference image as the provider receives it: a local file (hashed by content) or a URL.
-public enum Reference: Sendable, Hashable {
+package enum Reference: Sendable, Hashable {
     /// `path` is absolute; `written` is the text from the manifest.
     case file(path: String, written: String)
     case url(String)
 
-    public var written: String {
+    package var written: String {
         switch self {
         case .file(_, let written): return written
         case .url(let url): return url
@@ -15,32 +15,32 @@ public enum Reference: Sendable, Hashable {
 }
 
 /// One image to make: a single provider request.
-public struct Job: Sendable {
-    public let index: Int
+package struct Job: Sendable {
+    package let index: Int
     /// Stable, readable id: `<prompt or step>/<provider>-<model>_<ratio>[_<size>][_refs<k>]_v<n>`.
-    public let id: String
+    package let id: String
     /// The prompt id, or the step id for chained jobs.
-    public let group: String
-    public let promptID: String
-    public let stepID: String?
-    public let promptText: String
-    public let provider: String
-    public let dialect: String
-    public let model: String
-    public let aspectRatio: String
+    package let group: String
+    package let promptID: String
+    package let stepID: String?
+    package let promptText: String
+    package let provider: String
+    package let dialect: String
+    package let model: String
+    package let aspectRatio: String
     /// `nil` when the model offers no sizes; adapters send a size exactly when there is one.
-    public let imageSize: String?
-    public let format: ImageFormat
-    public let variant: Int
-    public let references: [Reference]
+    package let imageSize: String?
+    package let format: ImageFormat
+    package let variant: Int
+    package let references: [Reference]
     /// The job whose output is this job's first reference (chained steps).
-    public let upstream: Int?
+    package let upstream: Int?
     /// Path of the friendly file below the manifest's output folder, without extension.
-    public let friendlyStem: String
+    package let friendlyStem: String
     /// USD per image; `nil` when the price is unknown.
-    public let unitPrice: Double?
+    package let unitPrice: Double?
 
-    public var qualifiedModel: String { "\(provider):\(model)" }
+    package var qualifiedModel: String { "\(provider):\(model)" }
 
     /// `aspectRatio` as a type (jobs come from validated manifests, so it is a known ratio).
     var ratio: AspectRatio? { AspectRatio(rawValue: aspectRatio) }
@@ -49,9 +49,9 @@ public struct Job: Sendable {
 }
 
 /// The expanded manifest: jobs in deterministic order, with their dependency edges.
-public struct JobGraph: Sendable {
-    public let manifest: Manifest
-    public let jobs: [Job]
+package struct JobGraph: Sendable {
+    package let manifest: Manifest
+    package let jobs: [Job]
     /// `dependents[i]`: the jobs whose upstream is job `i`.
-    public let dependents: [[Int]]
+    package let dependents: [[Int]]
 }

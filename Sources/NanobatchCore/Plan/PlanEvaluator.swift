@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where a job stands before a run.
-public enum JobState: Sendable {
+package enum JobState: Sendable {
     /// A verified store entry already holds this job's image.
     case cached(key: String, entry: StoreEntry)
     case toMake(key: String)
@@ -15,7 +15,7 @@ public enum JobState: Sendable {
         store.lookup(key).map { .cached(key: key, entry: $0) } ?? .toMake(key: key)
     }
 
-    public var key: String? {
+    package var key: String? {
         switch self {
         case .cached(let key, _), .toMake(let key), .duplicate(let key, _): return key
         case .blocked: return nil
@@ -24,38 +24,38 @@ public enum JobState: Sendable {
 }
 
 /// Evaluation stage: `JobGraph` + store in, `EvaluatedPlan` out (keys and cache state, no network).
-public struct EvaluatedPlan: Sendable {
-    public let graph: JobGraph
-    public let states: [JobState]
+package struct EvaluatedPlan: Sendable {
+    package let graph: JobGraph
+    package let states: [JobState]
     /// Reference hash strings by reference, as they enter content keys.
-    public let referenceHashes: [Reference: String]
+    package let referenceHashes: [Reference: String]
 
-    public var cachedCount: Int { states.filter { if case .cached = $0 { return true }; return false }.count }
-    public var toMakeCount: Int { states.filter { if case .toMake = $0 { return true }; return false }.count }
-    public var blockedCount: Int { states.filter { if case .blocked = $0 { return true }; return false }.count }
-    public var duplicateCount: Int { states.filter { if case .duplicate = $0 { return true }; return false }.count }
+    package var cachedCount: Int { states.filter { if case .cached = $0 { return true }; return false }.count }
+    package var toMakeCount: Int { states.filter { if case .toMake = $0 { return true }; return false }.count }
+    package var blockedCount: Int { states.filter { if case .blocked = $0 { return true }; return false }.count }
+    package var duplicateCount: Int { states.filter { if case .duplicate = $0 { return true }; return false }.count }
 
     /// Jobs that will be sent to a provider: to make now, or blocked on an upstream that will be made.
-    public func willBeMade(_ index: Int) -> Bool {
+    package func willBeMade(_ index: Int) -> Bool {
         switch states[index] {
         case .toMake, .blocked: return true
         case .cached, .duplicate: return false
         }
     }
 
-    public func key(for job: Job, upstreamOutputHash: String?) -> String {
+    package func key(for job: Job, upstreamOutputHash: String?) -> String {
         ContentKey.compute(job: job, referenceHashes: job.references.map { referenceHashes[$0] ?? "" },
                            upstreamOutputHash: upstreamOutputHash)
     }
 }
 
-public struct PlanError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct PlanError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }
 
-public enum PlanEvaluator {
-    public static func evaluate(_ graph: JobGraph, store: any ImageStore) throws -> EvaluatedPlan {
+package enum PlanEvaluator {
+    package static func evaluate(_ graph: JobGraph, store: any ImageStore) throws -> EvaluatedPlan {
         var referenceHashes: [Reference: String] = [:]
         for job in graph.jobs {
             for reference in job.references where referenceHashes[reference] == nil {

@@ -2,8 +2,8 @@ import Foundation
 
 /// Expansion stage: `Manifest` in, `JobGraph` out. Order: prompts as written, then models,
 /// ratios, reference sets, variants; steps after all prompts, in the order written.
-public enum Planner {
-    public static func expand(_ manifest: Manifest) -> JobGraph {
+package enum Planner {
+    package static func expand(_ manifest: Manifest) -> JobGraph {
         var jobs: [Job] = []
         var jobsByGroup: [String: [Int]] = [:]
         let multipleReferenceSets = manifest.matrix.references.count > 1

@@ -1,21 +1,21 @@
 import Foundation
 
 /// What a provider is asked to make, and where to write the image.
-public struct GenerationRequest: Sendable {
-    public let job: Job
-    public let key: String
+package struct GenerationRequest: Sendable {
+    package let job: Job
+    package let key: String
     /// The references to send, in order: an upstream output first (chained steps), then the job's own.
-    public let references: [Reference]
+    package let references: [Reference]
     /// The provider writes the finished image here (or returns it in the receipt); the runner verifies it and moves it into the store.
-    public let destination: URL
+    package let destination: URL
     /// The point after which the provider should give up.
-    public let deadline: ContinuousClock.Instant
+    package let deadline: ContinuousClock.Instant
     /// An async task an earlier run created for this request (from the journal): poll it, do not create another.
-    public var resumeTaskID: String?
+    package var resumeTaskID: String?
     /// Called the moment a provider returns an async task id, before polling (the runner journals it).
-    public var taskCreated: @Sendable (String) -> Void
+    package var taskCreated: @Sendable (String) -> Void
 
-    public init(job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant,
+    package init(job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant,
                 resumeTaskID: String? = nil, taskCreated: @escaping @Sendable (String) -> Void = { _ in }) {
         self.job = job
         self.key = key
@@ -28,20 +28,20 @@ public struct GenerationRequest: Sendable {
 }
 
 /// What a provider reports after making an image: written to the request's destination, or in `image`.
-public struct GenerationReceipt: Sendable {
+package struct GenerationReceipt: Sendable {
     /// What the provider charged, when it says; in `unit`.
-    public var actualCost: Double?
-    public var unit: CostUnit
+    package var actualCost: Double?
+    package var unit: CostUnit
     /// `unit` as written in reports.
-    public var costUnit: String { unit.rawValue }
+    package var costUnit: String { unit.rawValue }
     /// Requests that reached the provider and may have been billed.
-    public var attempts: Int
+    package var attempts: Int
     /// Diagnostics worth keeping in the job's record (no secrets).
-    public var notes: [String]
+    package var notes: [String]
     /// The image, checked, when the provider hands it over in memory instead of writing `destination`.
-    public var image: Data?
+    package var image: Data?
 
-    public init(actualCost: Double? = nil, unit: CostUnit = .usd, attempts: Int = 1, notes: [String] = [], image: Data? = nil) {
+    package init(actualCost: Double? = nil, unit: CostUnit = .usd, attempts: Int = 1, notes: [String] = [], image: Data? = nil) {
         self.actualCost = actualCost
         self.unit = unit
         self.attempts = attempts
@@ -51,24 +51,24 @@ public struct GenerationReceipt: Sendable {
 }
 
 /// A job-level failure with what the provider said.
-public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var httpStatus: Int?
-    public var providerCode: String?
+package struct ProviderFailure: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package var httpStatus: Int?
+    package var providerCode: String?
     /// The raw answer, truncated, with secrets removed.
-    public var rawAnswer: String?
-    public var attempts: Int
+    package var rawAnswer: String?
+    package var attempts: Int
     /// Trying again later may succeed (rate limits, server errors, lost connections).
-    public var retryable: Bool
+    package var retryable: Bool
     /// Seconds the provider asked us to wait (Retry-After, Gemini RetryInfo).
-    public var retryAfter: Double?
+    package var retryAfter: Double?
     /// No further job can succeed at this provider in this run (bad key, no credit, daily quota).
-    public var stopsProvider: Bool
+    package var stopsProvider: Bool
     /// The provider may still finish (or charge for) this request: a task that outlived the deadline,
     /// a result that could not be downloaded, a request whose connection died. The journal keeps it open.
-    public var outcomeUnknown = false
+    package var outcomeUnknown = false
 
-    public init(_ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil,
+    package init(_ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil,
                 attempts: Int = 1, retryable: Bool = false, retryAfter: Double? = nil, stopsProvider: Bool = false) {
         self.message = message
         self.httpStatus = httpStatus
@@ -81,9 +81,9 @@ public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
     }
 
     /// A poll of a journaled task found no such task (it expired or never existed).
-    public var saysTaskUnknown: Bool { httpStatus == 404 || httpStatus == 410 }
+    package var saysTaskUnknown: Bool { httpStatus == 404 || httpStatus == 410 }
 
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         if let httpStatus { parts.append("HTTP \(httpStatus)") }
         if let providerCode { parts.append(providerCode) }
@@ -93,7 +93,7 @@ public struct ProviderFailure: Error, Sendable, CustomStringConvertible {
 }
 
 /// How a provider's requests are paid for, which decides what the journal records.
-public enum SubmissionKind: Sendable {
+package enum SubmissionKind: Sendable {
     /// Nothing is paid (the offline provider): nothing is journaled.
     case free
     /// One paid request answers with the image: the journal marks it in flight.
@@ -103,11 +103,11 @@ public enum SubmissionKind: Sendable {
 }
 
 /// One image API. Implementations are small and `Sendable`; transports are injected.
-public protocol ImageProvider: Sendable {
+package protocol ImageProvider: Sendable {
     func generate(_ request: GenerationRequest) async throws -> GenerationReceipt
     var submissionKind: SubmissionKind { get }
 }
 
 extension ImageProvider {
-    public var submissionKind: SubmissionKind { .synchronous }
+    package var submissionKind: SubmissionKind { .synchronous }
 }

@@ -1,36 +1,36 @@
 import Foundation
 
-public enum JobStatus: String, Codable, Sendable {
+package enum JobStatus: String, Codable, Sendable {
     case made, cached, failed, skipped
 }
 
 /// Outcome stage data: what happened to one job.
-public struct JobOutcome: Sendable {
-    public var status: JobStatus
-    public var key: String?
-    public var entry: StoreEntry?
-    public var actualCost: Double?
-    public var costUnit: String = "USD"
-    public var attempts: Int = 0
-    public var duration: Double = 0
-    public var error: String?
-    public var providerCode: String?
-    public var httpStatus: Int?
-    public var rawAnswer: String?
-    public var notes: [String] = []
+package struct JobOutcome: Sendable {
+    package var status: JobStatus
+    package var key: String?
+    package var entry: StoreEntry?
+    package var actualCost: Double?
+    package var costUnit: String = "USD"
+    package var attempts: Int = 0
+    package var duration: Double = 0
+    package var error: String?
+    package var providerCode: String?
+    package var httpStatus: Int?
+    package var rawAnswer: String?
+    package var notes: [String] = []
     /// The provider said no later job can succeed (bad key, no credit, daily quota).
-    public var stopsProvider = false
+    package var stopsProvider = false
     /// Not submitted because the budget would have been exceeded.
-    public var skippedForBudget = false
+    package var skippedForBudget = false
     /// The async task an earlier run created and this run polled instead of creating another.
-    public var resumedTaskID: String?
+    package var resumedTaskID: String?
     /// While the job runs: its ratio (to flag images of another shape) and whether the journal records it.
     var requestedRatio: String?
     var usesJournal = false
     /// The friendly file was written with the commit (so the runner does not write it again).
     var friendlyFileWritten = false
 
-    public init(status: JobStatus, key: String? = nil, entry: StoreEntry? = nil, error: String? = nil,
+    package init(status: JobStatus, key: String? = nil, entry: StoreEntry? = nil, error: String? = nil,
                 notes: [String] = [], skippedForBudget: Bool = false) {
         self.status = status
         self.key = key
@@ -40,5 +40,5 @@ public struct JobOutcome: Sendable {
         self.skippedForBudget = skippedForBudget
     }
 
-    public var succeeded: Bool { status == .made || status == .cached }
+    package var succeeded: Bool { status == .made || status == .cached }
 }

@@ -2,14 +2,14 @@ import Foundation
 
 /// One provider as the run sees it: its adapter, the governor that holds its adaptive concurrency
 /// limit (a 429 cuts it) and requests-per-minute bucket, and the deadline of each of its jobs.
-public struct ProviderLane: Sendable {
-    public let name: String
-    public let provider: any ImageProvider
-    public let governor: RateGovernor
+package struct ProviderLane: Sendable {
+    package let name: String
+    package let provider: any ImageProvider
+    package let governor: RateGovernor
     /// How long one job may take, from its start (async dialects poll until it passes).
-    public let deadline: Duration
+    package let deadline: Duration
 
-    public init(name: String, provider: any ImageProvider, governor: RateGovernor,
+    package init(name: String, provider: any ImageProvider, governor: RateGovernor,
                 deadline: Duration = ProviderLane.defaultDeadline) {
         self.name = name
         self.provider = provider
@@ -18,16 +18,16 @@ public struct ProviderLane: Sendable {
     }
 
     /// A lane with a fixed concurrency limit and no requests-per-minute limit.
-    public init(name: String, provider: any ImageProvider, concurrency: Int, deadline: Duration = ProviderLane.defaultDeadline) {
+    package init(name: String, provider: any ImageProvider, concurrency: Int, deadline: Duration = ProviderLane.defaultDeadline) {
         self.init(name: name, provider: provider, governor: RateGovernor(concurrency: concurrency, requestsPerMinute: nil),
                   deadline: deadline)
     }
 
     /// The manifest's default job deadline.
-    public static let defaultDeadline = Duration.seconds(ManifestDefaults.deadlineSeconds)
+    package static let defaultDeadline = Duration.seconds(ManifestDefaults.deadlineSeconds)
 
     /// Jobs this lane may have in flight now: the configured concurrency, lowered after 429s.
-    public var currentLimit: Int { governor.currentLimit }
+    package var currentLimit: Int { governor.currentLimit }
 }
 
 extension ProviderLane {

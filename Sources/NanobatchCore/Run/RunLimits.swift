@@ -1,11 +1,11 @@
 /// How much the run stage may do at once and spend.
-public struct RunLimits: Sendable {
+package struct RunLimits: Sendable {
     /// Jobs in flight across all providers.
-    public var concurrency: Int
+    package var concurrency: Int
     /// USD; `nil` for no budget.
-    public var maxCost: Double?
+    package var maxCost: Double?
 
-    public init(concurrency: Int, maxCost: Double? = nil) {
+    package init(concurrency: Int, maxCost: Double? = nil) {
         self.concurrency = max(1, concurrency)
         self.maxCost = maxCost
     }

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Counts for the progress line.
-public struct RunProgress: Sendable {
-    public var total: Int
-    public var toMake: Int
-    public var made = 0
-    public var cached = 0
-    public var failed = 0
-    public var skipped = 0
-    public var spent: Double = 0
-    public var elapsed: Double = 0
+package struct RunProgress: Sendable {
+    package var total: Int
+    package var toMake: Int
+    package var made = 0
+    package var cached = 0
+    package var failed = 0
+    package var skipped = 0
+    package var spent: Double = 0
+    package var elapsed: Double = 0
 
-    public var done: Int { made + cached + failed + skipped }
+    package var done: Int { made + cached + failed + skipped }
 
     mutating func record(_ status: JobStatus, cost: Double, elapsed: Duration) {
         switch status {
@@ -25,7 +25,7 @@ public struct RunProgress: Sendable {
     }
 
     /// Seconds left, from the pace of jobs sent so far.
-    public var eta: Double? {
+    package var eta: Double? {
         let finished = made + failed
         guard finished > 0 else { return nil }
         let remaining = max(0, toMake - finished)

@@ -6,20 +6,20 @@ import Foundation
 /// actions (jobs run as children of a `TaskGroup`; cache lookups, friendly files and progress
 /// happen here) and feeds it what happened. Stopping (Ctrl-C, a test) starts nothing new and lets
 /// jobs in flight finish.
-public struct Runner: Sendable {
-    public let plan: EvaluatedPlan
-    public let store: any ImageStore
-    public let lanes: [ProviderLane]
+package struct Runner: Sendable {
+    package let plan: EvaluatedPlan
+    package let store: any ImageStore
+    package let lanes: [ProviderLane]
     /// Where friendly files go.
-    public let layout: OutputLayout
-    public let manifestName: String
-    public let limits: RunLimits
-    public let stop: StopSignal
-    public let progress: (@Sendable (RunProgress) -> Void)?
+    package let layout: OutputLayout
+    package let manifestName: String
+    package let limits: RunLimits
+    package let stop: StopSignal
+    package let progress: (@Sendable (RunProgress) -> Void)?
     /// Paid submissions and async task ids, so a rerun after a crash never pays twice.
-    public let journal: SubmissionJournal?
+    package let journal: SubmissionJournal?
 
-    public init(plan: EvaluatedPlan, store: any ImageStore, lanes: [ProviderLane], layout: OutputLayout, manifestName: String,
+    package init(plan: EvaluatedPlan, store: any ImageStore, lanes: [ProviderLane], layout: OutputLayout, manifestName: String,
                 limits: RunLimits, stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil,
                 journal: SubmissionJournal? = nil) {
         self.plan = plan
@@ -40,7 +40,7 @@ public struct Runner: Sendable {
     }
 
     /// Runs every job that is not cached; one outcome per job, in job order.
-    public func run() async -> [JobOutcome] {
+    package func run() async -> [JobOutcome] {
         let jobs = plan.graph.jobs
         var scheduler = RunScheduler(plan: plan, laneNames: lanes.map(\.name), globalLimit: limits.concurrency, budget: limits.maxCost)
         var outcomes = [JobOutcome?](repeating: nil, count: jobs.count)

@@ -1,10 +1,10 @@
 import Foundation
 
 /// A thread-safe "stop submitting new jobs" flag (set by Ctrl-C, a fatal provider error, or a test).
-public final class StopSignal: Sendable {
+package final class StopSignal: Sendable {
     private let reason = Locked<String?>(nil)
 
-    public init() {}
+    package init() {}
 
     /// Records `why`, unless a stop was requested already (the first reason is kept).
     func requestStop(_ why: String) {

@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// What the store knows of one finished image.
-public struct StoreEntry: Sendable, Equatable {
+package struct StoreEntry: Sendable, Equatable {
     var key: String
     var info: ImageInfo
     var bytes: Int

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where finished images live, by content key: the interface the plan, the run and the reports use.
 /// `ContentStore`, a content-addressed folder under the output root, is its local implementation.
-public protocol ImageStore: AnyObject, Sendable {
+package protocol ImageStore: AnyObject, Sendable {
     /// The verified entry for `key`, or `nil` (absent, incomplete, or corrupt: such an entry is made again).
     func lookup(_ key: String) -> StoreEntry?
     /// Whether any image file exists for `key`, whole or not (to tell "gone" from "failed its check").

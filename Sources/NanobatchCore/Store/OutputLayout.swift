@@ -2,7 +2,7 @@ import Foundation
 
 /// Every path under an output root, in one place: each manifest's deliverable folder (friendly
 /// files and reports) and the tool's own files under `.nanobatch` (store, journal, lock, stamps).
-public struct OutputLayout: Sendable, Equatable {
+package struct OutputLayout: Sendable, Equatable {
     /// The report files written into a manifest's folder.
     enum Report: String, CaseIterable, Sendable {
         case json = "index.json"

@@ -16,7 +16,7 @@ import Darwin
 /// A rerun resumes polling a journaled task instead of creating a new one; a submission with no
 /// task, no end and no image in the store may have been paid without a result and is reported once.
 /// A line cut short by a crash has no newline and is ignored.
-public final class SubmissionJournal: Sendable {
+package final class SubmissionJournal: Sendable {
     /// A journaled async task with no end record.
     struct OpenTask: Sendable, Equatable {
         var key: String

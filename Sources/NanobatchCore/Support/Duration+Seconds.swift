@@ -1,6 +1,6 @@
 /// A duration as seconds, for reports and progress.
 extension Duration {
-    public var seconds: Double {
+    package var seconds: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-public enum ImageFormat: String, Codable, Sendable, CaseIterable {
+package enum ImageFormat: String, Codable, Sendable, CaseIterable {
     case png, jpeg, webp
 
     var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
@@ -8,7 +8,7 @@ public enum ImageFormat: String, Codable, Sendable, CaseIterable {
 }
 
 /// What an image header says: its format and pixel size.
-public struct ImageInfo: Codable, Sendable, Equatable {
+package struct ImageInfo: Codable, Sendable, Equatable {
     var format: ImageFormat
     var width: Int
     var height: Int

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A parsed JSON document that keeps object key order, so messages can name keys as written.
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -33,7 +33,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 }
 
 /// A JSON object with its keys in document order.
-public struct JSONObject: Sendable, Equatable {
+package struct JSONObject: Sendable, Equatable {
     private(set) var keys: [String] = []
     private var storage: [String: JSONValue] = [:]
 

@@ -2,13 +2,13 @@ import Foundation
 
 /// Dedicated threads for CPU-heavy or blocking work (placeholder PNGs, fsyncs, socket waits), so that
 /// work never holds the cooperative pool (every job's waits) or Dispatch's shared threads.
-public final class WorkerThreads: @unchecked Sendable {
-    public static let shared = WorkerThreads(count: max(1, ProcessInfo.processInfo.activeProcessorCount))
+package final class WorkerThreads: @unchecked Sendable {
+    package static let shared = WorkerThreads(count: max(1, ProcessInfo.processInfo.activeProcessorCount))
     /// For calls that block on the disk (creating and writing files): they wait rather than compute, so more threads.
-    public static let fileIO = WorkerThreads(count: 8, growingTo: 128)
+    package static let fileIO = WorkerThreads(count: 8, growingTo: 128)
     /// For moving finished images into the store (verify, fsync, rename, link): a few threads, so that
     /// a burst of image fsyncs queues here instead of in front of the disk for everything else.
-    public static let storing = WorkerThreads(count: 4)
+    package static let storing = WorkerThreads(count: 4)
 
     private let condition = NSCondition()
     private var queue: [@Sendable () -> Void] = []
@@ -20,7 +20,7 @@ public final class WorkerThreads: @unchecked Sendable {
 
     /// `count` threads that stay; with `growingTo`, more are started while every thread is busy, up
     /// to that many, and the extra ones end after `idleSeconds` without work.
-    public init(count: Int, growingTo maximum: Int? = nil, idleSeconds: Double = 10) {
+    package init(count: Int, growingTo maximum: Int? = nil, idleSeconds: Double = 10) {
         self.maximum = max(count, maximum ?? count, 1)
         self.idleSeconds = idleSeconds
         live = count
@@ -28,7 +28,7 @@ public final class WorkerThreads: @unchecked Sendable {
     }
 
     /// Threads now running (busy or idle).
-    public var threadCount: Int { condition.withLock { live } }
+    package var threadCount: Int { condition.withLock { live } }
 
     private func start(permanent: Bool) {
         let thread = Thread { [unowned self] in self.loop(permanent: permanent) }
@@ -76,7 +76,7 @@ public final class WorkerThreads: @unchecked Sendable {
     }
 
     /// Runs `work` on a worker thread and returns its result.
-    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             submit { continuation.resume(with: Result { try work() }) }
         }

@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct ProviderFactoryTests {
+@Suite(.timeLimit(.minutes(2))) struct ProviderFactoryTests {
     struct NoTransport: HTTPTransport {
         func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
             throw TransportError.notSent("no transport in this test")

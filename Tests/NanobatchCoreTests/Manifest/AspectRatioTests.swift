@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct AspectRatioTests {
+@Suite(.timeLimit(.minutes(2))) struct AspectRatioTests {
     @Test func onlyKnownRatiosAreValues() {
         #expect(AspectRatio(rawValue: "16:9")?.rawValue == "16:9")
         #expect(AspectRatio(rawValue: "7:9") == nil)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct ImageSizeTests {
+@Suite(.timeLimit(.minutes(2))) struct ImageSizeTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
         let offered: [ImageSize]

@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct JSONPathTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONPathTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
         let path: JSONPath

@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct ManifestDecoderTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestDecoderTests {
     static let object: JSONObject = {
         guard case .object(let object) = try! JSONParser.parse(#"{"s": "x", "n": 2, "f": 2.5, "a": ["x", 1], "o": {"k": 1}}"#) else {
             fatalError("not an object")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct ManifestDefaultsTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestDefaultsTests {
     @Test func omittedFieldsTakeTheDefaults() throws {
         let json = #"""
         { "version": 1, "name": "d", "providers": { "local": { "dialect": "offline" } },

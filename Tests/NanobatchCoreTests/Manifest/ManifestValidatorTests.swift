@@ -3,7 +3,7 @@ import Testing
 @testable import NanobatchCore
 
 /// Each section's rules, through `ManifestValidator` directly: one bad manifest, the exact issue it gives.
-@Suite struct ManifestValidatorTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestValidatorTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
         let json: String

@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct CostUnitTests {
+@Suite(.timeLimit(.minutes(2))) struct CostUnitTests {
     @Test func unitsAreWrittenAsReportsShowThem() {
         #expect(CostUnit.usd.rawValue == "USD")
         #expect(CostUnit.credits.description == "credits")

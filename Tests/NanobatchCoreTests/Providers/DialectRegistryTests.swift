@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct DialectRegistryTests {
+@Suite(.timeLimit(.minutes(2))) struct DialectRegistryTests {
     @Test func namesAreUniqueAndInTheDocumentedOrder() {
         #expect(DialectRegistry.names == ["offline", "openai-images", "mountsea", "image-tasks", "evolink", "gemini"])
         #expect(Set(DialectRegistry.names).count == DialectRegistry.all.count)

@@ -2,7 +2,7 @@ import Testing
 @testable import NanobatchCore
 
 /// What every dialect declaration must keep consistent, checked for each registered dialect.
-@Suite struct DialectTests {
+@Suite(.timeLimit(.minutes(2))) struct DialectTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let dialect: any Dialect
         var testDescription: String { dialect.name }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct EvolinkTranslatorTests {
+@Suite(.timeLimit(.minutes(2))) struct EvolinkTranslatorTests {
     let redactor = Redactor(secrets: [])
 
     static let bodies = [

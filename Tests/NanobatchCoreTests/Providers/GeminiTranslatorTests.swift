@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct GeminiTranslatorTests {
+@Suite(.timeLimit(.minutes(2))) struct GeminiTranslatorTests {
     let redactor = Redactor(secrets: ["AIza-secret"])
 
     struct SizeCase: CustomTestStringConvertible, Sendable {

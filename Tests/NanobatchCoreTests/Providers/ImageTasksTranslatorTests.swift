@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct ImageTasksTranslatorTests {
+@Suite(.timeLimit(.minutes(2))) struct ImageTasksTranslatorTests {
     let translator = ImageTasksTranslator()
     let redactor = Redactor(secrets: [])
 

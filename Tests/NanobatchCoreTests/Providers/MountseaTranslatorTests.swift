@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct MountseaTranslatorTests {
+@Suite(.timeLimit(.minutes(2))) struct MountseaTranslatorTests {
     let translator = MountseaTranslator()
     let redactor = Redactor(secrets: ["sk-secret"])
 

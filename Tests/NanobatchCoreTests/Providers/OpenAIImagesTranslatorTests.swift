@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NanobatchCore
 
-@Suite struct OpenAIImagesTranslatorTests {
+@Suite(.timeLimit(.minutes(2))) struct OpenAIImagesTranslatorTests {
     struct RouteCase: CustomTestStringConvertible, Sendable {
         let name: String
         let references: [Reference]

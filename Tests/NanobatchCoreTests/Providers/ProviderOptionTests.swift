@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct ProviderOptionTests {
+@Suite(.timeLimit(.minutes(2))) struct ProviderOptionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let option: ProviderOption
         let expected: String

@@ -2,19 +2,19 @@ import Foundation
 
 /// At most `limit` holders at once; the others wait in order. A cancelled waiter leaves the queue
 /// and gets `CancellationError`. The limit can change while holders are inside.
-public final class AsyncGate: @unchecked Sendable {
+package final class AsyncGate: @unchecked Sendable {
     private var currentLimit: Int
     private let lock = NSLock()
     private var holders = 0
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextID: UInt64 = 0
 
-    public init(limit: Int) { currentLimit = max(1, limit) }
+    package init(limit: Int) { currentLimit = max(1, limit) }
 
-    public var limit: Int { lock.withLock { currentLimit } }
+    package var limit: Int { lock.withLock { currentLimit } }
 
     /// A higher limit admits waiters at once; a lower one lets holders leave until they fit.
-    public func setLimit(_ newLimit: Int) {
+    package func setLimit(_ newLimit: Int) {
         let admitted = lock.withLock { () -> [CheckedContinuation<Void, any Error>] in
             currentLimit = max(1, newLimit)
             var admitted: [CheckedContinuation<Void, any Error>] = []
@@ -27,7 +27,7 @@ public final class AsyncGate: @unchecked Sendable {
         for continuation in admitted { continuation.resume() }
     }
 
-    public func withSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    package func withSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await enter()
         defer { leave() }
         return try await body()
@@ -68,7 +68,7 @@ public final class AsyncGate: @unchecked Sendable {
     }
 
     /// Holders right now (for tests).
-    public var occupied: Int { lock.withLock { holders } }
+    package var occupied: Int { lock.withLock { holders } }
     /// Callers waiting for a slot.
     var waiting: Int { lock.withLock { waiters.count } }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// Joins a base URL (which may carry a path prefix such as `https://host/proxy/v1`) with an API path,
 /// never dropping the prefix and never doubling or losing a slash. When the base already ends in
 /// the path's version segment (`v1`, `v1beta`), that segment is not repeated.
-public enum Endpoint {
-    public static func join(_ base: String, _ path: String, query: [(String, String)] = []) -> URL? {
+package enum Endpoint {
+    package static func join(_ base: String, _ path: String, query: [(String, String)] = []) -> URL? {
         var trimmedBase = base
         if let queryStart = trimmedBase.firstIndex(where: { $0 == "?" || $0 == "#" }) {
             trimmedBase = String(trimmedBase[..<queryStart])
@@ -45,7 +45,7 @@ public enum Endpoint {
 
     /// Percent-encodes one path segment or query value (ids from providers are untrusted).
     /// "." and ".." are encoded too, so an id can never step to another path.
-    public static func encode(_ value: String) -> String {
+    package static func encode(_ value: String) -> String {
         if value == "." || value == ".." { return String(repeating: "%2E", count: value.count) }
         func unreserved(_ byte: UInt8) -> Bool {
             switch byte {

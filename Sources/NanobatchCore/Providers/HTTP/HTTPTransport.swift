@@ -1,13 +1,13 @@
 import Foundation
 
 /// One HTTP request as an adapter builds it.
-public struct HTTPRequest: Sendable {
-    public var method: String
-    public var url: URL
-    public var headers: [String: String]
-    public var body: Data?
+package struct HTTPRequest: Sendable {
+    package var method: String
+    package var url: URL
+    package var headers: [String: String]
+    package var body: Data?
 
-    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil) {
+    package init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -16,27 +16,27 @@ public struct HTTPRequest: Sendable {
 }
 
 /// A finished HTTP exchange. Header names are lowercased.
-public struct HTTPResponse: Sendable {
-    public var status: Int
-    public var headers: [String: String]
+package struct HTTPResponse: Sendable {
+    package var status: Int
+    package var headers: [String: String]
     /// The body, or (for a download that succeeded) empty: the bytes went to the file.
-    public var body: Data
+    package var body: Data
     /// Bytes written to the file of a download.
-    public var bytesWritten: Int
+    package var bytesWritten: Int
 
-    public init(status: Int, headers: [String: String] = [:], body: Data = Data(), bytesWritten: Int = 0) {
+    package init(status: Int, headers: [String: String] = [:], body: Data = Data(), bytesWritten: Int = 0) {
         self.status = status
         self.headers = headers
         self.body = body
         self.bytesWritten = bytesWritten
     }
 
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
-    public var isSuccess: Bool { (200..<300).contains(status) }
+    package func header(_ name: String) -> String? { headers[name.lowercased()] }
+    package var isSuccess: Bool { (200..<300).contains(status) }
 }
 
 /// Where a response body goes: memory (capped) or, for a 2xx answer, a file (capped, streamed).
-public enum ResponseSink: Sendable {
+package enum ResponseSink: Sendable {
     case memory(limit: Int)
     case file(URL, limit: Int)
 
@@ -48,7 +48,7 @@ public enum ResponseSink: Sendable {
 }
 
 /// A request that got no usable HTTP answer.
-public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No byte of the request reached the server (no connection, or it closed before the request was
     /// sent whole): safe to send again, never billed.
     case notSent(String)
@@ -58,7 +58,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case truncated(expected: Int, received: Int)
     case cancelled
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notSent(let detail): return "not sent: \(detail)"
         case .connection(let detail): return "connection failed: \(detail)"
@@ -71,12 +71,12 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 }
 
 /// Moves HTTP requests. Adapters take one as a value, so tests and benchmarks can count or shape traffic.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse
 }
 
-public enum ByteCount {
-    public static func describe(_ bytes: Int) -> String {
+package enum ByteCount {
+    package static func describe(_ bytes: Int) -> String {
         if bytes >= 1 << 20 { return "\(bytes >> 20) MB" }
         if bytes >= 1 << 10 { return "\(bytes >> 10) KB" }
         return "\(bytes) bytes"

@@ -1,30 +1,30 @@
 import Foundation
 
 /// Builds a `multipart/form-data` body (RFC 7578).
-public struct MultipartBody: Sendable {
-    public let boundary: String
+package struct MultipartBody: Sendable {
+    package let boundary: String
     private var data = Data()
 
-    public init(boundary: String = "nanobatch-" + UUID().uuidString) {
+    package init(boundary: String = "nanobatch-" + UUID().uuidString) {
         self.boundary = boundary
     }
 
-    public var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+    package var contentType: String { "multipart/form-data; boundary=\(boundary)" }
 
-    public mutating func addField(_ name: String, _ value: String) {
+    package mutating func addField(_ name: String, _ value: String) {
         data.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(MultipartBody.quoted(name))\"\r\n\r\n".utf8))
         data.append(Data(value.utf8))
         data.append(Data("\r\n".utf8))
     }
 
-    public mutating func addFile(_ name: String, filename: String, contentType: String, bytes: Data) {
+    package mutating func addFile(_ name: String, filename: String, contentType: String, bytes: Data) {
         data.append(Data(("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(MultipartBody.quoted(name))\"; "
             + "filename=\"\(MultipartBody.quoted(filename))\"\r\nContent-Type: \(contentType)\r\n\r\n").utf8))
         data.append(bytes)
         data.append(Data("\r\n".utf8))
     }
 
-    public func finished() -> Data {
+    package func finished() -> Data {
         var result = data
         result.append(Data("--\(boundary)--\r\n".utf8))
         return result

@@ -1,15 +1,15 @@
 import Foundation
 
 /// A reference image read from disk or fetched, ready to upload.
-public struct ReferenceImage: Sendable {
-    public var bytes: Data
-    public var format: ImageFormat
-    public var filename: String
+package struct ReferenceImage: Sendable {
+    package var bytes: Data
+    package var format: ImageFormat
+    package var filename: String
 }
 
 extension ProviderClient {
     /// The http(s) URL to send for a reference: its own, or the one the manifest maps a local file to.
-    public func referenceURL(_ reference: Reference) throws -> String {
+    package func referenceURL(_ reference: Reference) throws -> String {
         switch reference {
         case .url(let url): return url
         case .file(_, let written):
@@ -19,7 +19,7 @@ extension ProviderClient {
     }
 
     /// The bytes of a local reference file, checked to be an image.
-    public func referenceFile(_ reference: Reference) throws -> ReferenceImage {
+    package func referenceFile(_ reference: Reference) throws -> ReferenceImage {
         guard case .file(let path, let written) = reference else {
             throw ProviderFailure("reference \"\(reference.written)\" is not a local file")
         }
@@ -39,7 +39,7 @@ extension ProviderClient {
     }
 
     /// A reference as bytes: read from disk, or fetched from its URL (capped, checked).
-    public func referenceBytes(_ reference: Reference, deadline: ContinuousClock.Instant) async throws -> ReferenceImage {
+    package func referenceBytes(_ reference: Reference, deadline: ContinuousClock.Instant) async throws -> ReferenceImage {
         switch reference {
         case .file: return try referenceFile(reference)
         case .url(let location):

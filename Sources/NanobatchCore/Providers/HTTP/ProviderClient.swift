@@ -1,46 +1,46 @@
 import Foundation
 
 /// Size caps on what providers send back.
-public struct SizeLimits: Sendable, Equatable {
+package struct SizeLimits: Sendable, Equatable {
     /// A JSON answer (Gemini's carries the image as base64, so this is generous).
-    public var answerBytes: Int
+    package var answerBytes: Int
     /// One downloaded or decoded image.
-    public var imageBytes: Int
+    package var imageBytes: Int
 
-    public static let standard = SizeLimits(answerBytes: 96 << 20, imageBytes: 64 << 20)
+    package static let standard = SizeLimits(answerBytes: 96 << 20, imageBytes: 64 << 20)
 
-    public init(answerBytes: Int, imageBytes: Int) {
+    package init(answerBytes: Int, imageBytes: Int) {
         self.answerBytes = answerBytes
         self.imageBytes = imageBytes
     }
 }
 
 /// How a dialect sends its key.
-public enum AuthStyle: Sendable {
+package enum AuthStyle: Sendable {
     case bearer
     case googleAPIKey
 }
 
 /// What every HTTP adapter shares: the provider's settings, its key, the transport, the retry and
 /// poll policies, and injected time and randomness (so tests of waiting never wait).
-public struct ProviderClient: Sendable {
-    public var config: ProviderConfig
-    public var baseURL: String
-    public var auth: AuthStyle
-    public var transport: any HTTPTransport
-    public var retry: RetryPolicy
-    public var poll: PollSchedule
-    public var limits: SizeLimits
-    public var sleep: @Sendable (Duration) async throws -> Void
-    public var random: @Sendable () -> Double
+package struct ProviderClient: Sendable {
+    package var config: ProviderConfig
+    package var baseURL: String
+    package var auth: AuthStyle
+    package var transport: any HTTPTransport
+    package var retry: RetryPolicy
+    package var poll: PollSchedule
+    package var limits: SizeLimits
+    package var sleep: @Sendable (Duration) async throws -> Void
+    package var random: @Sendable () -> Double
     /// Longest wait for one create or poll request.
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     let apiKey: String?
-    public let redactor: Redactor
+    package let redactor: Redactor
     /// Shared with the runner: adaptive concurrency and the requests-per-minute bucket.
-    public var governor: RateGovernor?
+    package var governor: RateGovernor?
 
-    public init(config: ProviderConfig, baseURL: String, apiKey: String?, auth: AuthStyle = .bearer,
+    package init(config: ProviderConfig, baseURL: String, apiKey: String?, auth: AuthStyle = .bearer,
                 transport: any HTTPTransport, retry: RetryPolicy = .standard, poll: PollSchedule, limits: SizeLimits = .standard,
                 requestTimeout: Duration = .seconds(300), governor: RateGovernor? = nil,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
@@ -62,14 +62,14 @@ public struct ProviderClient: Sendable {
 
     // MARK: Requests
 
-    public func url(_ path: String, query: [(String, String)] = []) throws -> URL {
+    package func url(_ path: String, query: [(String, String)] = []) throws -> URL {
         guard let url = Endpoint.join(baseURL, path, query: query) else {
             throw ProviderFailure("cannot form a URL from base \"\(redactor.redact(baseURL))\" and path \"\(path)\"")
         }
         return url
     }
 
-    public func headers(json: Bool) -> [String: String] {
+    package func headers(json: Bool) -> [String: String] {
         var headers = ["Accept": "application/json", "User-Agent": "nanobatch/\(NanobatchCLI.version)"]
         if json { headers["Content-Type"] = "application/json" }
         if let apiKey, !apiKey.isEmpty {
@@ -83,7 +83,7 @@ public struct ProviderClient: Sendable {
 
     /// Sends a request and parses its JSON answer, retrying what the policy allows before `deadline`.
     /// `billable` counts requests that reached the provider and might have been charged.
-    public func exchange(_ request: HTTPRequest, deadline: ContinuousClock.Instant, what: String,
+    package func exchange(_ request: HTTPRequest, deadline: ContinuousClock.Instant, what: String,
                          billable: inout Int) async throws -> (response: HTTPResponse, answer: JSONValue) {
         let countsAsBillable = request.method == "POST"
         var attempt = 0
@@ -136,7 +136,7 @@ public struct ProviderClient: Sendable {
         }
     }
 
-    public func sendJSON(_ method: String, _ path: String, body: JSONValue?, query: [(String, String)] = [],
+    package func sendJSON(_ method: String, _ path: String, body: JSONValue?, query: [(String, String)] = [],
                          deadline: ContinuousClock.Instant, what: String,
                          billable: inout Int) async throws -> (response: HTTPResponse, answer: JSONValue) {
         let request = HTTPRequest(method: method, url: try url(path, query: query), headers: headers(json: body != nil),
@@ -148,7 +148,7 @@ public struct ProviderClient: Sendable {
 
     /// Writes a result to `destination`: an http(s) URL streamed to disk, or a `data:` URL decoded.
     /// The file must be a whole PNG, JPEG or WebP; failed or broken downloads are tried again briefly.
-    public func fetchResult(_ location: String, to destination: URL, deadline: ContinuousClock.Instant) async throws -> ImageInfo {
+    package func fetchResult(_ location: String, to destination: URL, deadline: ContinuousClock.Instant) async throws -> ImageInfo {
         let trimmed = location.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.lowercased().hasPrefix("data:") {
             guard let bytes = ResultDecoder.dataURL(trimmed) else {
@@ -200,7 +200,7 @@ public struct ProviderClient: Sendable {
     }
 
     /// Checks decoded image bytes: a whole PNG, JPEG or WebP image, within the size cap.
-    public func checkImage(_ bytes: Data) throws -> ImageInfo {
+    package func checkImage(_ bytes: Data) throws -> ImageInfo {
         guard bytes.count <= limits.imageBytes else {
             throw ProviderFailure("the image is larger than the \(ByteCount.describe(limits.imageBytes)) limit")
         }
@@ -213,7 +213,7 @@ public struct ProviderClient: Sendable {
     /// Image bytes a provider answered with inline, checked, for the runner to store: no file is
     /// written here, so the request's slot is free the moment the answer is read. Images over
     /// `inlineImageLimit` are written to `destination` instead, so that memory stays bounded.
-    public func acceptImage(_ bytes: Data, destination: URL) async throws -> Data? {
+    package func acceptImage(_ bytes: Data, destination: URL) async throws -> Data? {
         guard bytes.count > ProviderClient.inlineImageLimit else {
             _ = try checkImage(bytes)
             return bytes
@@ -223,11 +223,11 @@ public struct ProviderClient: Sendable {
     }
 
     /// Largest inline image handed to the runner in memory (larger ones go through a file).
-    public static let inlineImageLimit = 1 << 20
+    package static let inlineImageLimit = 1 << 20
 
     /// Writes decoded image bytes, refusing anything that is not a whole image or is over the cap.
     /// The file is created and written on a file-I/O thread: creating a file can wait on the disk.
-    public func writeImage(_ bytes: Data, to destination: URL) async throws -> ImageInfo {
+    package func writeImage(_ bytes: Data, to destination: URL) async throws -> ImageInfo {
         let info = try checkImage(bytes)
         do {
             try await WorkerThreads.fileIO.run { try FileIO.writeNew(bytes, to: destination.path) }   // the store fsyncs it when it takes it
@@ -240,7 +240,7 @@ public struct ProviderClient: Sendable {
     // MARK: Polling
 
     /// What one poll of an async task found.
-    public enum TaskState: Sendable {
+    package enum TaskState: Sendable {
         case running(status: String)
         case succeeded(resultLocations: [String], answer: JSONValue)
         case failed(ProviderFailure)
@@ -248,7 +248,7 @@ public struct ProviderClient: Sendable {
 
     /// Polls until the task ends or the deadline passes. Poll requests that fail for a reason worth
     /// retrying (rate limit, server error, lost connection) count as "still running".
-    public func waitForTask(id: String, deadline: ContinuousClock.Instant,
+    package func waitForTask(id: String, deadline: ContinuousClock.Instant,
                             check: () async throws -> TaskState) async throws -> (locations: [String], answer: JSONValue) {
         var pollNumber = 0
         var lastStatus = "submitted"

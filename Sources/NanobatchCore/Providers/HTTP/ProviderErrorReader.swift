@@ -2,8 +2,8 @@ import Foundation
 
 /// Turns a provider's error answer (OpenAI style, Google style, task errors, or plain text) into a
 /// readable `ProviderFailure`: HTTP status, provider code, message, and what to do about it.
-public enum ProviderErrorReader {
-    public static func failure(_ response: HTTPResponse, redactor: Redactor, apiKeyEnv: String?,
+package enum ProviderErrorReader {
+    package static func failure(_ response: HTTPResponse, redactor: Redactor, apiKeyEnv: String?,
                                now: Date = Date()) -> ProviderFailure {
         let answer = try? JSONParser.parse(response.body, maxDepth: 64)
         var (code, message) = codeAndMessage(answer)
@@ -41,7 +41,7 @@ public enum ProviderErrorReader {
     }
 
     /// The code and message of the common error shapes.
-    public static func codeAndMessage(_ answer: JSONValue?) -> (code: String?, message: String?) {
+    package static func codeAndMessage(_ answer: JSONValue?) -> (code: String?, message: String?) {
         guard let answer else { return (nil, nil) }
         if let error = answer["error"], let object = error.objectValue {
             let code = object["status"]?.stringValue ?? object["code"]?.textValue ?? object["type"]?.stringValue

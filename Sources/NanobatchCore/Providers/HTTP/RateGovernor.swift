@@ -3,14 +3,14 @@ import Foundation
 /// Adaptive concurrency for one provider, as pure data: a 429 halves the limit (once per
 /// `cooldown`, so one burst of 429s counts once), and every `limit` successes in a row add one
 /// slot back, up to the configured limit (additive increase, multiplicative decrease).
-public struct AdaptiveLimit: Sendable, Equatable {
-    public let maximum: Int
-    public private(set) var current: Int
-    public var cooldown: Double
+package struct AdaptiveLimit: Sendable, Equatable {
+    package let maximum: Int
+    package private(set) var current: Int
+    package var cooldown: Double
     private var successesSinceChange = 0
     private var lastCut: Double = -.infinity
 
-    public init(maximum: Int, cooldown: Double = 2) {
+    package init(maximum: Int, cooldown: Double = 2) {
         self.maximum = max(1, maximum)
         self.current = max(1, maximum)
         self.cooldown = cooldown
@@ -18,7 +18,7 @@ public struct AdaptiveLimit: Sendable, Equatable {
 
     /// Returns true when the limit was cut.
     @discardableResult
-    public mutating func rateLimited(at time: Double) -> Bool {
+    package mutating func rateLimited(at time: Double) -> Bool {
         guard time - lastCut >= cooldown else { return false }
         lastCut = time
         current = max(1, current / 2)
@@ -26,7 +26,7 @@ public struct AdaptiveLimit: Sendable, Equatable {
         return true
     }
 
-    public mutating func succeeded() {
+    package mutating func succeeded() {
         guard current < maximum else { return }
         successesSinceChange += 1
         if successesSinceChange >= current {
@@ -38,13 +38,13 @@ public struct AdaptiveLimit: Sendable, Equatable {
 
 /// A token bucket: `ratePerMinute` tokens a minute, holding at most `burst`.
 /// `reserve` takes a token now or books the next one and says how long to wait for it.
-public struct TokenBucket: Sendable, Equatable {
-    public let ratePerSecond: Double
-    public let burst: Double
+package struct TokenBucket: Sendable, Equatable {
+    package let ratePerSecond: Double
+    package let burst: Double
     private var tokens: Double
     private var updated: Double
 
-    public init(ratePerMinute: Double, burst: Double? = nil, now: Double) {
+    package init(ratePerMinute: Double, burst: Double? = nil, now: Double) {
         ratePerSecond = max(ratePerMinute, 0.001) / 60
         self.burst = max(1, burst ?? min(ratePerMinute, 10).rounded(.down))
         tokens = self.burst
@@ -52,7 +52,7 @@ public struct TokenBucket: Sendable, Equatable {
     }
 
     /// Seconds to wait before sending; the token is taken (possibly on credit) either way.
-    public mutating func reserve(at now: Double) -> Double {
+    package mutating func reserve(at now: Double) -> Double {
         if now > updated {
             tokens = min(burst, tokens + (now - updated) * ratePerSecond)
             updated = now
@@ -64,33 +64,33 @@ public struct TokenBucket: Sendable, Equatable {
 
 /// Shared per provider by its client (which reports 429s and successes and waits for tokens) and
 /// the runner (which reads the current limit before starting a job).
-public final class RateGovernor: @unchecked Sendable {
+package final class RateGovernor: @unchecked Sendable {
     private let lock = NSLock()
     private var limit: AdaptiveLimit
     private var bucket: TokenBucket?
     private var cuts = 0
     private let clock: @Sendable () -> Double
 
-    public init(concurrency: Int, requestsPerMinute: Double?,
+    package init(concurrency: Int, requestsPerMinute: Double?,
                 clock: @escaping @Sendable () -> Double = { ProcessInfo.processInfo.systemUptime }) {
         limit = AdaptiveLimit(maximum: concurrency)
         self.clock = clock
         bucket = requestsPerMinute.map { TokenBucket(ratePerMinute: $0, now: clock()) }
     }
 
-    public var currentLimit: Int { lock.withLock { limit.current } }
+    package var currentLimit: Int { lock.withLock { limit.current } }
     /// How many times a 429 cut the limit in this run.
-    public var cutCount: Int { lock.withLock { cuts } }
+    package var cutCount: Int { lock.withLock { cuts } }
 
-    public func rateLimited() {
+    package func rateLimited() {
         let now = clock()
         lock.withLock { if limit.rateLimited(at: now) { cuts += 1 } }
     }
 
-    public func succeeded() { lock.withLock { limit.succeeded() } }
+    package func succeeded() { lock.withLock { limit.succeeded() } }
 
     /// Seconds to wait before the next request to this provider (0 without a requests-per-minute limit).
-    public func reserveRequest() -> Double {
+    package func reserveRequest() -> Double {
         let now = clock()
         return lock.withLock { bucket?.reserve(at: now) ?? 0 }
     }

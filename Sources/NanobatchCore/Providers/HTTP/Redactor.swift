@@ -2,11 +2,11 @@ import Foundation
 
 /// Removes secrets from text that will be printed or stored: the API keys themselves, and anything
 /// in an `Authorization`, `x-goog-api-key` or `key=` position.
-public struct Redactor: Sendable {
-    public static let mask = "[redacted]"
-    public let secrets: [String]
+package struct Redactor: Sendable {
+    package static let mask = "[redacted]"
+    package let secrets: [String]
 
-    public init(secrets: [String]) {
+    package init(secrets: [String]) {
         // Longest first, so a key that contains another is removed whole.
         self.secrets = Set(secrets.filter { $0.count >= 4 }).sorted { $0.count > $1.count }
     }
@@ -18,7 +18,7 @@ public struct Redactor: Sendable {
         #"(?i)((?:api[_-]?key|access[_-]?token)["']?\s*[:=]\s*["']?)[^\s"',;&]+"#,
     ].compactMap { try? NSRegularExpression(pattern: $0) }
 
-    public func redact(_ text: String) -> String {
+    package func redact(_ text: String) -> String {
         var result = text
         for secret in secrets { result = result.replacingOccurrences(of: secret, with: Redactor.mask) }
         for pattern in Redactor.patterns {
@@ -29,7 +29,7 @@ public struct Redactor: Sendable {
     }
 
     /// A provider answer fit for the job's record: secrets removed, at most `limit` characters.
-    public func record(_ body: Data, limit: Int = 2000) -> String {
+    package func record(_ body: Data, limit: Int = 2000) -> String {
         // Wide enough that any secret starting inside the kept text is whole when redacted.
         let window = limit * 4 + 4 * (secrets.first?.utf8.count ?? 0) + 256
         let prefix = body.prefix(window)

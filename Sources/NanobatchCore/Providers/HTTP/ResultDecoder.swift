@@ -1,9 +1,9 @@
 import Foundation
 
 /// Finds image results in answers whose shape varies between gateways.
-public enum ResultDecoder {
+package enum ResultDecoder {
     /// The bytes of a `data:image/...;base64,` URL.
-    public static func dataURL(_ text: String) -> Data? {
+    package static func dataURL(_ text: String) -> Data? {
         guard text.lowercased().hasPrefix("data:"), let comma = text.firstIndex(of: ",") else { return nil }
         let header = text[text.index(text.startIndex, offsetBy: 5)..<comma].lowercased()
         guard header.hasSuffix(";base64") else { return nil }
@@ -11,7 +11,7 @@ public enum ResultDecoder {
     }
 
     /// Decodes base64, tolerating line breaks, URL-safe letters and missing padding.
-    public static func base64(_ text: String) -> Data? {
+    package static func base64(_ text: String) -> Data? {
         if let data = Data(base64Encoded: text) { return data }
         var cleaned: [UInt8] = []
         cleaned.reserveCapacity(text.utf8.count + 2)
@@ -28,7 +28,7 @@ public enum ResultDecoder {
     }
 
     /// Image locations written inside free text: data URLs, Markdown images `![..](url)`, bare http(s) URLs.
-    public static func locations(inText text: String) -> [String] {
+    package static func locations(inText text: String) -> [String] {
         var found: [String] = []
         for pattern in [#"data:image/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/=_-]+"#, #"!\[[^\]]*\]\(([^)\s]+)\)"#, #"https?://[^\s)\]"'<>]+"#] {
             guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
@@ -46,7 +46,7 @@ public enum ResultDecoder {
     }
 
     /// Every http(s) URL string anywhere inside a JSON value, in document order.
-    public static func urls(in value: JSONValue?) -> [String] {
+    package static func urls(in value: JSONValue?) -> [String] {
         guard let value else { return [] }
         return value.allStrings.filter { text in
             let lowered = text.lowercased()

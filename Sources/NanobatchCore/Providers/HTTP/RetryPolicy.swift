@@ -11,21 +11,21 @@ import Foundation
 /// | 2 | 2 s | 1.5–2.5 s |
 /// | 3 | 4 s | 3–5 s |
 /// | 7+ | 60 s (cap) | 45–60 s |
-public struct RetryPolicy: Sendable, Equatable {
+package struct RetryPolicy: Sendable, Equatable {
     /// Requests of one kind (create, poll, download) per job, the first included.
-    public var maxAttempts: Int
-    public var initialDelay: Double
-    public var multiplier: Double
-    public var maximumDelay: Double
+    package var maxAttempts: Int
+    package var initialDelay: Double
+    package var multiplier: Double
+    package var maximumDelay: Double
     /// Fraction of the delay drawn at random either side, so many jobs do not retry in step.
-    public var jitter: Double
+    package var jitter: Double
     /// A Retry-After longer than this is not waited for: the job fails with the provider's message.
-    public var longestHonouredWait: Double
+    package var longestHonouredWait: Double
 
-    public static let standard = RetryPolicy(maxAttempts: 4, initialDelay: 1, multiplier: 2, maximumDelay: 60, jitter: 0.25,
+    package static let standard = RetryPolicy(maxAttempts: 4, initialDelay: 1, multiplier: 2, maximumDelay: 60, jitter: 0.25,
                                              longestHonouredWait: 300)
 
-    public init(maxAttempts: Int, initialDelay: Double, multiplier: Double, maximumDelay: Double, jitter: Double,
+    package init(maxAttempts: Int, initialDelay: Double, multiplier: Double, maximumDelay: Double, jitter: Double,
                 longestHonouredWait: Double) {
         self.maxAttempts = max(1, maxAttempts)
         self.initialDelay = initialDelay
@@ -36,10 +36,10 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// HTTP statuses worth another try. 400, 401, 403, 404 never are.
-    public static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
+    package static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
 
     /// Seconds to wait after `attempt` (1-based) failed. `unit` is a random number in 0..<1.
-    public func delay(afterAttempt attempt: Int, unit: Double, retryAfter: Double? = nil) -> Double {
+    package func delay(afterAttempt attempt: Int, unit: Double, retryAfter: Double? = nil) -> Double {
         let exponent = Double(max(0, attempt - 1))
         let base = min(maximumDelay, initialDelay * pow(multiplier, exponent))
         let spread = base * jitter
@@ -49,7 +49,7 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// Whether another attempt is allowed and fits before the deadline.
-    public func shouldRetry(_ failure: ProviderFailure, attempt: Int, secondsLeft: Double, wait: Double) -> Bool {
+    package func shouldRetry(_ failure: ProviderFailure, attempt: Int, secondsLeft: Double, wait: Double) -> Bool {
         guard failure.retryable, !failure.stopsProvider, attempt < maxAttempts else { return false }
         if let asked = failure.retryAfter, asked > longestHonouredWait { return false }
         return wait < secondsLeft
@@ -57,30 +57,30 @@ public struct RetryPolicy: Sendable, Equatable {
 }
 
 /// How often an async task is polled: starting at `initial` seconds, growing by `multiplier` to `maximum`.
-public struct PollSchedule: Sendable, Equatable {
-    public var initial: Double
-    public var multiplier: Double
-    public var maximum: Double
+package struct PollSchedule: Sendable, Equatable {
+    package var initial: Double
+    package var multiplier: Double
+    package var maximum: Double
 
-    public init(initial: Double, multiplier: Double = 1.5, maximum: Double = 30) {
+    package init(initial: Double, multiplier: Double = 1.5, maximum: Double = 30) {
         self.initial = initial
         self.multiplier = multiplier
         self.maximum = max(initial, maximum)
     }
 
     /// The schedule when neither the manifest nor the dialect names a first wait.
-    public static let standard = PollSchedule(initial: 2)
+    package static let standard = PollSchedule(initial: 2)
 
     /// Seconds to wait before poll `number` (1-based).
-    public func interval(beforePoll number: Int) -> Double {
+    package func interval(beforePoll number: Int) -> Double {
         min(maximum, initial * pow(multiplier, Double(max(0, number - 1))))
     }
 }
 
 /// Reads how long a provider asked us to wait.
-public enum RetryAfter {
+package enum RetryAfter {
     /// `Retry-After` as delay-seconds or an HTTP-date.
-    public static func parse(_ header: String?, now: Date = Date()) -> Double? {
+    package static func parse(_ header: String?, now: Date = Date()) -> Double? {
         guard let text = header?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         if let seconds = Double(text), seconds >= 0, seconds.isFinite { return seconds }
         for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
@@ -94,7 +94,7 @@ public enum RetryAfter {
     }
 
     /// Gemini's `RetryInfo.retryDelay` ("53s", "1.5s") from an error body's `details`.
-    public static func googleRetryDelay(_ answer: JSONValue?) -> Double? {
+    package static func googleRetryDelay(_ answer: JSONValue?) -> Double? {
         guard let details = answer?.at("error", "details")?.arrayValue else { return nil }
         for detail in details where (detail["@type"]?.stringValue ?? "").hasSuffix("google.rpc.RetryInfo") {
             guard var text = detail["retryDelay"]?.stringValue, text.hasSuffix("s") else { continue }

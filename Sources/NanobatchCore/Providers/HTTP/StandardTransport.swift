@@ -11,19 +11,19 @@ import FoundationNetworking
 ///
 /// Redirects follow `RedirectPolicy` in both: here for `plainHTTP`, in `URLSessionTransport`'s delegate
 /// for URLSession.
-public final class StandardTransport: HTTPTransport, @unchecked Sendable {
+package final class StandardTransport: HTTPTransport, @unchecked Sendable {
     private let plain: (any HTTPTransport)?
     private let lock = NSLock()
     private var session: URLSessionTransport?
     static let proxyVariables = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
 
     /// `plainHTTP` has no default, so that every caller decides (nil: URLSession for http:// too).
-    public init(environment: [String: String], plainHTTP: (any HTTPTransport)?) {
+    package init(environment: [String: String], plainHTTP: (any HTTPTransport)?) {
         plain = StandardTransport.usesOwnClient(environment) ? plainHTTP : nil
     }
 
     /// Whether plain-HTTP requests may use the tool's own client.
-    public static func usesOwnClient(_ environment: [String: String]) -> Bool {
+    package static func usesOwnClient(_ environment: [String: String]) -> Bool {
         if environment["NANOBATCH_HTTP_CLIENT"]?.lowercased() == "urlsession" { return false }
         return !proxyVariables.contains { !(environment[$0] ?? "").isEmpty }
     }
@@ -37,7 +37,7 @@ public final class StandardTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    public func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
+    package func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
         let deadline = ContinuousClock.now + timeout
         var request = request
         var hops = 0

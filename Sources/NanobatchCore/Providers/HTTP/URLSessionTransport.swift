@@ -5,7 +5,7 @@ import FoundationNetworking
 
 /// The real transport: URLSession with a delegate that streams bodies into memory or a file,
 /// stops at the size cap, and notices bodies shorter than their Content-Length.
-public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let session: URLSession
     /// Requests with a body: one connection each.
     private let uploadSession: URLSession
@@ -17,7 +17,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let downloadLimit: DownloadLimit
     private let recentSizes = RecentSizes(capacity: 32)
 
-    public init(maxConnectionsPerHost: Int = 256, downloadLimit: DownloadLimit = .standard) {
+    package init(maxConnectionsPerHost: Int = 256, downloadLimit: DownloadLimit = .standard) {
         self.downloadLimit = downloadLimit
         downloads = AsyncGate(limit: downloadLimit.limit(recentLargest: nil))
         let configuration = URLSessionConfiguration.ephemeral
@@ -39,7 +39,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         uploadSession.finishTasksAndInvalidate()
     }
 
-    public func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
+    package func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
         guard case .file = sink else { return try await transfer(request, into: sink, timeout: timeout) }
         do {
             let response = try await downloads.withSlot { try await transfer(request, into: sink, timeout: timeout) }
@@ -227,24 +227,24 @@ extension SessionDelegate.Exchange {
 /// How many downloads may run at once: as many as fit `bytesInFlight` if each were as large as the
 /// largest recent one, between `minimum` (also the start, before any size is known) and `maximum`.
 /// 4 MB images: 16 at once; small ones: up to the maximum.
-public struct DownloadLimit: Sendable, Equatable {
-    public var bytesInFlight: Int
-    public var minimum: Int
-    public var maximum: Int
+package struct DownloadLimit: Sendable, Equatable {
+    package var bytesInFlight: Int
+    package var minimum: Int
+    package var maximum: Int
     /// Sizes below this count as this much (headers, buffers, the file itself).
-    public var smallestCounted: Int
+    package var smallestCounted: Int
 
-    public init(bytesInFlight: Int, minimum: Int, maximum: Int, smallestCounted: Int = 64 << 10) {
+    package init(bytesInFlight: Int, minimum: Int, maximum: Int, smallestCounted: Int = 64 << 10) {
         self.bytesInFlight = bytesInFlight
         self.minimum = max(1, minimum)
         self.maximum = max(self.minimum, maximum)
         self.smallestCounted = max(1, smallestCounted)
     }
 
-    public static let standard = DownloadLimit(bytesInFlight: 64 << 20, minimum: 16, maximum: 256)
-    public static func fixed(_ count: Int) -> DownloadLimit { DownloadLimit(bytesInFlight: 0, minimum: count, maximum: count) }
+    package static let standard = DownloadLimit(bytesInFlight: 64 << 20, minimum: 16, maximum: 256)
+    package static func fixed(_ count: Int) -> DownloadLimit { DownloadLimit(bytesInFlight: 0, minimum: count, maximum: count) }
 
-    public func limit(recentLargest: Int?) -> Int {
+    package func limit(recentLargest: Int?) -> Int {
         guard let largest = recentLargest else { return minimum }
         return min(maximum, max(minimum, bytesInFlight / max(largest, smallestCounted)))
     }

@@ -1,7 +1,7 @@
 import Testing
 @testable import NanobatchCore
 
-@Suite struct AsyncTaskPolicyTests {
+@Suite(.timeLimit(.minutes(2))) struct AsyncTaskPolicyTests {
     static let retrying = AsyncTaskPolicy(retryLaterCodes: ["busy"], costUnit: .credits)
 
     struct Case: CustomTestStringConvertible, Sendable {

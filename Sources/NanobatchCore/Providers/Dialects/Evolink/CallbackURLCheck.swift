@@ -1,11 +1,11 @@
 import Foundation
 
 /// evolink's rules for `callback_url`: HTTPS only, no private or loopback address, at most 2048 characters.
-public enum CallbackURLCheck {
-    public static let maxLength = 2048
+package enum CallbackURLCheck {
+    package static let maxLength = 2048
 
     /// What is wrong with a callback URL, or `nil` when it is acceptable.
-    public static func problem(_ text: String) -> String? {
+    package static func problem(_ text: String) -> String? {
         if text.count > maxLength { return "is \(text.count) characters; evolink accepts at most \(maxLength)" }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
             return "\"\(text)\" is not a URL"
@@ -22,7 +22,7 @@ public enum CallbackURLCheck {
     }
 
     /// Loopback, private, link-local, carrier-grade NAT and unspecified addresses (IPv4 and IPv6 literals).
-    public static func isPrivate(_ host: String) -> Bool {
+    package static func isPrivate(_ host: String) -> Bool {
         let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
         if octets.count == 4, octets.allSatisfy({ $0 != nil && (0...255).contains($0!) }) {
             let a = octets[0]!, b = octets[1]!

@@ -4,12 +4,12 @@ import Foundation
 /// `POST {base}/v1beta/models/{model}:generateContent` with `x-goog-api-key`. References travel
 /// as `inline_data`; the image comes back as `inlineData`; blocked prompts and image finish reasons
 /// are final failures; `usageMetadata` gives the actual cost.
-public struct GeminiProvider: ImageProvider {
-    public let client: ProviderClient
+package struct GeminiProvider: ImageProvider {
+    package let client: ProviderClient
 
-    public init(client: ProviderClient) { self.client = client }
+    package init(client: ProviderClient) { self.client = client }
 
-    public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
+    package func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let job = request.job
         var references: [ReferenceImage] = []
         for reference in request.references {

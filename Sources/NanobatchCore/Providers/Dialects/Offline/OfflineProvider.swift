@@ -3,14 +3,14 @@ import Foundation
 /// The embedded provider: no network, no key, no charge. Draws a deterministic placeholder PNG of the exact
 /// pixel size the real model would return: a colour from the content key, a frame, diagonals,
 /// and the ratio and size written in the middle.
-public struct OfflineProvider: ImageProvider {
-    public let latency: Duration
+package struct OfflineProvider: ImageProvider {
+    package let latency: Duration
 
-    public init(latency: Duration = .zero) { self.latency = latency }
+    package init(latency: Duration = .zero) { self.latency = latency }
 
-    public var submissionKind: SubmissionKind { OfflineDialect().submissionKind }
+    package var submissionKind: SubmissionKind { OfflineDialect().submissionKind }
 
-    public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
+    package func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         if latency > .zero { try await Task.sleep(for: latency) }
         try Task.checkCancellation()
         // Drawing and encoding a 4K PNG takes a while: done on dedicated threads, never on the

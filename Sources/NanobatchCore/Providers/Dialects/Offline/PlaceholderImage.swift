@@ -1,8 +1,8 @@
 import Foundation
 
 /// Draws placeholder images; pure, so tests can check its output directly.
-public enum PlaceholderImage {
-    public static func render(key: String, aspectRatio: String, imageSize: String?) -> Data {
+package enum PlaceholderImage {
+    package static func render(key: String, aspectRatio: String, imageSize: String?) -> Data {
         let (width, height) = ModelCatalog.pixelSize(aspectRatio: aspectRatio, imageSize: imageSize)
         let seed = Array(key.utf8)
         func channel(_ i: Int) -> UInt8 {

@@ -3,17 +3,17 @@ import Foundation
 /// Dialect `openai-images`'s adapter (seeds 000, 001): synchronous. Text and URL references go to
 /// `POST /v1/images/generations` as JSON; local reference files go to `POST /v1/images/edits` as
 /// multipart parts. Results come back as `url`, `b64_json`, or a `data:` URL.
-public struct OpenAIImagesProvider: ImageProvider {
-    public let client: ProviderClient
+package struct OpenAIImagesProvider: ImageProvider {
+    package let client: ProviderClient
     /// `url` or `b64_json`.
-    public let responseFormat: String
+    package let responseFormat: String
 
     init(client: ProviderClient, responseFormat: String = OpenAIImagesDialect.defaultResponseFormat) {
         self.client = client
         self.responseFormat = responseFormat
     }
 
-    public func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
+    package func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let job = request.job
         let route = OpenAIImagesTranslator.route(for: request.references)
         let httpRequest = route == .edits
