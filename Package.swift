@@ -5,7 +5,7 @@ let package = Package(
     name: "nanobatch",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "nanobatch", targets: ["nanobatch"]),
+        .executable(name: "nanobatch", targets: ["nanobatch"])
     ],
     targets: [
         .target(name: "NanobatchCore"),

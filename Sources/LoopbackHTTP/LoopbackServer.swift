@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A request as the loopback server received it.
@@ -85,9 +86,9 @@ package final class LoopbackServer: @unchecked Sendable {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw ServerError("socket() failed: errno \(errno)") }
         var yes: Int32 = 1
@@ -223,11 +224,14 @@ package final class LoopbackServer: @unchecked Sendable {
             var sent = 0
             while sent < raw.count {
                 #if canImport(Glibc)
-                let n = Glibc.send(fd, raw.baseAddress!.advanced(by: sent), raw.count - sent, Int32(MSG_NOSIGNAL))
+                    let n = Glibc.send(fd, raw.baseAddress!.advanced(by: sent), raw.count - sent, Int32(MSG_NOSIGNAL))
                 #else
-                let n = Darwin.send(fd, raw.baseAddress!.advanced(by: sent), raw.count - sent, 0)
+                    let n = Darwin.send(fd, raw.baseAddress!.advanced(by: sent), raw.count - sent, 0)
                 #endif
-                if n <= 0 { if errno == EINTR { continue }; return false }
+                if n <= 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
                 sent += n
             }
             return true
@@ -272,7 +276,10 @@ struct SocketReader {
     init(fd: Int32) { self.fd = fd }
 
     private mutating func fill() -> Bool {
-        if position > 0 && position == buffer.count { buffer.removeAll(keepingCapacity: true); position = 0 }
+        if position > 0 && position == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            position = 0
+        }
         var chunk = [UInt8](repeating: 0, count: 65536)
         var n = -1
         repeat {
@@ -326,7 +333,8 @@ struct SocketReader {
         if chunked {
             while true {
                 guard let sizeLine = try readLine(),
-                      let size = Int(sizeLine.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
+                    let size = Int(sizeLine.split(separator: ";").first.map(String.init) ?? "", radix: 16)
+                else {
                     throw ServerError("malformed chunk size")
                 }
                 if size == 0 {

@@ -35,7 +35,8 @@ package enum MultipartParser {
         var i = 0
         while i + delimiter.count <= bytes.count {
             if bytes[i] == delimiter[0], Array(bytes[i..<i + delimiter.count]) == delimiter,
-               i == 0 || (i >= 2 && bytes[i - 2] == 0x0D && bytes[i - 1] == 0x0A) {
+                i == 0 || (i >= 2 && bytes[i - 2] == 0x0D && bytes[i - 1] == 0x0A)
+            {
                 positions.append(i)
                 i += delimiter.count
             } else {
@@ -44,7 +45,8 @@ package enum MultipartParser {
         }
         guard positions.count >= 2 else { return nil }
         let last = positions[positions.count - 1]
-        guard last + delimiter.count + 2 <= bytes.count, bytes[last + delimiter.count] == 0x2D, bytes[last + delimiter.count + 1] == 0x2D else {
+        guard last + delimiter.count + 2 <= bytes.count, bytes[last + delimiter.count] == 0x2D, bytes[last + delimiter.count + 1] == 0x2D
+        else {
             return nil
         }
         var parts: [FormPart] = []
@@ -52,7 +54,9 @@ package enum MultipartParser {
             var cursor = start + delimiter.count
             guard cursor + 2 <= end, bytes[cursor] == 0x0D, bytes[cursor + 1] == 0x0A else { return nil }
             cursor += 2
-            var name: String?, filename: String?, contentType: String?
+            var name: String?
+            var filename: String?
+            var contentType: String?
             while true {
                 guard let lineEnd = (cursor..<end - 1).first(where: { bytes[$0] == 0x0D && bytes[$0 + 1] == 0x0A }) else { return nil }
                 let line = String(decoding: bytes[cursor..<lineEnd], as: UTF8.self)

@@ -1,9 +1,10 @@
 import Foundation
 import NanobatchCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a body goes: memory, or for a 2xx answer into a file sink, the file. Enforces the size cap.

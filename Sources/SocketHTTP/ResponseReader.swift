@@ -42,8 +42,9 @@ struct ResponseReader {
             while try connection.consume(upTo: Int.max, { try body.accept($0) }) > 0 {}
         }
         try body.finish()
-        return HTTPResponse(status: head.status, headers: head.headers, body: body.data,
-                            bytesWritten: body.writesFile ? body.received : 0)
+        return HTTPResponse(
+            status: head.status, headers: head.headers, body: body.data,
+            bytesWritten: body.writesFile ? body.received : 0)
     }
 
     struct Head {

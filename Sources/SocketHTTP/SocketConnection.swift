@@ -1,9 +1,10 @@
 import Foundation
 import NanobatchCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Lets another thread end a request's socket waits at once (task cancellation).
@@ -72,11 +73,11 @@ final class SocketConnection: @unchecked Sendable {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
-        let streamType = Int32(SOCK_STREAM.rawValue)
-        hints.ai_socktype = streamType
+            let streamType = Int32(SOCK_STREAM.rawValue)
+            hints.ai_socktype = streamType
         #else
-        let streamType = SOCK_STREAM
-        hints.ai_socktype = streamType
+            let streamType = SOCK_STREAM
+            hints.ai_socktype = streamType
         #endif
         var list: UnsafeMutablePointer<addrinfo>?
         let resolved = getaddrinfo(host, String(port), &hints, &list)
@@ -89,10 +90,10 @@ final class SocketConnection: @unchecked Sendable {
         while let address = entry {
             entry = address.pointee.ai_next
             #if canImport(Glibc)
-            let fd = socket(address.pointee.ai_family, streamType | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+                let fd = socket(address.pointee.ai_family, streamType | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             #else
-            let fd = socket(address.pointee.ai_family, streamType, 0)
-            if fd >= 0 { _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
+                let fd = socket(address.pointee.ai_family, streamType, 0)
+                if fd >= 0 { _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
             #endif
             guard fd >= 0 else {
                 lastProblem = String(cString: strerror(errno))
@@ -154,9 +155,9 @@ final class SocketConnection: @unchecked Sendable {
         var sent = 0
         while sent < bytes.count {
             #if canImport(Glibc)
-            let count = Glibc.send(fd, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+                let count = Glibc.send(fd, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
             #else
-            let count = Darwin.send(fd, base + sent, bytes.count - sent, 0)
+                let count = Darwin.send(fd, base + sent, bytes.count - sent, 0)
             #endif
             if count > 0 {
                 sent += count

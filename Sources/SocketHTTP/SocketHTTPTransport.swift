@@ -1,9 +1,10 @@
 import Foundation
 import NanobatchCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// HTTP/1.1 over plain TCP, for `http://` URLs (local gateways, proxies, the tests' loopback servers).
@@ -41,8 +42,10 @@ package final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
 
     private struct Stale: Error {}
 
-    func perform(_ request: HTTPRequest, into sink: ResponseSink, deadline: ContinuousClock.Instant,
-                 control: RequestControl) throws -> HTTPResponse {
+    func perform(
+        _ request: HTTPRequest, into sink: ResponseSink, deadline: ContinuousClock.Instant,
+        control: RequestControl
+    ) throws -> HTTPResponse {
         guard request.url.scheme?.lowercased() == "http", let host = request.url.host, !host.isEmpty else {
             throw TransportError.notSent("not an http:// URL")
         }
@@ -60,8 +63,10 @@ package final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
         return try exchange(on: connection, head: head, request: request, sink: sink, deadline: deadline, control: control, kept: false)
     }
 
-    private func exchange(on connection: SocketConnection, head: Data, request: HTTPRequest, sink: ResponseSink,
-                          deadline: ContinuousClock.Instant, control: RequestControl, kept: Bool) throws -> HTTPResponse {
+    private func exchange(
+        on connection: SocketConnection, head: Data, request: HTTPRequest, sink: ResponseSink,
+        deadline: ContinuousClock.Instant, control: RequestControl, kept: Bool
+    ) throws -> HTTPResponse {
         connection.deadline = deadline
         connection.control = control
         if kept { try control.attach(connection.fd) }
@@ -125,7 +130,8 @@ package final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
         let managed: Set<String> = ["host", "content-length", "connection", "transfer-encoding"]
         for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) where !managed.contains(name.lowercased()) {
             guard !name.isEmpty, !(name + value).utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }),
-                  !name.contains(":") else {
+                !name.contains(":")
+            else {
                 throw TransportError.notSent("the header \(name.filter { $0.isLetter || $0 == "-" }) has a line break or a colon in it")
             }
             head += "\(name): \(value)\r\n"

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// nginx as a TLS reverse proxy on 127.0.0.1 in front of a loopback provider server: Foundation on Linux
@@ -16,7 +17,9 @@ final class TLSProxy {
 
     /// Starts nginx with the certificate and key in `tlsFolder` (from `test-ca.sh make`) and waits until it listens.
     init(upstreamPort: Int, tlsFolder: String, http2: Bool = false, nginx: String = "/usr/sbin/nginx") throws {
-        guard FileManager.default.isExecutableFile(atPath: nginx) else { throw BenchError("\(nginx) missing (apt-get install nginx-light)") }
+        guard FileManager.default.isExecutableFile(atPath: nginx) else {
+            throw BenchError("\(nginx) missing (apt-get install nginx-light)")
+        }
         folder = try temporaryFolder("nginx")
         port = try TLSProxy.freePort()
         let config = TLSProxy.configuration(listen: port, upstream: upstreamPort, tls: tlsFolder, prefix: folder.path, http2: http2)
@@ -140,7 +143,8 @@ func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
 /// Fields after the command name in /proc/PID/stat (the name may hold spaces and parentheses).
 private func statFields(_ pid: pid_t) -> [Substring] {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let end = stat.lastIndex(of: ")") else { return [] }
+        let end = stat.lastIndex(of: ")")
+    else { return [] }
     return stat[stat.index(after: end)...].split(separator: " ")
 }
 

@@ -1,8 +1,9 @@
 import Foundation
 import LoopbackHTTP
 import NanobatchCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // One benchmark per invocation, so the child's resource usage is its own:
@@ -53,8 +54,10 @@ func measure(_ tool: String, _ arguments: [String], environment: [String: String
         let errors = (try? Data(contentsOf: URL(fileURLWithPath: errorsPath))) ?? Data()
         FileHandle.standardError.write(Data("tool exited \(exitStatus): \(String(decoding: errors.suffix(2000), as: UTF8.self))\n".utf8))
     }
-    return Measured(started: start, ended: ended, wall: wall, userCPU: seconds(usage.ru_utime), systemCPU: seconds(usage.ru_stime), peakKB: Int(usage.ru_maxrss),
-                    status: exitStatus)
+    return Measured(
+        started: start, ended: ended, wall: wall, userCPU: seconds(usage.ru_utime), systemCPU: seconds(usage.ru_stime),
+        peakKB: Int(usage.ru_maxrss),
+        status: exitStatus)
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -96,22 +99,29 @@ func manifest(name: String, provider: String, jobs: Int, concurrency: Int, model
     let variants = min(100, jobs)
     let prompts = (0..<(jobs / variants)).map { #"{ "id": "p\#($0)", "text": "Benchmark prompt \#($0)" }"# }.joined(separator: ",\n")
     return """
-    { "version": 1, "name": "\(name)", "concurrency": \(concurrency),
-      "providers": \(provider),
-      "matrix": { "prompts": [\(prompts)], "aspectRatios": ["1:1"], "models": ["api:\(model)"], "variants": \(variants)\(extraMatrix) } }
-    """
+        { "version": 1, "name": "\(name)", "concurrency": \(concurrency),
+          "providers": \(provider),
+          "matrix": { "prompts": [\(prompts)], "aspectRatios": ["1:1"], "models": ["api:\(model)"], "variants": \(variants)\(extraMatrix) } }
+        """
 }
 
 func smallPNG() -> Data {
-    PNGEncoder(width: 64, height: 64).encode { y, row in for x in 0..<64 { row[3 * x] = UInt8(x * 4); row[3 * x + 1] = UInt8(y * 4) } }
+    PNGEncoder(width: 64, height: 64).encode { y, row in
+        for x in 0..<64 {
+            row[3 * x] = UInt8(x * 4)
+            row[3 * x + 1] = UInt8(y * 4)
+        }
+    }
 }
 
 /// Noise (incompressible) PNG of about `side × side × 3` bytes.
 func noisePNG(side: Int) -> Data {
-    var state: UInt32 = 2463534242
+    var state: UInt32 = 2_463_534_242
     return PNGEncoder(width: side, height: side).encode { _, row in
         for i in 0..<row.count {
-            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            state ^= state << 13
+            state ^= state >> 17
+            state ^= state << 5
             row[i] = UInt8(truncatingIfNeeded: state)
         }
     }
@@ -120,7 +130,9 @@ func noisePNG(side: Int) -> Data {
 // MARK: Benchmarks
 
 /// With `tlsFolder`, the tool reaches the server over `https://` through an nginx TLS proxy (`TLSProxy`).
-func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyMs: Int, tlsFolder: String? = nil, http2: Bool = false) throws -> Bool {
+func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyMs: Int, tlsFolder: String? = nil, http2: Bool = false)
+    throws -> Bool
+{
     let png = smallPNG()
     let latency = useconds_t(latencyMs * 1000)
     let tasks = TaskTable()
@@ -133,8 +145,11 @@ func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyM
         if request.path == "/gemini/task/result", let id = request.query["taskId"] {
             let scheme = request.headers["x-forwarded-proto"] ?? "http"
             // Two polls per task, as the issue states: the first finds it processing, the second completed.
-            return tasks.poll(id) < 1 ? .json(#"{"taskId":"\#(id)","status":"processing"}"#)
-                : .json(#"{"taskId":"\#(id)","status":"completed","result":{"imageUrls":["\#(scheme)://127.0.0.1:\#(request.headers["host"]?.split(separator: ":").last ?? "0")/files/\#(id).png"]}}"#)
+            return tasks.poll(id) < 1
+                ? .json(#"{"taskId":"\#(id)","status":"processing"}"#)
+                : .json(
+                    #"{"taskId":"\#(id)","status":"completed","result":{"imageUrls":["\#(scheme)://127.0.0.1:\#(request.headers["host"]?.split(separator: ":").last ?? "0")/files/\#(id).png"]}}"#
+                )
         }
         return ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: png)
     }
@@ -144,16 +159,20 @@ func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyM
     let baseURL = proxy?.baseURL ?? server.baseURL
     let folder = try temporaryFolder(async ? "async" : "sync")
     let poll = 0.001
-    let provider = async
+    let provider =
+        async
         ? #"{ "api": { "dialect": "mountsea", "baseURL": "\#(baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "pollSeconds": \#(poll) } }"#
         : #"{ "api": { "dialect": "openai-images", "baseURL": "\#(baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency), "responseFormat": "b64_json" } }"#
     let path = folder.appendingPathComponent("m.json")
-    try manifest(name: "bench", provider: provider, jobs: jobs, concurrency: concurrency,
-                 model: async ? "nano-banana-fast" : "nano-banana").write(to: path, atomically: true, encoding: .utf8)
+    try manifest(
+        name: "bench", provider: provider, jobs: jobs, concurrency: concurrency,
+        model: async ? "nano-banana-fast" : "nano-banana"
+    ).write(to: path, atomically: true, encoding: .utf8)
     let proxyCPU = proxy?.cpuSeconds ?? 0
     let serverCPU = processCPUSeconds()
-    let run = try measure(tool, ["run", path.path, "--output", folder.appendingPathComponent("out").path, "--quiet"],
-                          environment: ["BENCH_KEY": "bench-key"])
+    let run = try measure(
+        tool, ["run", path.path, "--output", folder.appendingPathComponent("out").path, "--quiet"],
+        environment: ["BENCH_KEY": "bench-key"])
     let proxyUsed = (proxy?.cpuSeconds ?? 0) - proxyCPU
     let serverUsed = processCPUSeconds() - serverCPU
     proxy?.stop()
@@ -161,21 +180,31 @@ func throughput(async: Bool, tool: String, jobs: Int, concurrency: Int, latencyM
     let perJob = async ? 4 * Double(latencyMs) / 1000 + poll + poll * 1.5 : Double(latencyMs) / 1000
     let ideal = Double(jobs) / Double(concurrency) * perJob
     let efficiency = ideal / run.wall
-    let name = (async ? "throughput async (create, 2 polls, download)" : "throughput sync") + (proxy == nil ? "" : http2 ? " over https (HTTP/2)" : " over https (HTTP/1.1)")
+    let name =
+        (async ? "throughput async (create, 2 polls, download)" : "throughput sync")
+        + (proxy == nil ? "" : http2 ? " over https (HTTP/2)" : " over https (HTTP/1.1)")
         + ", work folder on \(fileSystemName(folder.path))"
-    result(name, String(format: "%.3f (ideal %.2f s, measured %.2f s, %d requests)", efficiency, ideal, run.wall, server.requestsServed),
-           target: "≥ 0.90", ok: efficiency >= 0.90 && run.status == 0)
+    result(
+        name, String(format: "%.3f (ideal %.2f s, measured %.2f s, %d requests)", efficiency, ideal, run.wall, server.requestsServed),
+        target: "≥ 0.90", ok: efficiency >= 0.90 && run.status == 0)
     // Where the time beyond the ideal went: before the first request, between the first request and
     // the last reply (the requests themselves), after the last reply (reports, exit).
     func since(_ from: UInt64, _ to: UInt64) -> Double { to > from ? Double(to - from) / 1e9 : 0 }
-    result("  time split", String(format: "%.3f s to the first request, %.3f s of requests, %.3f s after the last reply",
-                                  since(run.started, server.firstRequestAt), since(server.firstRequestAt, server.lastReplyAt),
-                                  since(server.lastReplyAt, run.ended)), target: "reported", ok: true)
+    result(
+        "  time split",
+        String(
+            format: "%.3f s to the first request, %.3f s of requests, %.3f s after the last reply",
+            since(run.started, server.firstRequestAt), since(server.firstRequestAt, server.lastReplyAt),
+            since(server.lastReplyAt, run.ended)), target: "reported", ok: true)
     let cpu = (run.userCPU + run.systemCPU) / Double(jobs) * 1000
-    result("CPU per 1000 jobs, \(async ? "async" : "sync"), \(fileSystemName(folder.path))", String(format: "%.2f s (user %.2f + sys %.2f for %d jobs)", cpu, run.userCPU, run.systemCPU, jobs),
-           target: "reported", ok: true)
-    result("  CPU of the other side", String(format: "provider server %.2f s", serverUsed) + (proxy == nil ? "" : String(format: ", nginx TLS proxy %.2f s", proxyUsed)),
-           target: "reported", ok: true)
+    result(
+        "CPU per 1000 jobs, \(async ? "async" : "sync"), \(fileSystemName(folder.path))",
+        String(format: "%.2f s (user %.2f + sys %.2f for %d jobs)", cpu, run.userCPU, run.systemCPU, jobs),
+        target: "reported", ok: true)
+    result(
+        "  CPU of the other side",
+        String(format: "provider server %.2f s", serverUsed) + (proxy == nil ? "" : String(format: ", nginx TLS proxy %.2f s", proxyUsed)),
+        target: "reported", ok: true)
     if let proxy { result("  TLS", proxy.connectionsUsed(), target: "reported", ok: true) }
     if let proxy, run.status != 0 { FileHandle.standardError.write(Data("nginx: \(proxy.errorLog.suffix(2000))\n".utf8)) }
     return efficiency >= 0.90 && run.status == 0
@@ -192,8 +221,20 @@ final class TaskTable: @unchecked Sendable {
     private let lock = NSLock()
     private var polls: [String: Int] = [:]
     private var next = 0
-    func create() -> String { lock.withLock { next += 1; polls["t\(next)"] = 0; return "t\(next)" } }
-    func poll(_ id: String) -> Int { lock.withLock { let seen = polls[id, default: 0]; polls[id] = seen + 1; return seen } }
+    func create() -> String {
+        lock.withLock {
+            next += 1
+            polls["t\(next)"] = 0
+            return "t\(next)"
+        }
+    }
+    func poll(_ id: String) -> Int {
+        lock.withLock {
+            let seen = polls[id, default: 0]
+            polls[id] = seen + 1
+            return seen
+        }
+    }
 }
 
 func plan(tool: String, jobs: Int) throws -> Bool {
@@ -216,10 +257,15 @@ func noop(tool: String, ninja: String, jobs: Int, runs: Int) throws -> Bool {
     let folder = try temporaryFolder("noop-\(jobs)")
     let path = folder.appendingPathComponent("m.json")
     let out = folder.appendingPathComponent("out").path
-    try manifest(name: "noop", provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
-                 model: "nano-banana-2", extraMatrix: #", "imageSize": "0.5K""#).write(to: path, atomically: true, encoding: .utf8)
+    try manifest(
+        name: "noop", provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
+        model: "nano-banana-2", extraMatrix: #", "imageSize": "0.5K""#
+    ).write(to: path, atomically: true, encoding: .utf8)
     let fill = try measure(tool, ["run", path.path, "--output", out, "--quiet"])
-    guard fill.status == 0 else { result("no-op rebuild \(jobs)", "first build failed", target: "", ok: false); return false }
+    guard fill.status == 0 else {
+        result("no-op rebuild \(jobs)", "first build failed", target: "", ok: false)
+        return false
+    }
     // ninja: the same number of targets, all up to date.
     let ninjaFolder = folder.appendingPathComponent("ninja")
     try FileManager.default.createDirectory(at: ninjaFolder, withIntermediateDirectories: true)
@@ -240,11 +286,16 @@ func noop(tool: String, ninja: String, jobs: Int, runs: Int) throws -> Bool {
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     let ratio = median(ours) / median(theirs)
     let ok = ratio <= 1.0 && stamped && check.status == 0
-    result("no-op rebuild \(jobs) jobs", String(format: "nanobatch %.3f s, ninja %.3f s, ratio %.2f (median of %d)", median(ours), median(theirs), ratio, runs),
-           target: "ratio ≤ 1.0", ok: ok)
-    result("  first rebuild after making, \(jobs) jobs", String(format: "%.3f s full check (ratio %.1f to ninja), %d MB; stamp %@",
-                                                                 check.wall, check.wall / median(theirs), check.peakKB / 1024, stamped ? "written" : "MISSING"),
-           target: "reported", ok: stamped)
+    result(
+        "no-op rebuild \(jobs) jobs",
+        String(format: "nanobatch %.3f s, ninja %.3f s, ratio %.2f (median of %d)", median(ours), median(theirs), ratio, runs),
+        target: "ratio ≤ 1.0", ok: ok)
+    result(
+        "  first rebuild after making, \(jobs) jobs",
+        String(
+            format: "%.3f s full check (ratio %.1f to ninja), %d MB; stamp %@",
+            check.wall, check.wall / median(theirs), check.peakKB / 1024, stamped ? "written" : "MISSING"),
+        target: "reported", ok: stamped)
     return ok
 }
 
@@ -260,14 +311,17 @@ func memory(tool: String, jobs: Int, concurrency: Int) throws -> Bool {
     defer { server.stop() }
     let folder = try temporaryFolder("memory")
     let path = folder.appendingPathComponent("m.json")
-    let provider = #"{ "api": { "dialect": "openai-images", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency) } }"#
+    let provider =
+        #"{ "api": { "dialect": "openai-images", "baseURL": "\#(server.baseURL)", "apiKeyEnv": "BENCH_KEY", "concurrency": \#(concurrency) } }"#
     try manifest(name: "memory", provider: provider, jobs: jobs, concurrency: concurrency, model: "nano-banana")
         .write(to: path, atomically: true, encoding: .utf8)
-    let run = try measure(tool, ["run", path.path, "--output", folder.appendingPathComponent("out").path, "--quiet"],
-                          environment: ["BENCH_KEY": "bench-key"])
+    let run = try measure(
+        tool, ["run", path.path, "--output", folder.appendingPathComponent("out").path, "--quiet"],
+        environment: ["BENCH_KEY": "bench-key"])
     let ok = run.peakKB <= 250 * 1024 && run.status == 0
-    result("memory, \(jobs) jobs of \(image.count / 1_000_000) MB PNGs at c\(concurrency)",
-           String(format: "%d MB peak (%.1f s)", run.peakKB / 1024, run.wall), target: "≤ 250 MB", ok: ok)
+    result(
+        "memory, \(jobs) jobs of \(image.count / 1_000_000) MB PNGs at c\(concurrency)",
+        String(format: "%d MB peak (%.1f s)", run.peakKB / 1024, run.wall), target: "≤ 250 MB", ok: ok)
     return ok
 }
 
@@ -277,16 +331,20 @@ do {
     let ok: Bool
     switch arguments.first {
     case "throughput":
-        ok = try throughput(async: arguments[1] == "async", tool: arguments[2], jobs: argument(3, 2000), concurrency: argument(4, 64),
-                            latencyMs: argument(5, 50))
+        ok = try throughput(
+            async: arguments[1] == "async", tool: arguments[2], jobs: argument(3, 2000), concurrency: argument(4, 64),
+            latencyMs: argument(5, 50))
     case "throughput-https":
-        ok = try throughput(async: arguments[1] == "async", tool: arguments[2], jobs: argument(4, 2000), concurrency: argument(5, 64),
-                            latencyMs: argument(6, 50), tlsFolder: arguments[3], http2: arguments.count > 7 && arguments[7] == "h2")
+        ok = try throughput(
+            async: arguments[1] == "async", tool: arguments[2], jobs: argument(4, 2000), concurrency: argument(5, 64),
+            latencyMs: argument(6, 50), tlsFolder: arguments[3], http2: arguments.count > 7 && arguments[7] == "h2")
     case "plan": ok = try plan(tool: arguments[1], jobs: argument(2, 100_000))
     case "noop": ok = try noop(tool: arguments[1], ninja: arguments[2], jobs: argument(3, 10_000), runs: argument(4, 5))
     case "memory": ok = try memory(tool: arguments[1], jobs: argument(2, 2000), concurrency: argument(3, 64))
     default:
-        print("usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL")
+        print(
+            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL"
+        )
         exit(2)
     }
     exit(ok ? 0 : 1)

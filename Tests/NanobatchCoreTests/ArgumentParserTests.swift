@@ -1,10 +1,12 @@
 import Testing
+
 @testable import NanobatchCore
 
 /// The command-line parser on its own: commands, options, flags and positionals, and each usage error.
 @Suite(.timeLimit(.minutes(2))) struct ArgumentParserTests {
-    static let spec = CommandSpec(name: "run", summary: "", positionals: "MANIFEST", options: ["output": "", "concurrency": ""],
-                                  flags: ["quiet": ""], minPositionals: 1, maxPositionals: 1)
+    static let spec = CommandSpec(
+        name: "run", summary: "", positionals: "MANIFEST", options: ["output": "", "concurrency": ""],
+        flags: ["quiet": ""], minPositionals: 1, maxPositionals: 1)
 
     static func parse(_ arguments: [String]) throws -> ParsedArguments {
         try ArgumentParser.parse(arguments, commands: [spec]).1
@@ -12,8 +14,11 @@ import Testing
 
     @Test func optionsFlagsAndPositionalsInAnyOrder() throws {
         let parsed = try Self.parse(["run", "--output", "out", "m.json", "--quiet", "--concurrency=3"])
-        #expect(parsed == ParsedArguments(command: "run", positionals: ["m.json"], options: ["output": "out", "concurrency": "3"],
-                                          flags: ["quiet"]))
+        #expect(
+            parsed
+                == ParsedArguments(
+                    command: "run", positionals: ["m.json"], options: ["output": "out", "concurrency": "3"],
+                    flags: ["quiet"]))
     }
 
     @Test func everythingAfterADoubleDashIsPositional() throws {
@@ -33,8 +38,9 @@ import Testing
         Refusal(arguments: ["run", "m.json", "--output"], message: "--output needs a value"),
         Refusal(arguments: ["run", "m.json", "--quiet=yes"], message: "--quiet takes no value"),
         Refusal(arguments: ["run", "m.json", "-q"], message: "unknown option \"-q\" for run"),
-        Refusal(arguments: ["run", "m.json", "--concurency", "2"],
-                message: "unknown option --concurency for run; options: --concurrency, --output, --quiet"),
+        Refusal(
+            arguments: ["run", "m.json", "--concurency", "2"],
+            message: "unknown option --concurency for run; options: --concurrency, --output, --quiet"),
         Refusal(arguments: ["run"], message: "run needs MANIFEST"),
         Refusal(arguments: ["run", "a.json", "b.json"], message: "run takes MANIFEST, got 2 arguments"),
     ]

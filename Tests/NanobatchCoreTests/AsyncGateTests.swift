@@ -1,6 +1,7 @@
 import Foundation
 import LoopbackHTTP
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct AsyncGateTests {
@@ -8,7 +9,12 @@ import Testing
         private let lock = NSLock()
         private var now = 0
         private(set) var peak = 0
-        func enter() { lock.withLock { now += 1; peak = max(peak, now) } }
+        func enter() {
+            lock.withLock {
+                now += 1
+                peak = max(peak, now)
+            }
+        }
         func leave() { lock.withLock { now -= 1 } }
     }
 
@@ -53,7 +59,11 @@ import Testing
         // One at a time, so that they queue in index order.
         var waiters: [Task<Int, any Error>] = []
         for index in 0..<3 {
-            waiters.append(Task { try await gate.enter(); return index })
+            waiters.append(
+                Task {
+                    try await gate.enter()
+                    return index
+                })
             #expect(try await eventually { gate.waiting == index + 1 })
         }
         #expect(gate.occupied == 1)
@@ -100,8 +110,10 @@ import Testing
     }
 
     /// Downloads `count` files at once through `transport`; the size of each file written, every answer a 200.
-    func downloadAll(_ count: Int, from server: LoopbackServer, through transport: URLSessionTransport,
-                     into workspace: TestWorkspace) async throws -> [Int] {
+    func downloadAll(
+        _ count: Int, from server: LoopbackServer, through transport: URLSessionTransport,
+        into workspace: TestWorkspace
+    ) async throws -> [Int] {
         try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<count {
                 let destination = workspace.url.appendingPathComponent("d\(index).png")
@@ -138,8 +150,10 @@ import Testing
         let server = try slowImageServer(image, counting: peak)
         defer { server.stop() }
         let workspace = try TestWorkspace()
-        let transport = URLSessionTransport(downloadLimit: DownloadLimit(bytesInFlight: 4 * 32 * 1024, minimum: 1, maximum: 8,
-                                                                          smallestCounted: 32 * 1024))
+        let transport = URLSessionTransport(
+            downloadLimit: DownloadLimit(
+                bytesInFlight: 4 * 32 * 1024, minimum: 1, maximum: 8,
+                smallestCounted: 32 * 1024))
         #expect(image.count <= 32 * 1024)
         let sizes = try await downloadAll(24, from: server, through: transport, into: workspace)
         #expect(sizes == Array(repeating: image.count, count: 24))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// Chromium from Debian's packages (`Tests/install-chromium.sh`), if installed.
@@ -10,8 +11,11 @@ let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "
 func runBrowser(_ arguments: [String], profile: URL, timeout: Double = 90) throws -> (status: Int32, out: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try #require(chromiumPath))
-    process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-                         "--allow-file-access-from-files", "--user-data-dir=\(profile.path)"] + arguments
+    process.arguments =
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+            "--allow-file-access-from-files", "--user-data-dir=\(profile.path)",
+        ] + arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
@@ -30,7 +34,9 @@ func runBrowser(_ arguments: [String], profile: URL, timeout: Double = 90) throw
         let page = workspace.outputRoot.appendingPathComponent("example/index.html")
         let profile = workspace.url.appendingPathComponent("browser-profile")
 
-        let dump = try await offPool { try runBrowser(["--virtual-time-budget=10000", "--dump-dom", page.absoluteString], profile: profile) }
+        let dump = try await offPool {
+            try runBrowser(["--virtual-time-budget=10000", "--dump-dom", page.absoluteString], profile: profile)
+        }
         #expect(dump.status == 0)
         let dom = dump.out
         let index = try readIndex(workspace, manifest: "example")
@@ -45,13 +51,17 @@ func runBrowser(_ arguments: [String], profile: URL, timeout: Double = 90) throw
             #expect(dom.contains("data-job=\"\(id)\""), "no cell for \(id)")
         }
 
-        let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../screenshots").standardizedFileURL
+        let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../screenshots")
+            .standardizedFileURL
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
         let shot = screenshots.appendingPathComponent("example-index.png")
         try? FileManager.default.removeItem(at: shot)
         let capture = try await offPool {
-            try runBrowser(["--hide-scrollbars", "--window-size=1280,1800", "--virtual-time-budget=10000",
-                            "--screenshot=\(shot.path)", page.absoluteString], profile: profile)
+            try runBrowser(
+                [
+                    "--hide-scrollbars", "--window-size=1280,1800", "--virtual-time-budget=10000",
+                    "--screenshot=\(shot.path)", page.absoluteString,
+                ], profile: profile)
         }
         #expect(capture.status == 0)
         let info = ImageInspector.inspectFile(at: shot.path)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// The no-op path: a run whose previous run found everything cached, and for which nothing changed since,
@@ -50,7 +51,8 @@ import Testing
         #expect(FileStatus.of(index) == before, "the no-op leaves the reports as they are")
         let jobs = try build.rows().count
         // The summary line is the one the full check printed.
-        let summary = "test: 0 made, \(jobs) cached, 0 failed, 0 skipped · spent $0.00\nsince the previous build: 0 new, 0 made again, \(jobs) unchanged, 0 removed\n"
+        let summary =
+            "test: 0 made, \(jobs) cached, 0 failed, 0 skipped · spent $0.00\nsince the previous build: 0 new, 0 made again, \(jobs) unchanged, 0 removed\n"
         #expect(check.err.contains(summary) && noOp.err.hasPrefix(summary), "\(check.err)\n---\n\(noOp.err)")
         #expect(try build.rows().allSatisfy { $0["status"]?.stringValue == "cached" })
     }
@@ -64,19 +66,29 @@ import Testing
         let changes: [(String, () throws -> Void, [String])] = [
             ("manifest bytes", { try build.workspace.write("m.json", baseManifest() + "\n") }, []),
             ("friendly file removed", { try FileManager.default.removeItem(atPath: firstFile) }, []),
-            ("friendly file touched", {
-                try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: firstFile)
-            }, []),
-            ("store blob removed", {
-                try FileManager.default.removeItem(at: build.workspace.outputRoot.appendingPathComponent(lastRow["storePath"]?.stringValue ?? "?"))
-            }, []),
+            (
+                "friendly file touched",
+                {
+                    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: firstFile)
+                }, []
+            ),
+            (
+                "store blob removed",
+                {
+                    try FileManager.default.removeItem(
+                        at: build.workspace.outputRoot.appendingPathComponent(lastRow["storePath"]?.stringValue ?? "?"))
+                }, []
+            ),
             ("index.html removed", { try FileManager.default.removeItem(at: build.folder.appendingPathComponent("index.html")) }, []),
             ("budget option", {}, ["--max-cost", "100"]),
             ("reference bytes", { try build.workspace.write("refs/a.png", data: smallPNG(seed: "b")) }, []),
-            ("stamp torn", {
-                let data = try Data(contentsOf: URL(fileURLWithPath: build.stamp))
-                try data.dropLast(5).write(to: URL(fileURLWithPath: build.stamp))
-            }, []),
+            (
+                "stamp torn",
+                {
+                    let data = try Data(contentsOf: URL(fileURLWithPath: build.stamp))
+                    try data.dropLast(5).write(to: URL(fileURLWithPath: build.stamp))
+                }, []
+            ),
         ]
         for (name, change, options) in changes {
             try change()
@@ -88,7 +100,9 @@ import Testing
         // The full checks repaired what was removed.
         #expect(FileManager.default.fileExists(atPath: firstFile))
         #expect(FileManager.default.fileExists(atPath: build.folder.appendingPathComponent("index.html").path))
-        #expect(FileManager.default.fileExists(atPath: build.workspace.outputRoot.appendingPathComponent(lastRow["storePath"]?.stringValue ?? "?").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: build.workspace.outputRoot.appendingPathComponent(lastRow["storePath"]?.stringValue ?? "?").path))
     }
 
     /// A cached job whose friendly file is some other file (edited, copied over) gets its stored
@@ -136,7 +150,7 @@ import Testing
         let failed = await build.run(override: { _ in FailingProvider(inner: OfflineProvider(), marker: "red cube") })
         #expect(failed.status != 0)
         #expect(!FileManager.default.fileExists(atPath: build.stamp))
-        #expect(await build.run().status == 0)   // makes the images
+        #expect(await build.run().status == 0)  // makes the images
         #expect(!FileManager.default.fileExists(atPath: build.stamp))
     }
 
@@ -178,7 +192,8 @@ import Testing
         }
         try workspace.write("output/not-yet/there.txt", "now here")
         #expect(BuildStamp.check(at: stamp, context: "c1", root: root) == nil, "a file recorded absent appeared")
-        #expect(try !BuildStamp.write(to: stamp, context: "c1", jobs: 1, root: root, files: ["\(root)/new\nline"]),
-                "a path that cannot be one line is not stamped")
+        #expect(
+            try !BuildStamp.write(to: stamp, context: "c1", jobs: 1, root: root, files: ["\(root)/new\nline"]),
+            "a path that cannot be one line is not stamped")
     }
 }

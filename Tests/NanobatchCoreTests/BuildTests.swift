@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// The pipeline's stages chained by hand, as commands chain them, and the output-root rule.
@@ -33,11 +34,13 @@ import Testing
         #expect(plan.toMakeCount == 4)
         let journal = try SubmissionJournal(root: build.layout.root) { _ in false }
         let lanes = [ProviderLane(name: "local", provider: OfflineProvider(latency: .zero), concurrency: 2)]
-        let outcomes = await build.run(plan, lanes: lanes, limits: RunLimits(concurrency: 4), journal: journal, stop: StopSignal(),
-                                       progress: nil)
+        let outcomes = await build.run(
+            plan, lanes: lanes, limits: RunLimits(concurrency: 4), journal: journal, stop: StopSignal(),
+            progress: nil)
         #expect(outcomes.map(\.status) == [.made, .made, .made, .made])
-        let report = IndexReport(plan: plan, outcomes: outcomes, outputRoot: build.layout.root, wallSeconds: 0, stoppedBecause: nil,
-                                 facts: IndexReport.RunFacts(budget: nil, unresolvedSubmissions: [], diff: nil))
+        let report = IndexReport(
+            plan: plan, outcomes: outcomes, outputRoot: build.layout.root, wallSeconds: 0, stoppedBecause: nil,
+            facts: IndexReport.RunFacts(budget: nil, unresolvedSubmissions: [], diff: nil))
         try build.write(report)
         for file in OutputLayout.Report.allCases {
             #expect(FileManager.default.fileExists(atPath: build.layout.reportPath(file, manifest: "b")), "\(file)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// The built `nanobatch` executable, beside the test bundle.
@@ -100,7 +101,8 @@ func nanobatchExecutable() -> URL? {
         let store = workspace.outputRoot.appendingPathComponent(".nanobatch/store")
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? []
         return folders.reduce(0) { count, folder in
-            count + ((try? FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent(folder).path)) ?? [])
+            count
+                + ((try? FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent(folder).path)) ?? [])
                 .filter { !$0.hasSuffix(".partial") }.count
         }
     }
@@ -155,10 +157,12 @@ func nanobatchExecutable() -> URL? {
     @Test func logLinesReadBackAsWritten() throws {
         let workspace = try TestWorkspace()
         let records = [
-            EntryRecord(key: SHA256.hash("a").hexString, info: ImageInfo(format: .png, width: 1024, height: 768), bytes: 123_456,
-                        sha256: SHA256.hash("b").hexString, modified: 1_795_247_301_324_216_395),
-            EntryRecord(key: SHA256.hash("c").hexString, info: ImageInfo(format: .webp, width: 1, height: 2), bytes: 16,
-                        sha256: SHA256.hash("d").hexString, modified: -5),
+            EntryRecord(
+                key: SHA256.hash("a").hexString, info: ImageInfo(format: .png, width: 1024, height: 768), bytes: 123_456,
+                sha256: SHA256.hash("b").hexString, modified: 1_795_247_301_324_216_395),
+            EntryRecord(
+                key: SHA256.hash("c").hexString, info: ImageInfo(format: .webp, width: 1, height: 2), bytes: 16,
+                sha256: SHA256.hash("d").hexString, modified: -5),
         ]
         let path = try workspace.write("entries.log", data: Data(records.map(\.line).joined().utf8))
         let read = EntryRecord.readLog(path)
@@ -215,7 +219,7 @@ func nanobatchExecutable() -> URL? {
         let workspace = try TestWorkspace()
         let store = ContentStore(root: workspace.outputRoot)
         try FileIO.createDirectory(store.temporaryDirectory)
-        let dead = "\(store.temporaryDirectory)/abc.999999.1.partial"   // no such pid
+        let dead = "\(store.temporaryDirectory)/abc.999999.1.partial"  // no such pid
         let live = "\(store.temporaryDirectory)/abc.\(getpid()).2.partial"
         try Data([1]).write(to: URL(fileURLWithPath: dead))
         try Data([1]).write(to: URL(fileURLWithPath: live))
@@ -242,7 +246,10 @@ func nanobatchExecutable() -> URL? {
         let entered = DispatchSemaphore(value: 0)
         let calls = Locked(0)
         let group = GroupSync(syncFileSystem: { _ in
-            if calls.withLock({ $0 += 1; return $0 }) == 1 {
+            if calls.withLock({
+                $0 += 1
+                return $0
+            }) == 1 {
                 entered.signal()
                 release.wait()
             }
@@ -282,7 +289,10 @@ func nanobatchExecutable() -> URL? {
         // closed descriptor: tests run in parallel, and a closed number can be reused at once.
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
-        defer { close(ends[0]); close(ends[1]) }
+        defer {
+            close(ends[0])
+            close(ends[1])
+        }
         #expect(throws: FileIO.Failure.self) { try group.makeDurable(ends[0], path: "pipe") }
         #expect(group.syncCount == 2)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LoopbackHTTP
 import Testing
+
 @testable import NanobatchCore
 
 /// Mutations of JSON documents: structural (replace, delete, duplicate, retype a node) and raw
@@ -73,17 +74,24 @@ struct JSONMutator {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
         let seeds = [
-            try JSONParser.parse(Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .appendingPathComponent("../../manifests/example.json").standardizedFileURL)),
-            try JSONParser.parse(baseManifest(extra: #", "steps": [ { "id": "up", "from": "hero", "prompt": "Upscale" } ], "budget": { "maxCost": 3 }"#)),
-            try JSONParser.parse(baseManifest(providers: #"{ "api": { "dialect": "evolink", "apiKeyEnv": "K", "retry": { "maxAttempts": 3 }, "callbackURL": "https://example.com/cb" } }"#,
-                                              models: #"["api:nano-banana-beta"]"#, references: "[[]]")),
+            try JSONParser.parse(
+                Data(
+                    contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                        .appendingPathComponent("../../manifests/example.json").standardizedFileURL)),
+            try JSONParser.parse(
+                baseManifest(extra: #", "steps": [ { "id": "up", "from": "hero", "prompt": "Upscale" } ], "budget": { "maxCost": 3 }"#)),
+            try JSONParser.parse(
+                baseManifest(
+                    providers:
+                        #"{ "api": { "dialect": "evolink", "apiKeyEnv": "K", "retry": { "maxAttempts": 3 }, "callbackURL": "https://example.com/cb" } }"#,
+                    models: #"["api:nano-banana-beta"]"#, references: "[[]]")),
         ]
         let (loaded, rejected, problems) = try await offPool { () -> (Int, Int, [String]) in
             var mutator = JSONMutator(random: SeededRandom(seed: 42))
             let store = ContentStore(root: workspace.outputRoot)
             let rootPath = workspace.outputRoot.standardizedFileURL.path + "/"
-            var loaded = 0, rejected = 0
+            var loaded = 0
+            var rejected = 0
             var problems: [String] = []
             for round in 0..<3000 {
                 let data = mutator.mutated(seeds[round % seeds.count])
@@ -100,7 +108,9 @@ struct JSONMutator {
                 } catch let error as ManifestError {
                     rejected += 1
                     if error.issues.isEmpty { problems.append("round \(round): an error without issues") }
-                    if error.issues.contains(where: { $0.message.isEmpty }) { problems.append("round \(round): an issue without a message") }
+                    if error.issues.contains(where: { $0.message.isEmpty }) {
+                        problems.append("round \(round): an issue without a message")
+                    }
                 } catch {
                     problems.append("round \(round): unexpected error type \(type(of: error)): \(error)")
                 }
@@ -128,12 +138,15 @@ struct JSONMutator {
         let (states, failures, problems) = try await offPool { () -> (Int, Int, [String]) in
             let redactor = Redactor(secrets: [key])
             var mutator = JSONMutator(random: SeededRandom(seed: 99))
-            var states = 0, failures = 0
+            var states = 0
+            var failures = 0
             var problems: [String] = []
             func check(_ failure: ProviderFailure, _ round: Int) {
                 failures += 1
                 if failure.message.isEmpty { problems.append("round \(round): a failure without a message") }
-                if failure.description.contains(key) || (failure.rawAnswer ?? "").contains(key) { problems.append("round \(round): the key leaked") }
+                if failure.description.contains(key) || (failure.rawAnswer ?? "").contains(key) {
+                    problems.append("round \(round): the key leaked")
+                }
             }
             func check(_ state: ProviderClient.TaskState, _ round: Int) {
                 switch state {
@@ -145,7 +158,9 @@ struct JSONMutator {
                 let data = mutator.mutated(documents[round % documents.count])
                 let status = [200, 201, 400, 401, 402, 403, 404, 429, 500, 503][round % 10]
                 let headers = ["retry-after": round % 3 == 0 ? "Wed, 21 Oct 2026 07:28:00 GMT" : "x"]
-                check(ProviderErrorReader.failure(HTTPResponse(status: status, headers: headers, body: data), redactor: redactor, apiKeyEnv: "K"), round)
+                check(
+                    ProviderErrorReader.failure(
+                        HTTPResponse(status: status, headers: headers, body: data), redactor: redactor, apiKeyEnv: "K"), round)
                 guard let answer = try? JSONParser.parse(data) else { continue }
                 check(MountseaTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
                 check(ImageTasksTranslator().taskState(answer, taskID: "t", redactor: redactor), round)
@@ -178,16 +193,19 @@ struct JSONMutator {
         fake.injectFaults { fake, request in
             guard !request.path.hasPrefix("/files/") else { return nil }
             // Half the answers are mutated copies of documented ones.
-            let template = request.method == "POST"
+            let template =
+                request.method == "POST"
                 ? #"{"code":"success","message":"","data":{"task_id":"task-x","status":"queued"}}"#
                 : #"{"code":"success","data":{"task_id":"task-x","status":"succeeded","result_url":"\#(fake.server.baseURL)/files/none.png","metadata":{"result_count":1}}}"#
             return mutatorBox.maybeMutate(template)
         }
         let workspace = try TestWorkspace()
         let prompts = (0..<120).map { ("p\($0)", "Fuzzed scene \($0)") }
-        let manifest = apiManifest(dialect: "image-tasks", fake: fake, models: ["NanoBanana"], prompts: prompts,
-                                   providerExtra: #", "concurrency": 8, "deadlineSeconds": 5, "retry": { "maxAttempts": 2, "initialDelaySeconds": 0.005 }"#)
-            .replacingOccurrences(of: #""deadlineSeconds": 20, "#, with: "")
+        let manifest = apiManifest(
+            dialect: "image-tasks", fake: fake, models: ["NanoBanana"], prompts: prompts,
+            providerExtra: #", "concurrency": 8, "deadlineSeconds": 5, "retry": { "maxAttempts": 2, "initialDelaySeconds": 0.005 }"#
+        )
+        .replacingOccurrences(of: #""deadlineSeconds": 20, "#, with: "")
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect([0, 1].contains(result.status), "\(result.err)")
         let rows = try readIndex(workspace, manifest: "api-test").jobRows

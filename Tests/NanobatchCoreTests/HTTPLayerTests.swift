@@ -1,8 +1,9 @@
 import Foundation
 import LoopbackHTTP
-import Testing
-@testable import NanobatchCore
 import SocketHTTP
+import Testing
+
+@testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct EndpointTests {
     static let cases: [(String, String, [(String, String)], String?)] = [
@@ -14,7 +15,10 @@ import SocketHTTP
         ("https://h/proxy/v1", "/v1/images/generations", [], "https://h/proxy/v1/images/generations"),
         ("https://h/proxy/v1/", "/v1beta/models/m:generateContent", [], "https://h/proxy/v1/v1beta/models/m:generateContent"),
         ("https://h/gemini/v1beta", "/v1beta/models/m:generateContent", [], "https://h/gemini/v1beta/models/m:generateContent"),
-        ("http://127.0.0.1:8080/gw", "/gemini/task/result", [("taskId", "a b&c/d")], "http://127.0.0.1:8080/gw/gemini/task/result?taskId=a%20b%26c%2Fd"),
+        (
+            "http://127.0.0.1:8080/gw", "/gemini/task/result", [("taskId", "a b&c/d")],
+            "http://127.0.0.1:8080/gw/gemini/task/result?taskId=a%20b%26c%2Fd"
+        ),
         ("ftp://h", "/v1/a", [], nil),
         ("not a url", "/v1/a", [], nil),
     ]
@@ -43,8 +47,9 @@ import SocketHTTP
     let redactor = Redactor(secrets: ["sk-secret-123"])
 
     func failure(_ status: Int, _ body: String, headers: [String: String] = [:]) -> ProviderFailure {
-        ProviderErrorReader.failure(HTTPResponse(status: status, headers: headers, body: Data(body.utf8)), redactor: redactor,
-                                    apiKeyEnv: "MY_KEY", now: Date(timeIntervalSince1970: 1_000_000))
+        ProviderErrorReader.failure(
+            HTTPResponse(status: status, headers: headers, body: Data(body.utf8)), redactor: redactor,
+            apiKeyEnv: "MY_KEY", now: Date(timeIntervalSince1970: 1_000_000))
     }
 
     @Test func openAIStyle() {
@@ -54,13 +59,19 @@ import SocketHTTP
     }
 
     @Test func googleStyleWithRetryInfo() {
-        let f = failure(429, #"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"7s"}]}}"#)
+        let f = failure(
+            429,
+            #"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"7s"}]}}"#
+        )
         #expect(f.providerCode == "RESOURCE_EXHAUSTED")
         #expect(f.retryable && f.retryAfter == 7 && !f.stopsProvider)
     }
 
     @Test func googleDailyQuotaStopsTheProvider() {
-        let f = failure(429, #"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_requests","quotaId":"GenerateRequestsPerDayPerProjectPerModel"}]}]}}"#)
+        let f = failure(
+            429,
+            #"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_requests","quotaId":"GenerateRequestsPerDayPerProjectPerModel"}]}]}}"#
+        )
         #expect(f.stopsProvider && !f.retryable)
         #expect(f.message.contains("quota used up"))
     }
@@ -92,8 +103,12 @@ import SocketHTTP
 @Suite(.timeLimit(.minutes(2))) struct RetryPolicyTests {
     let policy = RetryPolicy.standard
 
-    @Test("exponential, jittered, capped", arguments: [(1, 0.5, 1.0), (2, 0.5, 2.0), (3, 0.5, 4.0), (10, 0.5, 60.0),
-                                                      (1, 0.0, 0.75), (1, 0.9999, 1.25), (7, 1.0, 60.0)])
+    @Test(
+        "exponential, jittered, capped",
+        arguments: [
+            (1, 0.5, 1.0), (2, 0.5, 2.0), (3, 0.5, 4.0), (10, 0.5, 60.0),
+            (1, 0.0, 0.75), (1, 0.9999, 1.25), (7, 1.0, 60.0),
+        ])
     func delays(_ attempt: Int, _ unit: Double, _ expected: Double) {
         #expect(abs(policy.delay(afterAttempt: attempt, unit: unit) - expected) < 0.001)
     }
@@ -122,7 +137,8 @@ import SocketHTTP
 @Suite(.timeLimit(.minutes(2))) struct RedactorTests {
     @Test func removesKeysAndKeyPositions() {
         let redactor = Redactor(secrets: ["sk-live-abcdef"])
-        let text = #"token sk-live-abcdef; Authorization: Bearer other-token-9; {"x-goog-api-key": "AIzaXYZ"} https://h/p?key=AIzaQQQ&alt=json"#
+        let text =
+            #"token sk-live-abcdef; Authorization: Bearer other-token-9; {"x-goog-api-key": "AIzaXYZ"} https://h/p?key=AIzaQQQ&alt=json"#
         let clean = redactor.redact(text)
         for secret in ["sk-live-abcdef", "other-token-9", "AIzaXYZ", "AIzaQQQ"] { #expect(!clean.contains(secret), "\(clean)") }
         #expect(clean.contains("alt=json"))
@@ -181,11 +197,14 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
 }
 
 @Suite(.timeLimit(.minutes(2))) struct ProviderClientTests {
-    func client(_ server: ScriptedServer, sleeps: SleepRecorder, limits: SizeLimits = .standard,
-                transport: TransportKind) -> ProviderClient {
-        ProviderClient(config: ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K"), baseURL: server.server.baseURL,
-                       apiKey: "sk-test-key", transport: transport.make(), poll: PollSchedule(initial: 0.01), limits: limits,
-                       sleep: sleeps.sleep, random: { 0.5 })
+    func client(
+        _ server: ScriptedServer, sleeps: SleepRecorder, limits: SizeLimits = .standard,
+        transport: TransportKind
+    ) -> ProviderClient {
+        ProviderClient(
+            config: ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K"), baseURL: server.server.baseURL,
+            apiKey: "sk-test-key", transport: transport.make(), poll: PollSchedule(initial: 0.01), limits: limits,
+            sleep: sleeps.sleep, random: { 0.5 })
     }
 
     var deadline: ContinuousClock.Instant { .now + .seconds(30) }
@@ -200,8 +219,9 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
         ])
         let sleeps = SleepRecorder()
         var billable = 0
-        let (_, answer) = try await client(server, sleeps: sleeps, transport: transport).sendJSON("POST", "/v1/x", body: ["a": 1], deadline: deadline,
-                                                                             what: "x", billable: &billable)
+        let (_, answer) = try await client(server, sleeps: sleeps, transport: transport).sendJSON(
+            "POST", "/v1/x", body: ["a": 1], deadline: deadline,
+            what: "x", billable: &billable)
         #expect(answer["ok"] == .bool(true))
         #expect(billable == 4, "every attempt that may have reached the provider")
         #expect(sleeps.recorded == [2, 2, 4])
@@ -215,8 +235,9 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
         let sleeps = SleepRecorder()
         var billable = 0
         await #expect(throws: ProviderFailure.self) {
-            _ = try await client(server, sleeps: sleeps, transport: transport).sendJSON("POST", "/v1/x", body: ["a": 1], deadline: deadline, what: "x",
-                                                                  billable: &billable)
+            _ = try await client(server, sleeps: sleeps, transport: transport).sendJSON(
+                "POST", "/v1/x", body: ["a": 1], deadline: deadline, what: "x",
+                billable: &billable)
         }
         #expect(server.count == 1 && sleeps.recorded.isEmpty)
     }
@@ -224,13 +245,18 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
     @Test(arguments: TransportKind.allCases)
     func downloadsAreStreamedToDiskAndChecked(_ transport: TransportKind) async throws {
         let big = PNGEncoder(width: 1200, height: 900).encode { y, row in
-            for x in 0..<1200 { row[3 * x] = UInt8((x * y) & 255); row[3 * x + 1] = UInt8(x & 255); row[3 * x + 2] = UInt8(y & 255) }
+            for x in 0..<1200 {
+                row[3 * x] = UInt8((x * y) & 255)
+                row[3 * x + 1] = UInt8(x & 255)
+                row[3 * x + 2] = UInt8(y & 255)
+            }
         }
         let server = try ScriptedServer([ServerReply(status: 200, body: big, chunked: true)])
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
-        let info = try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult("\(server.server.baseURL)/r.png", to: destination,
-                                                                                 deadline: deadline)
+        let info = try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult(
+            "\(server.server.baseURL)/r.png", to: destination,
+            deadline: deadline)
         #expect(info.width == 1200 && info.height == 900)
         #expect(try Data(contentsOf: destination) == big)
         #expect(server.seen.first?.headers["authorization"] == nil, "result URLs never get the key")
@@ -239,12 +265,15 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
     @Test(arguments: TransportKind.allCases)
     func truncatedDownloadsAreRetriedAndNeverKept(_ transport: TransportKind) async throws {
         let png = smallPNG(seed: "t")
-        let server = try ScriptedServer([ServerReply(status: 200, body: png, fault: .truncateBody(after: png.count / 2)),
-                                         ServerReply(status: 200, body: png)])
+        let server = try ScriptedServer([
+            ServerReply(status: 200, body: png, fault: .truncateBody(after: png.count / 2)),
+            ServerReply(status: 200, body: png),
+        ])
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
         let sleeps = SleepRecorder()
-        _ = try await client(server, sleeps: sleeps, transport: transport).fetchResult("\(server.server.baseURL)/r.png", to: destination, deadline: deadline)
+        _ = try await client(server, sleeps: sleeps, transport: transport).fetchResult(
+            "\(server.server.baseURL)/r.png", to: destination, deadline: deadline)
         #expect(server.count == 2 && sleeps.recorded.count == 1)
         #expect(try Data(contentsOf: destination) == png)
     }
@@ -252,17 +281,22 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
     @Test(arguments: TransportKind.allCases)
     func oversizedAndNonImageDownloadsFailWithoutLeavingAFile(_ transport: TransportKind) async throws {
         let png = smallPNG(seed: "big")
-        let server = try ScriptedServer([ServerReply(status: 200, body: png)] + Array(repeating: .json("<html>not an image</html>"), count: 3))
+        let server = try ScriptedServer(
+            [ServerReply(status: 200, body: png)] + Array(repeating: .json("<html>not an image</html>"), count: 3))
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
-        let small = client(server, sleeps: SleepRecorder(), limits: SizeLimits(answerBytes: 1 << 20, imageBytes: png.count - 1), transport: transport)
+        let small = client(
+            server, sleeps: SleepRecorder(), limits: SizeLimits(answerBytes: 1 << 20, imageBytes: png.count - 1), transport: transport)
         await #expect { try await small.fetchResult("\(server.server.baseURL)/a.png", to: destination, deadline: deadline) } throws: {
             ($0 as? ProviderFailure)?.message.contains("limit") == true
         }
         #expect(!FileManager.default.fileExists(atPath: destination.path))
         #expect(server.count == 1, "an oversized answer is not fetched again")
-        await #expect { try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult("\(server.server.baseURL)/b.png", to: destination,
-                                                                                       deadline: deadline) } throws: {
+        await #expect {
+            try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult(
+                "\(server.server.baseURL)/b.png", to: destination,
+                deadline: deadline)
+        } throws: {
             ($0 as? ProviderFailure)?.message.contains("not a whole PNG, JPEG or WebP image") == true
         }
         #expect(server.count == 4, "three tries of a broken download")
@@ -280,7 +314,12 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
         #expect(!FileManager.default.fileExists(atPath: destination.path))
         var state: UInt32 = 7
         let large = PNGEncoder(width: 700, height: 700).encode { _, row in
-            for i in 0..<row.count { state ^= state << 13; state ^= state >> 17; state ^= state << 5; row[i] = UInt8(truncatingIfNeeded: state) }
+            for i in 0..<row.count {
+                state ^= state << 13
+                state ^= state >> 17
+                state ^= state << 5
+                row[i] = UInt8(truncatingIfNeeded: state)
+            }
         }
         #expect(large.count > ProviderClient.inlineImageLimit)
         #expect(try await client.acceptImage(large, destination: destination) == nil)
@@ -298,8 +337,9 @@ enum TransportKind: String, CaseIterable, Sendable, CustomStringConvertible {
         let server = try ScriptedServer([])
         let workspace = try TestWorkspace()
         let destination = workspace.url.appendingPathComponent("out.png")
-        _ = try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult("data:image/png;base64,\(png.base64EncodedString())",
-                                                                          to: destination, deadline: deadline)
+        _ = try await client(server, sleeps: SleepRecorder(), transport: transport).fetchResult(
+            "data:image/png;base64,\(png.base64EncodedString())",
+            to: destination, deadline: deadline)
         #expect(try Data(contentsOf: destination) == png)
         #expect(server.count == 0)
     }

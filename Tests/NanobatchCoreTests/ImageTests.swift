@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct ImageTests {
     @Test func pngRoundTripsThroughAnIndependentDecoder() throws {
-        let width = 37, height = 23
+        let width = 37
+        let height = 23
         func pixel(_ x: Int, _ y: Int) -> [UInt8] {
             // Flat areas, a gradient and runs longer than 258 bytes all appear.
             x < 10 ? [200, 10, 10] : [UInt8(x * 5 % 256), UInt8(y * 11 % 256), UInt8((x ^ y) % 256)]
@@ -14,9 +16,11 @@ import Testing
         }
         let decoded = try decodeTestPNG(png)
         #expect(decoded.width == width && decoded.height == height)
-        for y in 0..<height { for x in 0..<width {
-            #expect(Array(decoded.pixels[(y * width + x) * 3..<(y * width + x) * 3 + 3]) == pixel(x, y))
-        } }
+        for y in 0..<height {
+            for x in 0..<width {
+                #expect(Array(decoded.pixels[(y * width + x) * 3..<(y * width + x) * 3 + 3]) == pixel(x, y))
+            }
+        }
     }
 
     @Test func longFlatRunsCompressAndDecode() throws {
@@ -28,8 +32,10 @@ import Testing
         #expect(decoded.pixels.allSatisfy { $0 == 77 })
     }
 
-    @Test(arguments: [("1:1", "1K", 1024, 1024), ("16:9", "1K", 1344, 768), ("9:16", "1K", 768, 1344),
-                      ("16:9", "2K", 2752, 1536), ("1:1", "4K", 4096, 4096), ("21:9", "1K", 1536, 672)])
+    @Test(arguments: [
+        ("1:1", "1K", 1024, 1024), ("16:9", "1K", 1344, 768), ("9:16", "1K", 768, 1344),
+        ("16:9", "2K", 2752, 1536), ("1:1", "4K", 4096, 4096), ("21:9", "1K", 1536, 672),
+    ])
     func placeholderHasTheModelsPixelSize(_ ratio: String, _ size: String, _ width: Int, _ height: Int) throws {
         let png = PlaceholderImage.render(key: "ab12cd", aspectRatio: ratio, imageSize: size)
         #expect(ImageInspector.inspect([UInt8](png.prefix(64))) == ImageInfo(format: .png, width: width, height: height))
@@ -49,8 +55,10 @@ import Testing
 
     @Test func inspectsJPEGAndWebPHeaders() {
         // JPEG: SOI, an APP0 segment, then SOF0 with height 300, width 400.
-        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00,
-                             0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x2C, 0x01, 0x90, 0x03]
+        let jpeg: [UInt8] = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00,
+            0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x2C, 0x01, 0x90, 0x03,
+        ]
         #expect(ImageInspector.inspect(jpeg) == ImageInfo(format: .jpeg, width: 400, height: 300))
         var vp8x: [UInt8] = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8X".utf8) + [10, 0, 0, 0, 0, 0, 0, 0]
         vp8x += [0x7F, 0x07, 0x00, 0xFF, 0x03, 0x00]  // width-1 = 1919, height-1 = 1023
@@ -72,15 +80,23 @@ import Testing
     /// The store's one-pass check agrees with the header/ending check and the file hash, across read-chunk edges.
     @Test func oneReadExaminationAgreesWithInspectAndHash() throws {
         let workspace = try TestWorkspace()
-        var state: UInt32 = 2463534242
+        var state: UInt32 = 2_463_534_242
         let large = PNGEncoder(width: 300, height: 300).encode { _, row in
-            for i in 0..<row.count { state ^= state << 13; state ^= state >> 17; state ^= state << 5; row[i] = UInt8(truncatingIfNeeded: state) }
+            for i in 0..<row.count {
+                state ^= state << 13
+                state ^= state >> 17
+                state ^= state << 5
+                row[i] = UInt8(truncatingIfNeeded: state)
+            }
         }
         #expect(large.count > 3 * (1 << 16))
-        let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x2C, 0x01, 0x90, 0x03]
-                        + [UInt8](repeating: 0x55, count: (1 << 16) - 3) + [0xFF, 0xD9])
-        let cases: [(String, Data)] = [("small.png", smallPNG(seed: "e")), ("large.png", large), ("cut.png", large.prefix(1 << 16)),
-                                       ("image.jpg", jpeg), ("cut.jpg", jpeg.dropLast()), ("junk.png", Data("not an image at all".utf8))]
+        let jpeg = Data(
+            [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x2C, 0x01, 0x90, 0x03]
+                + [UInt8](repeating: 0x55, count: (1 << 16) - 3) + [0xFF, 0xD9])
+        let cases: [(String, Data)] = [
+            ("small.png", smallPNG(seed: "e")), ("large.png", large), ("cut.png", large.prefix(1 << 16)),
+            ("image.jpg", jpeg), ("cut.jpg", jpeg.dropLast()), ("junk.png", Data("not an image at all".utf8)),
+        ]
         for (name, data) in cases {
             let path = try workspace.write(name, data: data)
             let examined = try ImageInspector.examineFile(at: path, sync: true)
@@ -91,7 +107,8 @@ import Testing
             }
             // Bytes in memory (an inline answer) are judged exactly as the same bytes in a file.
             let inMemory = ImageInspector.examine(data)
-            #expect(inMemory?.info == examined?.info && inMemory?.sha256 == examined?.sha256 && inMemory?.bytes == examined?.bytes, "\(name)")
+            #expect(
+                inMemory?.info == examined?.info && inMemory?.sha256 == examined?.sha256 && inMemory?.bytes == examined?.bytes, "\(name)")
             #expect(ImageInspector.inspectWhole(data) == expected, "\(name)")
             #expect(ImageInspector.inspectWhole(data.dropFirst()) == nil, "\(name) without its first byte")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// index.json is written without JSONEncoder for speed; it must say exactly what JSONEncoder would.
@@ -30,15 +31,19 @@ import Testing
     }
 
     func expectSameText(_ report: IndexReport, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let ours = report.encodedText().string, reference = try referenceText(report)
-        #expect(ours == reference, "written differently from JSONEncoder (- JSONEncoder, + ours):\n\(lineDiff(expected: reference, actual: ours))",
-                sourceLocation: sourceLocation)
+        let ours = report.encodedText().string
+        let reference = try referenceText(report)
+        #expect(
+            ours == reference,
+            "written differently from JSONEncoder (- JSONEncoder, + ours):\n\(lineDiff(expected: reference, actual: ours))",
+            sourceLocation: sourceLocation)
     }
 
     @Test func rowsWrittenByHandMatchJSONEncoderForEveryField() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
-        let manifest = try workspace.write("m.json", baseManifest(extra: #", "steps": [ { "id": "night", "from": "hero", "prompt": "At night" } ]"#))
+        let manifest = try workspace.write(
+            "m.json", baseManifest(extra: #", "steps": [ { "id": "night", "from": "hero", "prompt": "At night" } ]"#))
         #expect(await runCLI(["run", manifest, "--output", workspace.outputRoot.path, "--quiet"]).status == 0)
         let written = try Data(contentsOf: workspace.outputRoot.appendingPathComponent("test/index.json"))
         var report = try JSONDecoder().decode(IndexReport.self, from: written)
@@ -73,7 +78,8 @@ import Testing
         let reference = try JSONParser.parse(try encoder.encode(report))
         let ours = try JSONParser.parse(report.encodedText().data)
         let same = canonical(ours) == canonical(reference)
-        let oursRow = ours["jobs"]?.arrayValue?.first?.objectValue, referenceRow = reference["jobs"]?.arrayValue?.first?.objectValue
+        let oursRow = ours["jobs"]?.arrayValue?.first?.objectValue
+        let referenceRow = reference["jobs"]?.arrayValue?.first?.objectValue
         let differing = Set((oursRow?.keys ?? []) + (referenceRow?.keys ?? [])).filter { oursRow?[$0] != referenceRow?[$0] }
         #expect(same, "written differently from JSONEncoder; first row differs in \(differing.sorted())")
         #expect(keysAreSorted(ours))
@@ -100,17 +106,23 @@ import Testing
         report.rateLimitCuts = ["credits": 1, "USD": 2, "p10": 3, "p9": 4, "Zeta": 5, "alpha": 6, "é": 7]
         report.totals.actualCost = ["credits": 12.5, "USD": 0.0391, "Credits": 1e-7]
         report.totals.unresolvedSubmissions = 1
-        report.unresolvedSubmissions = [SubmissionJournal.Unresolved(key: "k1", provider: "local", job: "hero/x", submittedAt: "2026-01-01T00:00:00Z")]
-        report.diff = try JSONDecoder().decode(BuildDiff.self, from: Data("""
-            {"previousBuild": "2026-01-01T00:00:00Z", "new": ["n/1"], "madeAgain": [{"id": "m/1", "reason": "prompt changed: \\"a\\" → \\"b\\""}],
-             "unchanged": 3, "removed": ["r/1", "r/2"]}
-            """.utf8))
+        report.unresolvedSubmissions = [
+            SubmissionJournal.Unresolved(key: "k1", provider: "local", job: "hero/x", submittedAt: "2026-01-01T00:00:00Z")
+        ]
+        report.diff = try JSONDecoder().decode(
+            BuildDiff.self,
+            from: Data(
+                """
+                {"previousBuild": "2026-01-01T00:00:00Z", "new": ["n/1"], "madeAgain": [{"id": "m/1", "reason": "prompt changed: \\"a\\" → \\"b\\""}],
+                 "unchanged": 3, "removed": ["r/1", "r/2"]}
+                """.utf8))
         try expectSameText(report)
         let value = try JSONParser.parse(report.encodedText().data)
         #expect(value["rateLimitCuts"]?.objectValue?.keys == ["USD", "Zeta", "alpha", "credits", "p10", "p9", "é"])
         #expect(value.at("diff", "madeAgain", 0, "reason")?.stringValue == "prompt changed: \"a\" → \"b\"")
         // Empty lists and maps.
-        report.diff = try JSONDecoder().decode(BuildDiff.self, from: Data(#"{"new": [], "madeAgain": [], "unchanged": 0, "removed": []}"#.utf8))
+        report.diff = try JSONDecoder().decode(
+            BuildDiff.self, from: Data(#"{"new": [], "madeAgain": [], "unchanged": 0, "removed": []}"#.utf8))
         report.totals.actualCost = [:]
         report.rateLimitCuts = [:]
         report.jobs = []
@@ -119,9 +131,9 @@ import Testing
 
     @Test func anEmptyBuildIsStillAnObjectWithAnEmptyJobList() throws {
         let text = """
-        {"formatVersion":1,"manifest":"m","generatedAt":"t","totals":{"jobs":0,"made":0,"cached":0,"failed":0,"skipped":0,
-         "estimatedCost":0,"unknownPriceJobs":0,"actualCost":{},"attempts":0,"wallSeconds":0,"resumedTasks":0,"skippedForBudget":0,"unresolvedSubmissions":0},"jobs":[]}
-        """
+            {"formatVersion":1,"manifest":"m","generatedAt":"t","totals":{"jobs":0,"made":0,"cached":0,"failed":0,"skipped":0,
+             "estimatedCost":0,"unknownPriceJobs":0,"actualCost":{},"attempts":0,"wallSeconds":0,"resumedTasks":0,"skippedForBudget":0,"unresolvedSubmissions":0},"jobs":[]}
+            """
         let report = try JSONDecoder().decode(IndexReport.self, from: Data(text.utf8))
         let value = try JSONParser.parse(report.encodedText().data)
         #expect(value["jobs"]?.arrayValue?.isEmpty == true)

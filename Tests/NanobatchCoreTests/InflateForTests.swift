@@ -13,7 +13,10 @@ struct TestInflater {
         guard bytePosition < data.count else { throw Failure() }
         let value = Int(data[bytePosition] >> UInt8(bitPosition)) & 1
         bitPosition += 1
-        if bitPosition == 8 { bitPosition = 0; bytePosition += 1 }
+        if bitPosition == 8 {
+            bitPosition = 0
+            bytePosition += 1
+        }
         return value
     }
 
@@ -39,9 +42,14 @@ struct TestInflater {
         throw Failure()
     }
 
-    static let lengthBases = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+    static let lengthBases = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+    ]
     static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    static let distanceBases = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
+    static let distanceBases = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289,
+        16385, 24577,
+    ]
     static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 
     /// Inflates a zlib stream and checks its Adler-32.
@@ -54,14 +62,20 @@ struct TestInflater {
             final = try inflater.bits(1)
             let type = try inflater.bits(2)
             if type == 0 {
-                if inflater.bitPosition != 0 { inflater.bitPosition = 0; inflater.bytePosition += 1 }
+                if inflater.bitPosition != 0 {
+                    inflater.bitPosition = 0
+                    inflater.bytePosition += 1
+                }
                 let length = try inflater.bits(16)
                 _ = try inflater.bits(16)
                 for _ in 0..<length { out.append(UInt8(try inflater.bits(8))) }
             } else if type == 1 {
                 while true {
                     let symbol = try inflater.fixedSymbol()
-                    if symbol < 256 { out.append(UInt8(symbol)); continue }
+                    if symbol < 256 {
+                        out.append(UInt8(symbol))
+                        continue
+                    }
                     if symbol == 256 { break }
                     let index = symbol - 257
                     guard index < lengthBases.count else { throw Failure() }
@@ -92,7 +106,10 @@ struct TestInflater {
 struct NanobatchAdler {
     var a: UInt32 = 1, b: UInt32 = 0
     mutating func update(_ bytes: [UInt8]) {
-        for byte in bytes { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        for byte in bytes {
+            a = (a + UInt32(byte)) % 65521
+            b = (b + a) % 65521
+        }
     }
     var value: UInt32 { b << 16 | a }
 }
@@ -102,7 +119,8 @@ func decodeTestPNG(_ png: Data) throws -> (width: Int, height: Int, pixels: [UIn
     let bytes = [UInt8](png)
     guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { throw TestInflater.Failure() }
     var offset = 8
-    var width = 0, height = 0
+    var width = 0
+    var height = 0
     var idat: [UInt8] = []
     var sawEnd = false
     while offset + 12 <= bytes.count {
@@ -111,10 +129,14 @@ func decodeTestPNG(_ png: Data) throws -> (width: Int, height: Int, pixels: [UIn
         let body = Array(bytes[offset + 8..<offset + 8 + length])
         let crc = bytes[offset + 8 + length..<offset + 12 + length].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         var table = [UInt32](repeating: 0, count: 256)
-        for n in 0..<256 { var c = UInt32(n); for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB88320 ^ (c >> 1) : c >> 1 }; table[n] = c }
-        var c: UInt32 = 0xFFFFFFFF
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            table[n] = c
+        }
+        var c: UInt32 = 0xFFFF_FFFF
         for byte in Array(type.utf8) + body { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
-        guard c ^ 0xFFFFFFFF == crc else { throw TestInflater.Failure() }
+        guard c ^ 0xFFFF_FFFF == crc else { throw TestInflater.Failure() }
         switch type {
         case "IHDR":
             width = Int(body[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })

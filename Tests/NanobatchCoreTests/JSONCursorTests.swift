@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct JSONCursorTests {
     static let document = #"""
-    {"a": [1, -2.5e1, true, false, null, {"x": "y\n\u00e9\ud83d\ude00"}], "b": {}, "c": [], "d": "plain", "e": {"f": [[[]]]}}
-    """#
+        {"a": [1, -2.5e1, true, false, null, {"x": "y\n\u00e9\ud83d\ude00"}], "b": {}, "c": [], "d": "plain", "e": {"f": [[[]]]}}
+        """#
 
     /// Member by member, reading some values and skipping others, the cursor sees what the tree parser sees.
     @Test func readingAndSkippingAgreeWithTheTree() throws {
@@ -48,13 +49,20 @@ import Testing
         var cursor = JSONCursor(Data(#"["s", 3, {"k": 1}, 4.5, ["a", 1, "b"], "t", null]"#.utf8))
         try cursor.beginArray()
         var seen: [String] = []
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.stringIfString() as Any)")
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.stringIfString() as Any)")
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.numberIfNumber() as Any)")
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.numberIfNumber() as Any)")
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.stringsIfArray() as Any)")
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.stringsIfArray() as Any)")
-        #expect(try cursor.nextElement()); seen.append("\(try cursor.stringIfString() as Any)")
+        #expect(try cursor.nextElement())
+        seen.append("\(try cursor.stringIfString() as Any)")
+        #expect(try cursor.nextElement())
+        seen.append("\(try cursor.stringIfString() as Any)")
+        #expect(try cursor.nextElement())
+        seen.append("\(try cursor.numberIfNumber() as Any)")
+        #expect(try cursor.nextElement())
+        seen.append("\(try cursor.numberIfNumber() as Any)")
+        #expect(try cursor.nextElement())
+        seen.append("\(try cursor.stringsIfArray() as Any)")
+        #expect(try cursor.nextElement())
+        seen.append("\(try cursor.stringsIfArray() as Any)")
+        #expect(try cursor.nextElement())
+        seen.append("\(try cursor.stringIfString() as Any)")
         #expect(try !cursor.nextElement())
         try cursor.expectEnd()
         #expect(seen == ["Optional(\"s\")", "nil", "nil", "Optional(4.5)", "Optional([\"a\", \"b\"])", "nil", "nil"])
@@ -69,13 +77,14 @@ import Testing
     /// What the explainer needs from one row, read from the whole parsed tree: the reference the
     /// field-by-field reader is held to.
     func fromTree(_ row: JSONValue) -> PreviousJob {
-        PreviousJob(key: row["key"]?.stringValue, status: row["status"]?.stringValue ?? "unknown", error: row["error"]?.stringValue,
-                    prompt: row["prompt"]?.stringValue ?? "", dialect: row["dialect"]?.stringValue ?? "", model: row["model"]?.stringValue ?? "",
-                    aspectRatio: row["aspectRatio"]?.stringValue ?? "", imageSize: row["imageSize"]?.stringValue,
-                    requestedFormat: row["requestedFormat"]?.stringValue, variant: row["variant"]?.numberValue.flatMap { Int(exactly: $0) },
-                    references: (row["references"]?.arrayValue ?? []).compactMap(\.stringValue),
-                    referenceHashes: row["referenceHashes"]?.arrayValue?.compactMap(\.stringValue),
-                    upstreamOutputHash: row["upstreamOutputHash"]?.stringValue)
+        PreviousJob(
+            key: row["key"]?.stringValue, status: row["status"]?.stringValue ?? "unknown", error: row["error"]?.stringValue,
+            prompt: row["prompt"]?.stringValue ?? "", dialect: row["dialect"]?.stringValue ?? "", model: row["model"]?.stringValue ?? "",
+            aspectRatio: row["aspectRatio"]?.stringValue ?? "", imageSize: row["imageSize"]?.stringValue,
+            requestedFormat: row["requestedFormat"]?.stringValue, variant: row["variant"]?.numberValue.flatMap { Int(exactly: $0) },
+            references: (row["references"]?.arrayValue ?? []).compactMap(\.stringValue),
+            referenceHashes: row["referenceHashes"]?.arrayValue?.compactMap(\.stringValue),
+            upstreamOutputHash: row["upstreamOutputHash"]?.stringValue)
     }
 
     func check(_ data: Data) throws {
@@ -86,7 +95,7 @@ import Testing
         let rows = tree["jobs"]!.arrayValue!
         let previous = try #require(PreviousBuild.read(path.path))
         #expect(previous.order == rows.compactMap { $0["id"]?.stringValue })
-        var expected: [String: PreviousJob] = [:]   // a repeated id: the last row counts
+        var expected: [String: PreviousJob] = [:]  // a repeated id: the last row counts
         for row in rows {
             if let id = row["id"]?.stringValue { expected[id] = fromTree(row) }
         }
@@ -107,23 +116,23 @@ import Testing
     /// Hand-edited rows: other key orders, nulls, wrong types, unknown keys, a row without an id.
     @Test func oddRowsReadAsTheTreeSaysTheyShould() throws {
         let text = #"""
-        {"totals": {"wallSeconds": 2}, "jobs": [
-          {"prompt": "p\"q\\", "id": "b", "variant": 2.5, "references": ["r", 3, null], "extra": {"deep": [1, {"x": null}]}},
-          {"id": "a", "status": null, "key": 7, "referenceHashes": "not an array", "variant": 3, "upstreamOutputHash": "h"},
-          {"status": "made"},
-          "not a row",
-          {"id": "a", "prompt": "twice"}
-        ], "diff": {"new": []}, "generatedAt": "2026-01-01T00:00:00Z"}
-        """#
+            {"totals": {"wallSeconds": 2}, "jobs": [
+              {"prompt": "p\"q\\", "id": "b", "variant": 2.5, "references": ["r", 3, null], "extra": {"deep": [1, {"x": null}]}},
+              {"id": "a", "status": null, "key": 7, "referenceHashes": "not an array", "variant": 3, "upstreamOutputHash": "h"},
+              {"status": "made"},
+              "not a row",
+              {"id": "a", "prompt": "twice"}
+            ], "diff": {"new": []}, "generatedAt": "2026-01-01T00:00:00Z"}
+            """#
         try check(Data(text.utf8))
     }
 
     /// What `report` keeps of the previous build besides its rows: its diff and its wall time.
     @Test func theRecordedDiffAndWallTimeAreReadFromTheHeader() throws {
         let text = #"""
-        {"totals": {"wallSeconds": 2.5}, "jobs": [], "diff": {"previousBuild": "t0", "new": ["n"], "madeAgain": [{"id": "m", "reason": "r"}],
-         "unchanged": 4, "removed": ["x"]}}
-        """#
+            {"totals": {"wallSeconds": 2.5}, "jobs": [], "diff": {"previousBuild": "t0", "new": ["n"], "madeAgain": [{"id": "m", "reason": "r"}],
+             "unchanged": 4, "removed": ["x"]}}
+            """#
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("previous-\(UUID().uuidString).json")
         try Data(text.utf8).write(to: path)
         defer { try? FileManager.default.removeItem(at: path) }

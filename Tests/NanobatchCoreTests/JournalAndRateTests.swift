@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 final class FakeClock: @unchecked Sendable {
@@ -32,8 +33,12 @@ final class FakeClock: @unchecked Sendable {
     @Test func appendsArrivingTogetherShareASyncAndAllSurvive() async throws {
         let workspace = try TestWorkspace()
         // A slow disk: every sync takes 100 ms, so callers arriving meanwhile must share the next one.
-        let journal = try SubmissionJournal(root: workspace.outputRoot, hasResult: { _ in false },
-                                            dataSync: { fd in usleep(100_000); _ = fdatasync(fd) })
+        let journal = try SubmissionJournal(
+            root: workspace.outputRoot, hasResult: { _ in false },
+            dataSync: { fd in
+                usleep(100_000)
+                _ = fdatasync(fd)
+            })
         let callers = 16
         await withTaskGroup(of: Void.self) { group in
             for number in 0..<callers {
@@ -54,7 +59,7 @@ final class FakeClock: @unchecked Sendable {
         journal.taskCreated(key: "k1", provider: "api", job: "a", taskID: "t-1")
         let handle = try #require(FileHandle(forWritingAtPath: journal.path))
         handle.seekToEndOfFile()
-        handle.write(Data("v1\ttask\t1763700000.000\tk2\tapi\tb\tt-".utf8))   // killed mid-write
+        handle.write(Data("v1\ttask\t1763700000.000\tk2\tapi\tb\tt-".utf8))  // killed mid-write
         try handle.close()
         let reopened = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
         #expect(reopened.openTask(for: "k1", provider: "api")?.taskID == "t-1")
@@ -133,18 +138,20 @@ final class FakeClock: @unchecked Sendable {
     /// The runner reads the governor: after a cut, no more than the cut limit run at once.
     @Test func theRunnerHonoursACutLimit() async throws {
         let workspace = try TestWorkspace()
-        let json = baseManifest(providers: #"{ "local": { "dialect": "offline", "concurrency": 8 } }"#, references: "[[]]",
-                                extra: #", "concurrency": 8"#, matrixExtra: #", "variants": 12"#)
+        let json = baseManifest(
+            providers: #"{ "local": { "dialect": "offline", "concurrency": 8 } }"#, references: "[[]]",
+            extra: #", "concurrency": 8"#, matrixExtra: #", "variants": 12"#)
         let path = try workspace.write("m.json", json)
         let store = ContentStore(root: workspace.outputRoot)
         let plan = try PlanEvaluator.evaluate(Planner.expand(try ManifestLoader.load(path: path)), store: store)
         let governor = RateGovernor(concurrency: 8, requestsPerMinute: nil)
         governor.rateLimited()
-        governor.rateLimited()   // within the cooldown: still 4
+        governor.rateLimited()  // within the cooldown: still 4
         let probe = ConcurrencyProbe()
         let provider = ProbedProvider(inner: OfflineProvider(latency: .milliseconds(15)), probe: probe, name: "local")
-        let runner = Runner(plan: plan, store: store, lanes: [ProviderLane(name: "local", provider: provider, governor: governor)],
-                            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", limits: RunLimits(concurrency: 8))
+        let runner = Runner(
+            plan: plan, store: store, lanes: [ProviderLane(name: "local", provider: provider, governor: governor)],
+            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", limits: RunLimits(concurrency: 8))
         let outcomes = await runner.run()
         #expect(outcomes.allSatisfy { $0.status == .made })
         #expect(probe.peak(for: "local") <= 4)

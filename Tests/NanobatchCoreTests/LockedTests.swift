@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct LockedTests {
@@ -18,7 +19,11 @@ import Testing
 
     @Test func withLockReturnsWhatTheBodyReturnsAndRethrows() {
         let value = Locked("a")
-        #expect(value.withLock { $0 += "b"; return $0.count } == 2)
+        #expect(
+            value.withLock {
+                $0 += "b"
+                return $0.count
+            } == 2)
         #expect(throws: Refused.self) { try value.withLock { _ in throw Refused() } }
         #expect(value.withLock { $0 } == "ab", "a throwing body leaves the value as it was")
     }

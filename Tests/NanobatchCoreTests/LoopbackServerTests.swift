@@ -1,16 +1,17 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import Testing
 import LoopbackHTTP
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Sends raw bytes over one TCP connection and reads until the server closes it or `until` matches.
 func rawExchange(port: Int, _ payload: String, until: (String) -> Bool) throws -> String {
     #if canImport(Glibc)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
     #endif
     defer { close(fd) }
     var address = sockaddr_in()
@@ -39,7 +40,9 @@ struct ServerTestError: Error {}
 @Suite(.timeLimit(.minutes(2))) struct LoopbackServerTests {
     @Test func answersJSONOverRealHTTPWithKeepAlive() async throws {
         let server = try LoopbackServer { request in
-            .json(#"{"method":"\#(request.method)","path":"\#(request.path)","bytes":\#(request.body.count),"auth":"\#(request.headers["authorization"] ?? "")"}"#)
+            .json(
+                #"{"method":"\#(request.method)","path":"\#(request.path)","bytes":\#(request.body.count),"auth":"\#(request.headers["authorization"] ?? "")"}"#
+            )
         }
         defer { server.stop() }
         #expect(server.port > 0)
@@ -51,7 +54,9 @@ struct ServerTestError: Error {}
             request.setValue("Bearer test", forHTTPHeaderField: "Authorization")
             let (data, response) = try await session.data(for: request)
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
-            #expect(String(decoding: data, as: UTF8.self) == #"{"method":"POST","path":"/v1/images/generations","bytes":17,"auth":"Bearer test"}"#)
+            #expect(
+                String(decoding: data, as: UTF8.self)
+                    == #"{"method":"POST","path":"/v1/images/generations","bytes":17,"auth":"Bearer test"}"#)
         }
         #expect(server.requestsServed == 3)
         #expect(server.connectionsAccepted < 3, "keep-alive: connections were reused")
@@ -59,10 +64,13 @@ struct ServerTestError: Error {}
 
     @Test func readsChunkedRequestsAndSendsChunkedReplies() throws {
         let server = try LoopbackServer { request in
-            ServerReply(status: 201, body: Data("got \(String(decoding: request.body, as: UTF8.self)) chunked=\(request.wasChunked)".utf8), chunked: true)
+            ServerReply(
+                status: 201, body: Data("got \(String(decoding: request.body, as: UTF8.self)) chunked=\(request.wasChunked)".utf8),
+                chunked: true)
         }
         defer { server.stop() }
-        let payload = "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+        let payload =
+            "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
         let reply = try rawExchange(port: server.port, payload) { $0.hasSuffix("0\r\n\r\n") }
         #expect(reply.hasPrefix("HTTP/1.1 201 Created"))
         #expect(reply.contains("Transfer-Encoding: chunked"))
@@ -95,7 +103,10 @@ struct ServerTestError: Error {}
         let boundary = "XyZ123"
         var body = Data()
         body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nnano-banana\r\n".utf8))
-        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n".utf8))
+        body.append(
+            Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n"
+                    .utf8))
         body.append(Data([0x89, 0x50, 0x0D, 0x0A, 0x00, 0xFF]))
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
         #expect(MultipartParser.boundary(fromContentType: "multipart/form-data; boundary=\(boundary)") == boundary)

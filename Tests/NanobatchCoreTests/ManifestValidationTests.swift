@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// A valid manifest; tests patch one piece of it at a time.
@@ -33,45 +34,78 @@ func baseManifest(
     static let cases: [(String, String, String, String)] = [
         ("wrong type", baseManifest(ratios: #""1:1""#), "matrix.aspectRatios", "expected an array"),
         ("unknown key", baseManifest(matrixExtra: #", "varients": 2"#), "matrix.varients", "unknown key"),
-        ("retry attempts", baseManifest(providers: #"{ "local": { "dialect": "offline", "retry": { "maxAttempts": 0 } } }"#),
-         "providers.local.retry.maxAttempts", "out of range"),
-        ("retry delays", baseManifest(providers: #"{ "local": { "dialect": "offline", "retry": { "initialDelaySeconds": 5, "maximumDelaySeconds": 1 } } }"#),
-         "providers.local.retry.maximumDelaySeconds", "below initialDelaySeconds"),
-        ("cycle", baseManifest(extra: #", "steps": [ { "id": "a", "from": "b", "prompt": "x" }, { "id": "b", "from": "a", "prompt": "y" } ]"#),
-         "steps[0].from", "cycle"),
-        ("unknown step source", baseManifest(extra: #", "steps": [ { "id": "a", "from": "nowhere", "prompt": "x" } ]"#),
-         "steps[0].from", "neither a prompt id nor a step id"),
-        ("duplicate id", baseManifest(prompts: #"[ { "id": "hero", "text": "a" }, { "id": "hero", "text": "b" } ]"#),
-         "matrix.prompts[1].id", "duplicate prompt id"),
+        (
+            "retry attempts", baseManifest(providers: #"{ "local": { "dialect": "offline", "retry": { "maxAttempts": 0 } } }"#),
+            "providers.local.retry.maxAttempts", "out of range"
+        ),
+        (
+            "retry delays",
+            baseManifest(
+                providers: #"{ "local": { "dialect": "offline", "retry": { "initialDelaySeconds": 5, "maximumDelaySeconds": 1 } } }"#),
+            "providers.local.retry.maximumDelaySeconds", "below initialDelaySeconds"
+        ),
+        (
+            "cycle",
+            baseManifest(extra: #", "steps": [ { "id": "a", "from": "b", "prompt": "x" }, { "id": "b", "from": "a", "prompt": "y" } ]"#),
+            "steps[0].from", "cycle"
+        ),
+        (
+            "unknown step source", baseManifest(extra: #", "steps": [ { "id": "a", "from": "nowhere", "prompt": "x" } ]"#),
+            "steps[0].from", "neither a prompt id nor a step id"
+        ),
+        (
+            "duplicate id", baseManifest(prompts: #"[ { "id": "hero", "text": "a" }, { "id": "hero", "text": "b" } ]"#),
+            "matrix.prompts[1].id", "duplicate prompt id"
+        ),
         ("unsafe id", baseManifest(prompts: #"[ { "id": "../x", "text": "a" } ]"#), "matrix.prompts[0].id", "not a safe id"),
         ("missing file", baseManifest(references: #"[["refs/missing.png"]]"#), "matrix.references[0][0]", "does not exist"),
         ("unsupported ratio", baseManifest(ratios: #"["1:1", "7:9"]"#), "matrix.aspectRatios[1]", "\"7:9\" is not one of 1:1, 2:3"),
-        ("ratio the model lacks",
-         baseManifest(providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" } }"#, ratios: #"["1:1", "1:4"]"#,
-                      models: #"["g:gemini-3-pro-image"]"#, references: "[[]]"),
-         "matrix.aspectRatios[1]", "not supported by g:gemini-3-pro-image"),
-        ("size the model lacks",
-         baseManifest(providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" } }"#,
-                      models: #"["g:gemini-3-pro-image"]"#, references: "[[]]"),
-         "matrix.imageSize", "\"0.5K\" is not offered by g:gemini-3-pro-image"),
+        (
+            "ratio the model lacks",
+            baseManifest(
+                providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" } }"#, ratios: #"["1:1", "1:4"]"#,
+                models: #"["g:gemini-3-pro-image"]"#, references: "[[]]"),
+            "matrix.aspectRatios[1]", "not supported by g:gemini-3-pro-image"
+        ),
+        (
+            "size the model lacks",
+            baseManifest(
+                providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" } }"#,
+                models: #"["g:gemini-3-pro-image"]"#, references: "[[]]"),
+            "matrix.imageSize", "\"0.5K\" is not offered by g:gemini-3-pro-image"
+        ),
         ("unknown provider", baseManifest(models: #"["nope:nano-banana-2"]"#), "matrix.models[0]", "unknown provider \"nope\""),
         ("unknown dialect", baseManifest(providers: #"{ "local": { "dialect": "dalle" } }"#), "providers.local.dialect", "is not one of"),
-        ("key pasted in place of its variable",
-         baseManifest(providers: #"{ "local": { "dialect": "offline" }, "g": { "dialect": "gemini", "apiKeyEnv": "AIza-secret-key-0123" } }"#),
-         "providers.g.apiKeyEnv", "name of an environment variable"),
-        ("local file for a URL-only dialect",
-         baseManifest(providers: #"{ "m": { "dialect": "mountsea", "apiKeyEnv": "MOUNTSEA_KEY" } }"#, models: #"["m:nano-banana-2"]"#),
-         "matrix.references[1][0]", "only takes http(s) URLs"),
-        ("too many references",
-         baseManifest(providers: #"{ "e": { "dialect": "evolink", "apiKeyEnv": "EVOLINK_KEY" } }"#, ratios: #"["1:1"]"#,
-                      models: #"["e:nano-banana-beta"]"#,
-                      references: #"[["https://a.example/1.png","https://a.example/2.png","https://a.example/3.png","https://a.example/4.png","https://a.example/5.png","https://a.example/6.png"]]"#,
-                      matrixExtra: ""),
-         "matrix.references[0]", "accepts at most 5"),
+        (
+            "key pasted in place of its variable",
+            baseManifest(
+                providers: #"{ "local": { "dialect": "offline" }, "g": { "dialect": "gemini", "apiKeyEnv": "AIza-secret-key-0123" } }"#),
+            "providers.g.apiKeyEnv", "name of an environment variable"
+        ),
+        (
+            "local file for a URL-only dialect",
+            baseManifest(providers: #"{ "m": { "dialect": "mountsea", "apiKeyEnv": "MOUNTSEA_KEY" } }"#, models: #"["m:nano-banana-2"]"#),
+            "matrix.references[1][0]", "only takes http(s) URLs"
+        ),
+        (
+            "too many references",
+            baseManifest(
+                providers: #"{ "e": { "dialect": "evolink", "apiKeyEnv": "EVOLINK_KEY" } }"#, ratios: #"["1:1"]"#,
+                models: #"["e:nano-banana-beta"]"#,
+                references:
+                    #"[["https://a.example/1.png","https://a.example/2.png","https://a.example/3.png","https://a.example/4.png","https://a.example/5.png","https://a.example/6.png"]]"#,
+                matrixExtra: ""),
+            "matrix.references[0]", "accepts at most 5"
+        ),
         ("version", baseManifest().replacingOccurrences(of: #""version": 1"#, with: #""version": 9"#), "version", "not supported"),
-        ("prompt widens ratios", baseManifest(prompts: #"[ { "id": "hero", "text": "a", "aspectRatios": ["9:16"] } ]"#),
-         "matrix.prompts[0].aspectRatios[0]", "can only narrow"),
-        ("negative price", baseManifest(extra: #", "pricing": { "local:nano-banana-2": -1 }"#), "pricing[\"local:nano-banana-2\"]", "expected a price"),
+        (
+            "prompt widens ratios", baseManifest(prompts: #"[ { "id": "hero", "text": "a", "aspectRatios": ["9:16"] } ]"#),
+            "matrix.prompts[0].aspectRatios[0]", "can only narrow"
+        ),
+        (
+            "negative price", baseManifest(extra: #", "pricing": { "local:nano-banana-2": -1 }"#), "pricing[\"local:nano-banana-2\"]",
+            "expected a price"
+        ),
     ]
 
     @Test(arguments: 0..<cases.count)
@@ -92,12 +126,15 @@ func baseManifest(
 
     @Test func everyProblemIsReportedAtOnce() async throws {
         let workspace = try TestWorkspace()
-        let json = baseManifest(prompts: #"[ { "id": "../x", "text": "" } ]"#, ratios: #"["7:9"]"#, references: #"[["nope.png"]]"#,
-                                matrixExtra: #", "colour": "red""#)
+        let json = baseManifest(
+            prompts: #"[ { "id": "../x", "text": "" } ]"#, ratios: #"["7:9"]"#, references: #"[["nope.png"]]"#,
+            matrixExtra: #", "colour": "red""#)
         let manifest = try workspace.write("m.json", json)
         let result = await runCLI(["validate", manifest])
         #expect(result.status == 2)
-        for path in ["matrix.prompts[0].id", "matrix.prompts[0].text", "matrix.aspectRatios[0]", "matrix.references[0][0]", "matrix.colour"] {
+        for path in [
+            "matrix.prompts[0].id", "matrix.prompts[0].text", "matrix.aspectRatios[0]", "matrix.references[0][0]", "matrix.colour",
+        ] {
             #expect(result.err.contains(path + ":"), "missing \(path) in:\n\(result.err)")
         }
     }
@@ -172,7 +209,8 @@ func baseManifest(
     @Test func schemaEnumsMatchTheCatalog() throws {
         let schema = try JSONParser.parse(Data(contentsOf: SchemaTests.schemaURL))
         let props = schema["properties"]
-        let dialects = props?["providers"]?["additionalProperties"]?["properties"]?["dialect"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
+        let dialects = props?["providers"]?["additionalProperties"]?["properties"]?["dialect"]?["enum"]?.arrayValue?.compactMap(
+            \.stringValue)
         #expect(dialects == DialectRegistry.names)
         let ratios = props?["matrix"]?["properties"]?["aspectRatios"]?["items"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
         #expect(ratios == ModelCatalog.extendedRatios)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// Errors become text and exit statuses in one place; what the user reads says what happened to
@@ -14,24 +15,37 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "usage error", error: { UsageError("--jobs needs a value") }, exitCode: .usage,
-             text: "error: --jobs needs a value\nRun `nanobatch help` for usage.\n"),
-        Case(name: "manifest error", error: { ManifestError(file: "m.json", issues: [ManifestIssue(path: "name", message: "is missing")]) },
-             exitCode: .usage, text: "error: m.json: 1 problem\n  name: is missing\n"),
-        Case(name: "unreadable reference", error: { PlanError(message: "cannot read reference file \"a.png\"") }, exitCode: .usage,
-             text: "error: cannot read reference file \"a.png\"\n"),
-        Case(name: "busy root before work", error: { BuildFailure.busy("/out", moment: .beforeWork) }, exitCode: .cannotContinue,
-             text: "error: could not use /out: another nanobatch run is using it; wait for it to finish; nothing was run\n"),
-        Case(name: "reports after work", error: { BuildFailure("write the reports of m", because: "No space left on device", moment: .afterWork) },
-             exitCode: .cannotContinue,
-             text: "error: could not write the reports of m: No space left on device; finished images are kept in the store, run again to finish\n"),
-        Case(name: "busy root, no work", error: { BuildFailure.busy("/out", moment: .noWork) }, exitCode: .cannotContinue,
-             text: "error: could not use /out: another nanobatch run is using it; wait for it to finish\n"),
-        Case(name: "Foundation error with the system's reason",
-             error: { CocoaError(.fileWriteNoPermission, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))]) },
-             exitCode: .cannotContinue, text: "error: Permission denied\n"),
-        Case(name: "our own error", error: { FileIO.Failure(operation: "rename", path: "/a", code: ENOSPC) }, exitCode: .cannotContinue,
-             text: "error: rename /a: No space left on device\n"),
+        Case(
+            name: "usage error", error: { UsageError("--jobs needs a value") }, exitCode: .usage,
+            text: "error: --jobs needs a value\nRun `nanobatch help` for usage.\n"),
+        Case(
+            name: "manifest error", error: { ManifestError(file: "m.json", issues: [ManifestIssue(path: "name", message: "is missing")]) },
+            exitCode: .usage, text: "error: m.json: 1 problem\n  name: is missing\n"),
+        Case(
+            name: "unreadable reference", error: { PlanError(message: "cannot read reference file \"a.png\"") }, exitCode: .usage,
+            text: "error: cannot read reference file \"a.png\"\n"),
+        Case(
+            name: "busy root before work", error: { BuildFailure.busy("/out", moment: .beforeWork) }, exitCode: .cannotContinue,
+            text: "error: could not use /out: another nanobatch run is using it; wait for it to finish; nothing was run\n"),
+        Case(
+            name: "reports after work",
+            error: { BuildFailure("write the reports of m", because: "No space left on device", moment: .afterWork) },
+            exitCode: .cannotContinue,
+            text:
+                "error: could not write the reports of m: No space left on device; finished images are kept in the store, run again to finish\n"
+        ),
+        Case(
+            name: "busy root, no work", error: { BuildFailure.busy("/out", moment: .noWork) }, exitCode: .cannotContinue,
+            text: "error: could not use /out: another nanobatch run is using it; wait for it to finish\n"),
+        Case(
+            name: "Foundation error with the system's reason",
+            error: {
+                CocoaError(.fileWriteNoPermission, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))])
+            },
+            exitCode: .cannotContinue, text: "error: Permission denied\n"),
+        Case(
+            name: "our own error", error: { FileIO.Failure(operation: "rename", path: "/a", code: ENOSPC) }, exitCode: .cannotContinue,
+            text: "error: rename /a: No space left on device\n"),
     ]
 
     @Test(arguments: cases)
@@ -66,8 +80,9 @@ import Testing
         let workspace = try TestWorkspace()
         let path = try workspace.write("m.json", Self.manifest)
         // A folder where index.json should go: the rename onto it fails after the jobs are made.
-        try FileManager.default.createDirectory(at: workspace.outputRoot.appendingPathComponent("m/index.json/x"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: workspace.outputRoot.appendingPathComponent("m/index.json/x"),
+            withIntermediateDirectories: true)
         let result = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"])
         #expect(result.status == ExitCode.cannotContinue.rawValue)
         #expect(result.err.hasPrefix("error: could not write the reports of m: "), "\(result.err)")
@@ -85,7 +100,10 @@ import Testing
         let result = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"])
         withExtendedLifetime(held) {}
         #expect(result.status == ExitCode.cannotContinue.rawValue)
-        #expect(result.err == "error: could not use \(workspace.outputRoot.path): another nanobatch run is using it; wait for it to finish; nothing was run\n")
+        #expect(
+            result.err
+                == "error: could not use \(workspace.outputRoot.path): another nanobatch run is using it; wait for it to finish; nothing was run\n"
+        )
     }
 
     static let manifest = """

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// Every path under an output root comes from `OutputLayout`; the store, journal and stamps use it.

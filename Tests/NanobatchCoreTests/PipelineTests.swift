@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "from": "hero", "prompt": "The same at night" } ]"#)
@@ -11,8 +12,10 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
         return (workspace, try workspace.write("m.json", json))
     }
 
-    func run(_ workspace: TestWorkspace, _ manifest: String, _ extra: [String] = [],
-             override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil) async -> CLIResult {
+    func run(
+        _ workspace: TestWorkspace, _ manifest: String, _ extra: [String] = [],
+        override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil
+    ) async -> CLIResult {
         await runCLI(["run", manifest, "--output", workspace.outputRoot.path, "--quiet"] + extra, providerOverride: override)
     }
 
@@ -38,8 +41,10 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
             let file = workspace.outputRoot.appendingPathComponent("example").appendingPathComponent(row["file"]?.stringValue ?? "?")
             let info = ImageInspector.inspectFile(at: file.path)
             #expect(info?.width == Int(row["width"]?.numberValue ?? 0) && info?.height == Int(row["height"]?.numberValue ?? 0))
-            for field in ["id", "key", "promptID", "prompt", "provider", "model", "aspectRatio", "imageSize", "references", "status",
-                          "file", "format", "width", "height", "estimatedCost", "actualCost", "attempts", "durationSeconds"] {
+            for field in [
+                "id", "key", "promptID", "prompt", "provider", "model", "aspectRatio", "imageSize", "references", "status",
+                "file", "format", "width", "height", "estimatedCost", "actualCost", "attempts", "durationSeconds",
+            ] {
                 #expect(row[field] != nil, "index row lacks \(field)")
             }
         }
@@ -60,8 +65,10 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
         #expect(made.count == 8)
         #expect(made.allSatisfy { $0.hasPrefix("hero/") || $0.hasPrefix("hero-night/") }, "\(made)")
         // Changing the step's prompt remakes only the step's jobs.
-        try workspace.write("m.json", chainedManifest.replacingOccurrences(of: "A red cube", with: "A blue cube")
-            .replacingOccurrences(of: "The same at night", with: "The same in winter"))
+        try workspace.write(
+            "m.json",
+            chainedManifest.replacingOccurrences(of: "A red cube", with: "A blue cube")
+                .replacingOccurrences(of: "The same at night", with: "The same in winter"))
         #expect(await run(workspace, manifest).status == 0)
         let stepOnly = try madeIDs(workspace)
         #expect(stepOnly.count == 4 && stepOnly.allSatisfy { $0.hasPrefix("hero-night/") }, "\(stepOnly)")
@@ -88,7 +95,8 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
     @Test func changingConcurrencyOrPricesRemakesNothing() async throws {
         let (workspace, manifest) = try prepare()
         #expect(await run(workspace, manifest).status == 0)
-        let changed = chainedManifest
+        let changed =
+            chainedManifest
             .replacingOccurrences(of: #""concurrency": 4"#, with: #""concurrency": 1"#)
             .replacingOccurrences(of: #""steps""#, with: #""pricing": { "local:nano-banana-2": 0.5 }, "concurrency": 3, "steps""#)
         try workspace.write("m.json", changed)
@@ -101,7 +109,9 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
         let json = baseManifest(
             providers: #"{ "a": { "dialect": "offline" }, "b": { "dialect": "offline" } }"#,
             models: #"["a:nano-banana-2", "b:gemini-3-pro-image"]"#,
-            extra: #", "pricing": { "a:nano-banana-2@0.5K": 0.045, "b:gemini-3-pro-image": 0.134 }, "steps": [ { "id": "edit", "from": "shelf", "prompt": "tilted" } ]"#)
+            extra:
+                #", "pricing": { "a:nano-banana-2@0.5K": 0.045, "b:gemini-3-pro-image": 0.134 }, "steps": [ { "id": "edit", "from": "shelf", "prompt": "tilted" } ]"#
+        )
         let (workspace, manifest) = try prepare(json)
         let plan = await runCLI(["plan", manifest, "--output", workspace.outputRoot.path, "--json"])
         #expect(plan.status == 0, "\(plan.err)")
@@ -115,7 +125,8 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
         let planned = summary["estimatedCost"]?.numberValue ?? -1
         #expect(await run(workspace, manifest).status == 0)
         let index = try readIndex(workspace, manifest: "test")
-        let sumOfMade = index.jobRows.filter { $0["status"]?.stringValue == "made" }.compactMap { $0["estimatedCost"]?.numberValue }.reduce(0, +)
+        let sumOfMade = index.jobRows.filter { $0["status"]?.stringValue == "made" }.compactMap { $0["estimatedCost"]?.numberValue }.reduce(
+            0, +)
         #expect(abs(planned - sumOfMade) < 1e-9)
         #expect(abs(planned - (12 * 0.045 + 12 * 0.134)) < 1e-9)
         // Once everything is cached, the plan costs nothing.
@@ -143,9 +154,11 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
             extra: #", "concurrency": 5"#, matrixExtra: #", "variants": 6"#)
         let (workspace, manifest) = try prepare(json)
         let probe = ConcurrencyProbe()
-        let result = await run(workspace, manifest, override: { config in
-            ProbedProvider(inner: OfflineProvider(latency: .milliseconds(80)), probe: probe, name: config.name)
-        })
+        let result = await run(
+            workspace, manifest,
+            override: { config in
+                ProbedProvider(inner: OfflineProvider(latency: .milliseconds(80)), probe: probe, name: config.name)
+            })
         #expect(result.status == 0, "\(result.err)")
         #expect(probe.callCount == 48)
         #expect(probe.peak(for: "a") <= 2)
@@ -157,9 +170,11 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
 
     @Test func aFailedJobSkipsOnlyItsDependents() async throws {
         let (workspace, manifest) = try prepare()
-        let result = await run(workspace, manifest, override: { _ in
-            FailingProvider(inner: OfflineProvider(), marker: "red cube")
-        })
+        let result = await run(
+            workspace, manifest,
+            override: { _ in
+                FailingProvider(inner: OfflineProvider(), marker: "red cube")
+            })
         #expect(result.status == 1)
         let all = statuses(try readIndex(workspace, manifest: "test"))
         #expect(all.filter { $0.key.hasPrefix("hero/") }.values.allSatisfy { $0 == "failed" })
@@ -189,25 +204,31 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
     }
 
     @Test func identicalRequestsAreMadeOnce() async throws {
-        let json = baseManifest(prompts: #"[ { "id": "one", "text": "Same words" }, { "id": "two", "text": "Same words" } ]"#,
-                                references: "[[]]")
+        let json = baseManifest(
+            prompts: #"[ { "id": "one", "text": "Same words" }, { "id": "two", "text": "Same words" } ]"#,
+            references: "[[]]")
         let (workspace, manifest) = try prepare(json)
         let probe = ConcurrencyProbe()
-        let result = await run(workspace, manifest, override: { config in
-            ProbedProvider(inner: OfflineProvider(), probe: probe, name: config.name)
-        })
+        let result = await run(
+            workspace, manifest,
+            override: { config in
+                ProbedProvider(inner: OfflineProvider(), probe: probe, name: config.name)
+            })
         #expect(result.status == 0)
         #expect(probe.callCount == 2)
         let all = statuses(try readIndex(workspace, manifest: "test"))
         #expect(all.values.filter { $0 == "made" }.count == 2)
         #expect(all.values.filter { $0 == "cached" }.count == 2)
-        #expect(FileManager.default.fileExists(atPath: workspace.outputRoot.appendingPathComponent("test/two/local-nano-banana-2_1x1_0.5K_v1.png").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: workspace.outputRoot.appendingPathComponent("test/two/local-nano-banana-2_1x1_0.5K_v1.png").path))
     }
 
     @Test func twoManifestsShareOneStoreEntry() async throws {
         let (workspace, manifest) = try prepare(baseManifest(references: "[[]]"))
         #expect(await run(workspace, manifest).status == 0)
-        let other = try workspace.write("other.json", baseManifest(references: "[[]]").replacingOccurrences(of: #""name": "test""#, with: #""name": "other""#))
+        let other = try workspace.write(
+            "other.json", baseManifest(references: "[[]]").replacingOccurrences(of: #""name": "test""#, with: #""name": "other""#))
         #expect(await run(workspace, other).status == 0)
         let index = try readIndex(workspace, manifest: "other")
         #expect(statuses(index).values.allSatisfy { $0 == "cached" })
@@ -229,8 +250,9 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
     @Test func stopSignalEndsTheRunWithFinishedWorkKept() async throws {
         let (workspace, manifest) = try prepare(baseManifest(references: "[[]]", matrixExtra: #", "variants": 10"#))
         let stop = StopSignal()
-        let result = await runCLI(["run", manifest, "--output", workspace.outputRoot.path, "--quiet", "--concurrency", "2"], stop: stop,
-                                  providerOverride: { _ in StoppingProvider(stop: stop, after: 3) })
+        let result = await runCLI(
+            ["run", manifest, "--output", workspace.outputRoot.path, "--quiet", "--concurrency", "2"], stop: stop,
+            providerOverride: { _ in StoppingProvider(stop: stop, after: 3) })
         #expect(result.status == 130)
         let all = statuses(try readIndex(workspace, manifest: "test"))
         let made = all.values.filter { $0 == "made" }.count
@@ -248,7 +270,10 @@ final class StoppingProvider: ImageProvider, @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
 
-    init(stop: StopSignal, after: Int) { self.stop = stop; self.after = after }
+    init(stop: StopSignal, after: Int) {
+        self.stop = stop
+        self.after = after
+    }
 
     func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let receipt = try await OfflineProvider().generate(request)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// The expansion stage on its own: which jobs a manifest makes, in which order, with which ids and edges.
@@ -19,24 +20,29 @@ import Testing
 
     @Test func promptsThenModelsRatiosReferenceSetsAndVariantsInOrder() throws {
         let ids = try Self.expand(Self.manifest).jobs.map(\.id)
-        #expect(ids.prefix(8) == [
-            "hero/a-m1_1x1_1K_refs1_v1", "hero/a-m1_1x1_1K_refs2_v1", "hero/a-m1_16x9_1K_refs1_v1", "hero/a-m1_16x9_1K_refs2_v1",
-            "hero/a-m2_1x1_1K_refs1_v1", "hero/a-m2_1x1_1K_refs2_v1", "hero/a-m2_16x9_1K_refs1_v1", "hero/a-m2_16x9_1K_refs2_v1",
-        ])
-        #expect(ids[8..<16] == [
-            "wide/a-m1_16x9_1K_refs1_v1", "wide/a-m1_16x9_1K_refs1_v2", "wide/a-m1_16x9_1K_refs2_v1", "wide/a-m1_16x9_1K_refs2_v2",
-            "wide/a-m2_16x9_1K_refs1_v1", "wide/a-m2_16x9_1K_refs1_v2", "wide/a-m2_16x9_1K_refs2_v1", "wide/a-m2_16x9_1K_refs2_v2",
-        ])
+        #expect(
+            ids.prefix(8) == [
+                "hero/a-m1_1x1_1K_refs1_v1", "hero/a-m1_1x1_1K_refs2_v1", "hero/a-m1_16x9_1K_refs1_v1", "hero/a-m1_16x9_1K_refs2_v1",
+                "hero/a-m2_1x1_1K_refs1_v1", "hero/a-m2_1x1_1K_refs2_v1", "hero/a-m2_16x9_1K_refs1_v1", "hero/a-m2_16x9_1K_refs2_v1",
+            ])
+        #expect(
+            ids[8..<16] == [
+                "wide/a-m1_16x9_1K_refs1_v1", "wide/a-m1_16x9_1K_refs1_v2", "wide/a-m1_16x9_1K_refs2_v1", "wide/a-m1_16x9_1K_refs2_v2",
+                "wide/a-m2_16x9_1K_refs1_v1", "wide/a-m2_16x9_1K_refs1_v2", "wide/a-m2_16x9_1K_refs2_v1", "wide/a-m2_16x9_1K_refs2_v2",
+            ])
         #expect(ids.count == 16 + 8, "a step job per variant for each of hero's four a:m2 jobs")
     }
 
     @Test func stepsChainOnTheirSourceJobsOutput() throws {
         let graph = try Self.expand(Self.manifest)
         let night = graph.jobs.filter { $0.stepID == "night" }
-        #expect(night.map(\.id) == [
-            "night/a-m2_1x1_1K_refs1_v1_e1", "night/a-m2_1x1_1K_refs1_v1_e2", "night/a-m2_1x1_1K_refs2_v1_e1", "night/a-m2_1x1_1K_refs2_v1_e2",
-            "night/a-m2_16x9_1K_refs1_v1_e1", "night/a-m2_16x9_1K_refs1_v1_e2", "night/a-m2_16x9_1K_refs2_v1_e1", "night/a-m2_16x9_1K_refs2_v1_e2",
-        ])
+        #expect(
+            night.map(\.id) == [
+                "night/a-m2_1x1_1K_refs1_v1_e1", "night/a-m2_1x1_1K_refs1_v1_e2", "night/a-m2_1x1_1K_refs2_v1_e1",
+                "night/a-m2_1x1_1K_refs2_v1_e2",
+                "night/a-m2_16x9_1K_refs1_v1_e1", "night/a-m2_16x9_1K_refs1_v1_e2", "night/a-m2_16x9_1K_refs2_v1_e1",
+                "night/a-m2_16x9_1K_refs2_v1_e2",
+            ])
         #expect(night.map { $0.upstream! } == [4, 4, 5, 5, 6, 6, 7, 7])
         #expect(graph.dependents[4] == night.prefix(2).map(\.index))
         #expect(night.allSatisfy { $0.promptText == "at night" && $0.references.isEmpty && $0.promptID == "hero" })

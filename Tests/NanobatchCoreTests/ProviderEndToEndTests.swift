@@ -1,30 +1,33 @@
 import Foundation
 import LoopbackHTTP
 import Testing
+
 @testable import NanobatchCore
 
 /// A manifest with one provider `api` pointing at a fake.
-func apiManifest(dialect: String, fake: FakeAPI, models: [String], prompts: [(String, String)] = [("hero", "A red cube")],
-                 ratios: [String] = ["16:9"], references: [[String]] = [[]], imageSize: String? = nil,
-                 providerExtra: String = "", format: String? = nil, extra: String = "") -> String {
+func apiManifest(
+    dialect: String, fake: FakeAPI, models: [String], prompts: [(String, String)] = [("hero", "A red cube")],
+    ratios: [String] = ["16:9"], references: [[String]] = [[]], imageSize: String? = nil,
+    providerExtra: String = "", format: String? = nil, extra: String = ""
+) -> String {
     let isAsync = ["mountsea", "image-tasks", "evolink"].contains(dialect)
     let poll = isAsync ? #", "pollSeconds": 0.01"# : ""
     func quoted(_ items: [String]) -> String { "[" + items.map { JSONValue.string($0).serialized() }.joined(separator: ", ") + "]" }
     let promptList = prompts.map { #"{ "id": "\#($0.0)", "text": \#(JSONValue.string($0.1).serialized()) }"# }.joined(separator: ", ")
     return """
-    {
-      "version": 1,
-      "name": "api-test",
-      "providers": { "api": { "dialect": "\(dialect)", "baseURL": "\(fake.baseURL)", "apiKeyEnv": "NB_TEST_KEY",
-                              "deadlineSeconds": 20\(poll)\(providerExtra) } },
-      "matrix": {
-        "prompts": [\(promptList)],
-        "aspectRatios": \(quoted(ratios)),
-        "models": \(quoted(models.map { "api:" + $0 })),
-        "references": [\(references.map(quoted).joined(separator: ", "))]\(imageSize.map { #", "imageSize": "\#($0)""# } ?? "")\(format.map { #", "format": "\#($0)""# } ?? "")
-      }\(extra)
-    }
-    """
+        {
+          "version": 1,
+          "name": "api-test",
+          "providers": { "api": { "dialect": "\(dialect)", "baseURL": "\(fake.baseURL)", "apiKeyEnv": "NB_TEST_KEY",
+                                  "deadlineSeconds": 20\(poll)\(providerExtra) } },
+          "matrix": {
+            "prompts": [\(promptList)],
+            "aspectRatios": \(quoted(ratios)),
+            "models": \(quoted(models.map { "api:" + $0 })),
+            "references": [\(references.map(quoted).joined(separator: ", "))]\(imageSize.map { #", "imageSize": "\#($0)""# } ?? "")\(format.map { #", "format": "\#($0)""# } ?? "")
+          }\(extra)
+        }
+        """
 }
 
 /// Runs a manifest against a fake with the fake's key in the environment.
@@ -48,24 +51,30 @@ struct DialectCase: Sendable, CustomStringConvertible {
 
 @Suite(.timeLimit(.minutes(5))) struct ProviderEndToEndTests {
     static let cases: [DialectCase] = [
-        DialectCase(dialect: "openai-images", model: "nano-banana-2", imageSize: "2K", uploadsFiles: true,
-                    makeFake: { try DialectFakes.openAIImages() }, textEndpoint: "/v1/images/generations",
-                    referenceEndpoint: "/v1/images/edits"),
-        DialectCase(dialect: "mountsea", model: "nano-banana-pro", imageSize: "2K", uploadsFiles: false,
-                    makeFake: { try DialectFakes.mountsea() }, textEndpoint: "/gemini/image/generate",
-                    referenceEndpoint: "/gemini/image/generate"),
-        DialectCase(dialect: "image-tasks", model: "NanoBananaPro-2K", imageSize: nil, uploadsFiles: false,
-                    makeFake: { try DialectFakes.imageTasks() }, textEndpoint: "/v1/images/tasks", referenceEndpoint: "/v1/images/tasks"),
-        DialectCase(dialect: "evolink", model: "nano-banana-beta", imageSize: nil, uploadsFiles: false,
-                    makeFake: { try DialectFakes.evolink() }, textEndpoint: "/v1/images/generations",
-                    referenceEndpoint: "/v1/images/generations"),
-        DialectCase(dialect: "gemini", model: "gemini-3-pro-image", imageSize: "2K", uploadsFiles: true,
-                    makeFake: { try DialectFakes.gemini() }, textEndpoint: "/v1beta/models/gemini-3-pro-image:generateContent",
-                    referenceEndpoint: "/v1beta/models/gemini-3-pro-image:generateContent"),
+        DialectCase(
+            dialect: "openai-images", model: "nano-banana-2", imageSize: "2K", uploadsFiles: true,
+            makeFake: { try DialectFakes.openAIImages() }, textEndpoint: "/v1/images/generations",
+            referenceEndpoint: "/v1/images/edits"),
+        DialectCase(
+            dialect: "mountsea", model: "nano-banana-pro", imageSize: "2K", uploadsFiles: false,
+            makeFake: { try DialectFakes.mountsea() }, textEndpoint: "/gemini/image/generate",
+            referenceEndpoint: "/gemini/image/generate"),
+        DialectCase(
+            dialect: "image-tasks", model: "NanoBananaPro-2K", imageSize: nil, uploadsFiles: false,
+            makeFake: { try DialectFakes.imageTasks() }, textEndpoint: "/v1/images/tasks", referenceEndpoint: "/v1/images/tasks"),
+        DialectCase(
+            dialect: "evolink", model: "nano-banana-beta", imageSize: nil, uploadsFiles: false,
+            makeFake: { try DialectFakes.evolink() }, textEndpoint: "/v1/images/generations",
+            referenceEndpoint: "/v1/images/generations"),
+        DialectCase(
+            dialect: "gemini", model: "gemini-3-pro-image", imageSize: "2K", uploadsFiles: true,
+            makeFake: { try DialectFakes.gemini() }, textEndpoint: "/v1beta/models/gemini-3-pro-image:generateContent",
+            referenceEndpoint: "/v1beta/models/gemini-3-pro-image:generateContent"),
     ]
 
-    @Test("text-to-image and reference jobs complete through `nanobatch run`; the fake saw only documented requests",
-          arguments: cases)
+    @Test(
+        "text-to-image and reference jobs complete through `nanobatch run`; the fake saw only documented requests",
+        arguments: cases)
     func endToEnd(_ dialectCase: DialectCase) async throws {
         let fake = try dialectCase.makeFake()
         let workspace = try TestWorkspace()
@@ -77,8 +86,9 @@ struct DialectCase: Sendable, CustomStringConvertible {
         } else {
             reference = fake.hostFile("product.png", referenceBytes)
         }
-        let manifest = apiManifest(dialect: dialectCase.dialect, fake: fake, models: [dialectCase.model],
-                                   references: [[], [reference]], imageSize: dialectCase.imageSize)
+        let manifest = apiManifest(
+            dialect: dialectCase.dialect, fake: fake, models: [dialectCase.model],
+            references: [[], [reference]], imageSize: dialectCase.imageSize)
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")
         #expect(fake.violations == [])
@@ -88,7 +98,8 @@ struct DialectCase: Sendable, CustomStringConvertible {
         #expect(rows.count == 2)
         for row in rows {
             #expect(row["status"]?.stringValue == "made", "\(row.serialized())")
-            let width = row["width"]?.numberValue ?? 0, height = row["height"]?.numberValue ?? 1
+            let width = row["width"]?.numberValue ?? 0
+            let height = row["height"]?.numberValue ?? 1
             #expect(abs(width / height - 16.0 / 9.0) < 0.03, "result is \(width)×\(height)")
             #expect(row["notes"]?.serialized().contains("does not match") != true)
             if let file = row["file"]?.stringValue {

@@ -1,6 +1,7 @@
 import Foundation
 import LoopbackHTTP
 import Testing
+
 @testable import NanobatchCore
 
 /// The JSON bodies of the POST requests a fake received.
@@ -36,8 +37,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
         try workspace.write("refs/b.png", data: smallPNG(seed: "b"))
         let url = fake.hostFile("remote.png", smallPNG(seed: "remote"))
-        let manifest = apiManifest(dialect: "openai-images", fake: fake, models: ["nano-banana"],
-                                   references: [[url], ["refs/a.png", "refs/b.png"]])
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: fake, models: ["nano-banana"],
+            references: [[url], ["refs/a.png", "refs/b.png"]])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")
         #expect(fake.violations == [])
@@ -72,8 +74,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func answerOfUnknownShapeIsAJobErrorWithTheRedactedAnswer() async throws {
         let fake = try DialectFakes.openAIImages()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "openai-images", fake: fake, models: ["nano-banana"],
-                                   prompts: [("odd", "A cube [unknown-shape]"), ("fine", "A sphere")])
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: fake, models: ["nano-banana"],
+            prompts: [("odd", "A cube [unknown-shape]"), ("fine", "A sphere")])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 1)
         let index = try readIndex(workspace, manifest: "api-test")
@@ -119,8 +122,11 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         let fake = try DialectFakes.mountsea()
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
-        let path = try workspace.write("m.json", apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"],
-                                                              references: [["refs/a.png"]]))
+        let path = try workspace.write(
+            "m.json",
+            apiManifest(
+                dialect: "mountsea", fake: fake, models: ["nano-banana-fast"],
+                references: [["refs/a.png"]]))
         let result = await runCLI(["validate", path])
         #expect(result.status == 2)
         #expect(result.err.contains("matrix.references[0][0]"))
@@ -134,8 +140,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
         let url = fake.hostFile("a.png", smallPNG(seed: "a"))
-        let manifest = apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], references: [[], ["refs/a.png"]],
-                                   providerExtra: #", "referenceURLs": { "refs/a.png": "\#(url)" }"#)
+        let manifest = apiManifest(
+            dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], references: [[], ["refs/a.png"]],
+            providerExtra: #", "referenceURLs": { "refs/a.png": "\#(url)" }"#)
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err) \(result.out)")
         #expect(fake.violations == [])
@@ -149,8 +156,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func resolutionOnlyForProAndNanoBanana2() async throws {
         let fake = try DialectFakes.mountsea()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast", "nano-banana-pro", "nano-banana-2"],
-                                   imageSize: "4K")
+        let manifest = apiManifest(
+            dialect: "mountsea", fake: fake, models: ["nano-banana-fast", "nano-banana-pro", "nano-banana-2"],
+            imageSize: "4K")
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")
         #expect(fake.violations == [])
@@ -162,12 +170,14 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func extraRatiosOnlyForNanoBanana2() async throws {
         let fake = try DialectFakes.mountsea()
         let workspace = try TestWorkspace()
-        let good = try await runAgainst(fake, apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-2"], ratios: ["1:4"]),
-                                        in: workspace)
+        let good = try await runAgainst(
+            fake, apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-2"], ratios: ["1:4"]),
+            in: workspace)
         #expect(good.status == 0, "\(good.err)")
         #expect(postedBodies(fake).first?["aspect_ratio"] == "1:4")
-        let bad = try await runAgainst(fake, apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], ratios: ["1:4"]),
-                                       in: workspace)
+        let bad = try await runAgainst(
+            fake, apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], ratios: ["1:4"]),
+            in: workspace)
         #expect(bad.status == 2)
         #expect(bad.err.contains("matrix.aspectRatios[0]") && bad.err.contains("\"1:4\" is not supported by api:nano-banana-fast"))
         #expect(fake.violations == [])
@@ -176,8 +186,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func failedTaskFailsItsJobOnly() async throws {
         let fake = try DialectFakes.mountsea()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"],
-                                   prompts: [("bad", "A cube [fail:content_blocked]"), ("good", "A cube")])
+        let manifest = apiManifest(
+            dialect: "mountsea", fake: fake, models: ["nano-banana-fast"],
+            prompts: [("bad", "A cube [fail:content_blocked]"), ("good", "A cube")])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 1)
         let index = try readIndex(workspace, manifest: "api-test")
@@ -225,12 +236,14 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func outputFormatLimitsPerModelFamily() async throws {
         let fake = try DialectFakes.imageTasks()
         let workspace = try TestWorkspace()
-        let pro = try await runAgainst(fake, apiManifest(dialect: "image-tasks", fake: fake, models: ["NanoBananaPro-1K"], format: "webp"),
-                                       in: workspace)
+        let pro = try await runAgainst(
+            fake, apiManifest(dialect: "image-tasks", fake: fake, models: ["NanoBananaPro-1K"], format: "webp"),
+            in: workspace)
         #expect(pro.status == 2)
         #expect(pro.err.contains("matrix.format") && pro.err.contains("allowed: png, jpeg"))
-        let base = try await runAgainst(fake, apiManifest(dialect: "image-tasks", fake: fake, models: ["NanoBanana"], format: "webp"),
-                                        in: workspace)
+        let base = try await runAgainst(
+            fake, apiManifest(dialect: "image-tasks", fake: fake, models: ["NanoBanana"], format: "webp"),
+            in: workspace)
         #expect(base.status == 0, "\(base.err)")
         #expect(postedBodies(fake).map { $0["output_format"] } == ["webp"])
         #expect(fake.violations == [])
@@ -264,8 +277,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     func badCallbackURL(_ url: String, _ words: String) async throws {
         let fake = try DialectFakes.evolink()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "evolink", fake: fake, models: ["nano-banana-beta"],
-                                   providerExtra: #", "callbackURL": "\#(url)""#)
+        let manifest = apiManifest(
+            dialect: "evolink", fake: fake, models: ["nano-banana-beta"],
+            providerExtra: #", "callbackURL": "\#(url)""#)
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 2)
         #expect(result.err.contains("providers.api.callbackURL"))
@@ -276,8 +290,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func validCallbackIsSentAndCreditsAreTheActualCost() async throws {
         let fake = try DialectFakes.evolink()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "evolink", fake: fake, models: ["nano-banana-beta"],
-                                   providerExtra: #", "callbackURL": "https://hooks.example.com/done""#)
+        let manifest = apiManifest(
+            dialect: "evolink", fake: fake, models: ["nano-banana-beta"],
+            providerExtra: #", "callbackURL": "https://hooks.example.com/done""#)
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")
         #expect(fake.violations == [])
@@ -294,8 +309,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         let fake = try DialectFakes.evolink()
         let workspace = try TestWorkspace()
         let urls = (1...6).map { "https://cdn.example.com/\($0).png" }
-        let result = try await runAgainst(fake, apiManifest(dialect: "evolink", fake: fake, models: ["nano-banana-beta"], references: [urls]),
-                                          in: workspace)
+        let result = try await runAgainst(
+            fake, apiManifest(dialect: "evolink", fake: fake, models: ["nano-banana-beta"], references: [urls]),
+            in: workspace)
         #expect(result.status == 2)
         #expect(result.err.contains("6 reference images, but api:nano-banana-beta accepts at most 5"))
     }
@@ -303,8 +319,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func longPromptForFlashImageIsAValidationError() async throws {
         let fake = try DialectFakes.evolink()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "evolink", fake: fake, models: ["gemini-2.5-flash-image"],
-                                   prompts: [("long", String(repeating: "a", count: 1001))])
+        let manifest = apiManifest(
+            dialect: "evolink", fake: fake, models: ["gemini-2.5-flash-image"],
+            prompts: [("long", String(repeating: "a", count: 1001))])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 2)
         #expect(result.err.contains("matrix.prompts[0].text") && result.err.contains("at most 1000"))
@@ -313,9 +330,12 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func fixAndResubmitCodesAreFinalRetryLaterCodesAreSubmittedAgain() async throws {
         let fake = try DialectFakes.evolink()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "evolink", fake: fake, models: ["nano-banana-beta"],
-                                   prompts: [("policy", "A cube [fail:content_policy_violation]"),
-                                             ("flaky", "A cube [fail-once:service_error]")])
+        let manifest = apiManifest(
+            dialect: "evolink", fake: fake, models: ["nano-banana-beta"],
+            prompts: [
+                ("policy", "A cube [fail:content_policy_violation]"),
+                ("flaky", "A cube [fail-once:service_error]"),
+            ])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 1)
         #expect(fake.violations == [])
@@ -338,8 +358,9 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         let fake = try DialectFakes.gemini()
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
-        let manifest = apiManifest(dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image", "gemini-3.1-flash-image"],
-                                   references: [["refs/a.png"]], imageSize: "0.5K")
+        let manifest = apiManifest(
+            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image", "gemini-3.1-flash-image"],
+            references: [["refs/a.png"]], imageSize: "0.5K")
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")
         #expect(fake.violations == [])
@@ -363,20 +384,25 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         let fake = try DialectFakes.gemini()
         let workspace = try TestWorkspace()
         let url = fake.hostFile("remote.png", smallPNG(seed: "remote"))
-        let result = try await runAgainst(fake, apiManifest(dialect: "gemini", fake: fake, models: ["gemini-3-pro-image"],
-                                                            references: [[url]]), in: workspace)
+        let result = try await runAgainst(
+            fake,
+            apiManifest(
+                dialect: "gemini", fake: fake, models: ["gemini-3-pro-image"],
+                references: [[url]]), in: workspace)
         #expect(result.status == 0, "\(result.err)")
         let body = try JSONParser.parse(try #require(fake.apiRequests.first).body)
         let data = body.at("contents", 0, "parts", 1, "inline_data", "data")?.stringValue
         #expect(data.flatMap { Data(base64Encoded: $0) } == smallPNG(seed: "remote"))
-        #expect(fake.requests.first { $0.path == "/files/remote.png" }?.headers["x-goog-api-key"] == nil, "the key never goes to file hosts")
+        #expect(
+            fake.requests.first { $0.path == "/files/remote.png" }?.headers["x-goog-api-key"] == nil, "the key never goes to file hosts")
     }
 
     @Test func blockedPromptsAndImageSafetyAreFinalWithTheReason() async throws {
         let fake = try DialectFakes.gemini()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"],
-                                   prompts: [("blocked", "x [blocked]"), ("unsafe", "y [image-safety]")])
+        let manifest = apiManifest(
+            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"],
+            prompts: [("blocked", "x [blocked]"), ("unsafe", "y [image-safety]")])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 1)
         let index = try readIndex(workspace, manifest: "api-test")
@@ -411,14 +437,16 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         #expect(job["error"] == "HTTP 400: INVALID_ARGUMENT: generateContent: Unsupported aspect ratio")
 
         let path = try workspace.write("api-test.json", manifest)
-        let wrongKey = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"],
-                                    environment: ["NB_TEST_KEY": "wrong-key-123"])
+        let wrongKey = await runCLI(
+            ["run", path, "--output", workspace.outputRoot.path, "--quiet"],
+            environment: ["NB_TEST_KEY": "wrong-key-123"])
         #expect(wrongKey.status == 1)
         let refused = try #require(try readIndex(workspace, manifest: "api-test").jobRows.first)
         #expect(refused["error"]?.stringValue?.contains("HTTP 403: PERMISSION_DENIED") == true)
         #expect(refused["error"]?.stringValue?.contains("check the key in NB_TEST_KEY") == true)
-        #expect(!(try String(contentsOf: workspace.outputRoot.appendingPathComponent("api-test/index.json"), encoding: .utf8))
-            .contains("wrong-key-123"))
+        #expect(
+            !(try String(contentsOf: workspace.outputRoot.appendingPathComponent("api-test/index.json"), encoding: .utf8))
+                .contains("wrong-key-123"))
     }
 }
 
@@ -428,10 +456,12 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
     @Test func wrongKeyStopsTheProviderAfterAtMostConcurrencyRequests() async throws {
         let fake = try DialectFakes.gemini()
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"], prompts: ProviderStopTests.prompts,
-                                   ratios: ["1:1", "16:9"], providerExtra: #", "concurrency": 2"#)
+        let manifest = apiManifest(
+            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"], prompts: ProviderStopTests.prompts,
+            ratios: ["1:1", "16:9"], providerExtra: #", "concurrency": 2"#)
         let path = try workspace.write("api-test.json", manifest)
-        let result = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"], environment: ["NB_TEST_KEY": "bad-key-0000"])
+        let result = await runCLI(
+            ["run", path, "--output", workspace.outputRoot.path, "--quiet"], environment: ["NB_TEST_KEY": "bad-key-0000"])
         #expect(result.status == 1)
         #expect(fake.apiRequests.count <= 2, "at most `concurrency` requests reach the provider")
         let stopLines = result.err.split(separator: "\n").filter { $0.hasPrefix("provider api stopped") }
@@ -447,11 +477,13 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
 
     @Test func noNewSubmissionsAfterTheFirst402() async throws {
         let fake = try DialectFakes.openAIImages()
-        let quota = FakeAPI.openAIError(402, code: "insufficient_quota", message: "Insufficient quota. Please top up your account.",
-                                        type: "insufficient_quota")
+        let quota = FakeAPI.openAIError(
+            402, code: "insufficient_quota", message: "Insufficient quota. Please top up your account.",
+            type: "insufficient_quota")
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "openai-images", fake: fake, models: ["nano-banana"], prompts: ProviderStopTests.prompts,
-                                   providerExtra: #", "concurrency": 1"#)
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: fake, models: ["nano-banana"], prompts: ProviderStopTests.prompts,
+            providerExtra: #", "concurrency": 1"#)
         // The first three jobs succeed; from the fourth on the account is empty.
         let creates = FakeCounter()
         let gate = try FakeAPI(key: fake.key) { inner, request in
@@ -462,7 +494,8 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
         let result = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"], environment: ["NB_TEST_KEY": fake.key])
         #expect(result.status == 1)
         #expect(gate.apiRequests.filter { $0.method == "POST" }.count == 4)
-        let statusCounts = Dictionary(grouping: statuses(try readIndex(workspace, manifest: "api-test")).values, by: { $0 }).mapValues(\.count)
+        let statusCounts = Dictionary(grouping: statuses(try readIndex(workspace, manifest: "api-test")).values, by: { $0 }).mapValues(
+            \.count)
         #expect(statusCounts == ["made": 3, "failed": 1, "skipped": 2])
         #expect(result.err.contains("provider api stopped: HTTP 402: insufficient_quota"))
         #expect(result.err.contains("out of credit or quota"))
@@ -472,5 +505,10 @@ func row(_ index: JSONValue, containing text: String) -> JSONValue? {
 final class FakeCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func next() -> Int { lock.withLock { value += 1; return value } }
+    func next() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
 }

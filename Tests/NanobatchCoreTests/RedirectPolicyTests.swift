@@ -2,6 +2,7 @@ import Foundation
 import LoopbackHTTP
 import SocketHTTP
 import Testing
+
 @testable import NanobatchCore
 
 /// Redirects: the key stays with its origin (scheme, host and port) and a request with a body is never
@@ -23,8 +24,9 @@ import Testing
     static let cases: [Case] = [
         Case(name: "same origin, relative", followed: "https://api.example.com/v1/tasks/1/result"),
         Case(name: "other host", location: "https://cdn.example.com/i.png", followed: "https://cdn.example.com/i.png", keepsKey: false),
-        Case(name: "same host, other port", location: "https://api.example.com:8443/x", followed: "https://api.example.com:8443/x",
-             keepsKey: false),
+        Case(
+            name: "same host, other port", location: "https://api.example.com:8443/x", followed: "https://api.example.com:8443/x",
+            keepsKey: false),
         Case(name: "default port written out", location: "https://api.example.com:443/x", followed: "https://api.example.com:443/x"),
         Case(name: "https to http", location: "http://api.example.com/x", followed: "http://api.example.com/x", keepsKey: false),
         Case(name: "POST is never followed", method: "POST", status: 307, followed: nil),
@@ -38,8 +40,9 @@ import Testing
     @Test(arguments: cases)
     func policy(_ example: Case) throws {
         let headers = ["Authorization": "Bearer sk-secret", "x-goog-api-key": "AIza-secret", "Accept": "application/json"]
-        let request = HTTPRequest(method: example.method, url: URL(string: example.from)!, headers: headers,
-                                  body: example.method == "POST" ? Data("{}".utf8) : nil)
+        let request = HTTPRequest(
+            method: example.method, url: URL(string: example.from)!, headers: headers,
+            body: example.method == "POST" ? Data("{}".utf8) : nil)
         let next = RedirectPolicy.standard.next(after: request, status: example.status, location: example.location, hops: example.hops)
         #expect(next?.url.absoluteString == example.followed)
         if let next {
@@ -77,8 +80,9 @@ import Testing
         let transport = client.transport
         let keys = ["Authorization": "Bearer sk-secret", "x-goog-api-key": "AIza-secret"]
         func send(_ method: String, _ path: String) async throws -> HTTPResponse {
-            let request = HTTPRequest(method: method, url: URL(string: "http://127.0.0.1:\(origin.port)\(path)")!, headers: keys,
-                                      body: method == "POST" ? Data("{}".utf8) : nil)
+            let request = HTTPRequest(
+                method: method, url: URL(string: "http://127.0.0.1:\(origin.port)\(path)")!, headers: keys,
+                body: method == "POST" ? Data("{}".utf8) : nil)
             return try await transport.send(request, into: .memory(limit: 4096), timeout: .seconds(20))
         }
         let same = try await send("GET", "/same")

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// A line diff (LCS) for golden-file mismatches: `-` expected, `+` actual, with two lines of context.
 func lineDiff(expected: String, actual: String) -> String {
-    let a = expected.components(separatedBy: "\n"), b = actual.components(separatedBy: "\n")
+    let a = expected.components(separatedBy: "\n")
+    let b = actual.components(separatedBy: "\n")
     var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
     for i in stride(from: a.count - 1, through: 0, by: -1) {
         for j in stride(from: b.count - 1, through: 0, by: -1) {
@@ -12,14 +14,24 @@ func lineDiff(expected: String, actual: String) -> String {
         }
     }
     var lines: [(Character, String)] = []
-    var i = 0, j = 0
+    var i = 0
+    var j = 0
     while i < a.count || j < b.count {
-        if i < a.count, j < b.count, a[i] == b[j] { lines.append((" ", a[i])); i += 1; j += 1 }
-        else if j < b.count, i == a.count || table[i][j + 1] >= table[i + 1][j] { lines.append(("+", b[j])); j += 1 }
-        else { lines.append(("-", a[i])); i += 1 }
+        if i < a.count, j < b.count, a[i] == b[j] {
+            lines.append((" ", a[i]))
+            i += 1
+            j += 1
+        } else if j < b.count, i == a.count || table[i][j + 1] >= table[i + 1][j] {
+            lines.append(("+", b[j]))
+            j += 1
+        } else {
+            lines.append(("-", a[i]))
+            i += 1
+        }
     }
     var out: [String] = []
-    for (index, line) in lines.enumerated() where line.0 != " " || lines[max(0, index - 2)...min(lines.count - 1, index + 2)].contains(where: { $0.0 != " " }) {
+    for (index, line) in lines.enumerated()
+    where line.0 != " " || lines[max(0, index - 2)...min(lines.count - 1, index + 2)].contains(where: { $0.0 != " " }) {
         out.append("\(line.0) \(line.1)")
     }
     return out.joined(separator: "\n")
@@ -37,8 +49,9 @@ func expectGolden(_ name: String, _ actual: String, sourceLocation: SourceLocati
     }
     let expected = try String(contentsOf: url, encoding: .utf8)
     if expected != actual {
-        Issue.record("\(name) differs from its golden file (- golden, + now):\n\(lineDiff(expected: expected, actual: actual))",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "\(name) differs from its golden file (- golden, + now):\n\(lineDiff(expected: expected, actual: actual))",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -73,7 +86,8 @@ func normalised(_ value: JSONValue) -> JSONValue {
 /// The example manifest and its reference files, copied into a workspace.
 func exampleWorkspace() throws -> (TestWorkspace, String) {
     let workspace = try TestWorkspace()
-    let manifests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../manifests").standardizedFileURL
+    let manifests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../manifests")
+        .standardizedFileURL
     let path = try workspace.write("example.json", String(contentsOf: manifests.appendingPathComponent("example.json"), encoding: .utf8))
     for name in try FileManager.default.contentsOfDirectory(atPath: manifests.appendingPathComponent("refs").path) {
         try workspace.write("refs/\(name)", data: Data(contentsOf: manifests.appendingPathComponent("refs/\(name)")))
@@ -92,7 +106,9 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
         try workspace.write("refs/a.png", data: smallPNG(seed: "golden-ref"))
         let json = baseManifest(
             prompts: #"[ { "id": "hero", "text": "A red cube" }, { "id": "shelf", "text": "A shelf, with \"quotes\", commas [fail]" } ]"#,
-            extra: #", "steps": [ { "id": "night", "from": "hero", "prompt": "Same, at night" } ], "pricing": { "local:nano-banana-2": 0.045 }"#)
+            extra:
+                #", "steps": [ { "id": "night", "from": "hero", "prompt": "Same, at night" } ], "pricing": { "local:nano-banana-2": 0.045 }"#
+        )
         let path = try workspace.write("m.json", json)
         let result = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"]) { config in
             FailingProvider(inner: OfflineProvider(), marker: "[fail]")
@@ -102,7 +118,8 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
         try expectGolden("index.json", normalised(index).serialized(pretty: true) + "\n")
         // The file's own bytes, too, with the same values made stable.
         let text = try String(contentsOf: workspace.outputRoot.appendingPathComponent("test/index.json"), encoding: .utf8)
-        let stableText = text
+        let stableText =
+            text
             .replacingOccurrences(of: #""(generatedAt|previousBuild)": "[^"]*""#, with: #""$1": "<time>""#, options: .regularExpression)
             .replacingOccurrences(of: #""(wallSeconds|durationSeconds)": [0-9.e+-]+"#, with: #""$1": 0"#, options: .regularExpression)
         try expectGolden("index.json", stableText + "\n")
@@ -122,7 +139,8 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
         #expect(second["diff"]?["unchanged"]?.numberValue == Double(first.jobRows.count))
 
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        try text.replacingOccurrences(of: "soft daylight", with: "soft evening light").write(toFile: path, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "soft daylight", with: "soft evening light").write(
+            toFile: path, atomically: true, encoding: .utf8)
         let heroJobs = Set(first.jobRows.filter { $0["promptID"]?.stringValue == "hero" }.compactMap { $0["id"]?.stringValue })
         #expect(heroJobs.count == 12, "8 hero jobs and the 4 chained from them")
 
@@ -177,7 +195,9 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
         #expect(await run(path, workspace).status == 0)
         let folder = workspace.outputRoot.appendingPathComponent("example")
         let before = try readIndex(workspace, manifest: "example")
-        for name in ["index.json", "index.html", "index.csv"] { try FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
+        for name in ["index.json", "index.html", "index.csv"] {
+            try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
         let result = await run(path, workspace, "report")
         #expect(result.status == 0, "\(result.err)")
         let after = try readIndex(workspace, manifest: "example")
@@ -196,7 +216,8 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
         let other = try workspace.write("other.json", original.replacingOccurrences(of: #""name": "example""#, with: #""name": "other""#))
         #expect(await run(other, workspace).status == 0)
         #expect(try readIndex(workspace, manifest: "other").jobRows.allSatisfy { $0["status"]?.stringValue == "cached" })
-        try original.replacingOccurrences(of: "soft daylight", with: "soft evening light").write(toFile: path, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: "soft daylight", with: "soft evening light").write(
+            toFile: path, atomically: true, encoding: .utf8)
         #expect(await run(path, workspace).status == 0)
         // The old hero images are still used by "other": nothing of the store may go.
         let listed = await run(path, workspace, "clean")
@@ -243,7 +264,9 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
     }
 
     @Test func pageEscapesWhatItShows() {
-        #expect(HTMLReport.escape("<img src=x onerror=alert(1)> & \"q\" 'a'") == "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot; &#39;a&#39;")
+        #expect(
+            HTMLReport.escape("<img src=x onerror=alert(1)> & \"q\" 'a'")
+                == "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot; &#39;a&#39;")
     }
 }
 

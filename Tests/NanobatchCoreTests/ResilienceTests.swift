@@ -1,6 +1,7 @@
 import Foundation
 import LoopbackHTTP
 import Testing
+
 @testable import NanobatchCore
 
 /// Every file under the output root, and the given texts, searched for `secret`.
@@ -33,7 +34,7 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
     @Test func fiveHundredJobsUnderFaults() async throws {
         let fake = try DialectFakes.imageTasks()
         fake.pollsBeforeDone = 1
-        let plan = FaultPlan(seed: 20261121)
+        let plan = FaultPlan(seed: 20_261_121)
         fake.injectFaults { fake, request in plan.reply(fake, request) }
         let workspace = try TestWorkspace()
         let prompts = (0..<500).map { number in
@@ -41,13 +42,15 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         }
         let failing = Set(prompts.filter { $0.1.contains("[fail:") }.map(\.0))
         #expect(failing.count == 15)
-        let manifest = apiManifest(dialect: "image-tasks", fake: fake, models: ["NanoBanana"], prompts: prompts,
-                                   providerExtra: #", "concurrency": 16, "retry": { "initialDelaySeconds": 0.005, "maximumDelaySeconds": 0.05 }"#,
-                                   extra: #", "concurrency": 16"#)
+        let manifest = apiManifest(
+            dialect: "image-tasks", fake: fake, models: ["NanoBanana"], prompts: prompts,
+            providerExtra: #", "concurrency": 16, "retry": { "initialDelaySeconds": 0.005, "maximumDelaySeconds": 0.05 }"#,
+            extra: #", "concurrency": 16"#)
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 1, "\(result.err)")
         let injected = plan.injected
-        #expect((injected["429"] ?? 0) > 50 && (injected["5xx"] ?? 0) > 20 && (injected["connection reset"] ?? 0) > 5
+        #expect(
+            (injected["429"] ?? 0) > 50 && (injected["5xx"] ?? 0) > 20 && (injected["connection reset"] ?? 0) > 5
                 && (injected["truncated download"] ?? 0) > 3, "\(injected)")
 
         let index = try readIndex(workspace, manifest: "api-test")
@@ -57,8 +60,9 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
             let promptID = row["promptID"]?.stringValue ?? ""
             if failing.contains(promptID) {
                 #expect(row["status"]?.stringValue == "failed")
-                #expect(row["error"]?.stringValue?.contains("failed") == true && row["providerCode"]?.stringValue == "generation_failed",
-                        "\(row.serialized())")
+                #expect(
+                    row["error"]?.stringValue?.contains("failed") == true && row["providerCode"]?.stringValue == "generation_failed",
+                    "\(row.serialized())")
                 failedIDs.insert(id)
             } else {
                 #expect(row["status"]?.stringValue == "made", "\(row.serialized())")
@@ -78,9 +82,11 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
 
 @Suite(.timeLimit(.minutes(5))) struct ResumeTests {
     func asyncManifest(_ fake: FakeAPI, prompts: [(String, String)], deadline: Double = 20, concurrency: Int = 4) -> String {
-        apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: prompts,
-                    providerExtra: #", "concurrency": \#(concurrency), "retry": { "initialDelaySeconds": 0.01 }"#)
-            .replacingOccurrences(of: #""deadlineSeconds": 20"#, with: #""deadlineSeconds": \#(deadline)"#)
+        apiManifest(
+            dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: prompts,
+            providerExtra: #", "concurrency": \#(concurrency), "retry": { "initialDelaySeconds": 0.01 }"#
+        )
+        .replacingOccurrences(of: #""deadlineSeconds": 20"#, with: #""deadlineSeconds": \#(deadline)"#)
     }
 
     @Test func anInterruptedTaskIsPolledAgainNotCreatedAgain() async throws {
@@ -114,7 +120,8 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         let manifest = asyncManifest(fake, prompts: [("slow", "A slow sunrise [stuck]")], deadline: 2)
         let first = try await runAgainst(fake, manifest, in: workspace)
         #expect(first.status == 1)
-        #expect(first.err.contains("did not finish before the job's deadline") && first.err.contains("a rerun polls it again"), "\(first.err)")
+        #expect(
+            first.err.contains("did not finish before the job's deadline") && first.err.contains("a rerun polls it again"), "\(first.err)")
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
         let key = try #require(try readIndex(workspace, manifest: "api-test").jobRows.first?["key"]?.stringValue)
         #expect(journal.openTask(for: key, provider: "api")?.taskID == fake.createdTasks.first?.id)
@@ -146,8 +153,9 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         let workspace = try TestWorkspace()
         // Every attempt of the first job's create dies after the request was sent.
         fake.script("/v1/images/generations", Array(repeating: ServerReply(fault: .closeWithoutAnswer), count: 4))
-        let manifest = apiManifest(dialect: "openai-images", fake: fake, models: ["nano-banana"],
-                                   providerExtra: #", "concurrency": 1, "retry": { "initialDelaySeconds": 0.01 }"#)
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: fake, models: ["nano-banana"],
+            providerExtra: #", "concurrency": 1, "retry": { "initialDelaySeconds": 0.01 }"#)
         let first = try await runAgainst(fake, manifest, in: workspace)
         #expect(first.status == 1)
         let second = try await runAgainst(fake, manifest, in: workspace)
@@ -170,12 +178,14 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         fake.pollsBeforeDone = 3
         let workspace = try TestWorkspace()
         let prompts = (0..<36).map { ("p\($0)", "Harbour at dawn, view \($0)") }
-        let manifest = apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: prompts,
-                                   providerExtra: #", "concurrency": 3, "retry": { "initialDelaySeconds": 0.01 }"#)
-            .replacingOccurrences(of: #""pollSeconds": 0.01"#, with: #""pollSeconds": 0.08"#)
+        let manifest = apiManifest(
+            dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: prompts,
+            providerExtra: #", "concurrency": 3, "retry": { "initialDelaySeconds": 0.01 }"#
+        )
+        .replacingOccurrences(of: #""pollSeconds": 0.01"#, with: #""pollSeconds": 0.08"#)
         let path = try workspace.write("api-test.json", manifest)
         let journalPath = workspace.outputRoot.appendingPathComponent(".nanobatch/journal").path
-        var journaled: [String: Set<String>] = [:]   // job id → task ids seen in the journal
+        var journaled: [String: Set<String>] = [:]  // job id → task ids seen in the journal
         var random = SeededRandom(seed: 7)
 
         for round in 0..<10 {
@@ -200,18 +210,20 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         #expect(statuses(index).count == 36)
         #expect(storeIsClean(workspace) == [])
 
-        let jobsByPrompt = Dictionary(uniqueKeysWithValues: index.jobRows.compactMap { row -> (String, String)? in
-            guard let prompt = row["prompt"]?.stringValue, let id = row["id"]?.stringValue else { return nil }
-            return (prompt, id)
-        })
+        let jobsByPrompt = Dictionary(
+            uniqueKeysWithValues: index.jobRows.compactMap { row -> (String, String)? in
+                guard let prompt = row["prompt"]?.stringValue, let id = row["id"]?.stringValue else { return nil }
+                return (prompt, id)
+            })
         let created = fake.createdTasks
         var resumedSomething = false
         for (prompt, job) in jobsByPrompt {
             let order = created.filter { $0.prompt == prompt }.map(\.id)
             guard let ids = journaled[job], let firstJournaled = order.firstIndex(where: ids.contains) else { continue }
             resumedSomething = true
-            #expect(firstJournaled == order.count - 1,
-                    "\(job): task \(order[firstJournaled]) was journaled, yet \(order.count - 1 - firstJournaled) more were created")
+            #expect(
+                firstJournaled == order.count - 1,
+                "\(job): task \(order[firstJournaled]) was journaled, yet \(order.count - 1 - firstJournaled) more were created")
         }
         #expect(resumedSomething, "no kill landed while a task was journaled")
         #expect(filesAndTextsMentioning(fake.key, under: workspace, texts: [last.err]) == [])
@@ -243,8 +255,9 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         #expect(toMake > 5)
         #expect(plan.graph.jobs.allSatisfy { $0.unitPrice == 0.10 })
         let charging = ChargingProvider(inner: OfflineProvider(latency: .milliseconds(20)), charge: 0.10)
-        let runner = Runner(plan: plan, store: store, lanes: [ProviderLane(name: "local", provider: charging, concurrency: 3)],
-                            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", limits: RunLimits(concurrency: 3, maxCost: 0.45))
+        let runner = Runner(
+            plan: plan, store: store, lanes: [ProviderLane(name: "local", provider: charging, concurrency: 3)],
+            layout: OutputLayout(root: workspace.outputRoot), manifestName: "test", limits: RunLimits(concurrency: 3, maxCost: 0.45))
         let outcomes = await runner.run()
         let made = outcomes.filter { $0.status == .made }.count
         #expect(made == 4, "4 × $0.10 fit in $0.45; a fifth would not")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// The scheduling rules, driven with events and checked by the actions they produce: no store,
@@ -27,8 +28,9 @@ import Testing
     }
 
     static func entry(_ key: String) -> StoreEntry {
-        StoreEntry(key: key, info: ImageInfo(format: .png, width: 8, height: 8), bytes: 100, outputHash: "hash-\(key)",
-                   blobPath: "/store/\(key).png")
+        StoreEntry(
+            key: key, info: ImageInfo(format: .png, width: 8, height: 8), bytes: 100, outputHash: "hash-\(key)",
+            blobPath: "/store/\(key).png")
     }
 
     static func made(_ key: String, cost: Double? = nil) -> JobOutcome {
@@ -89,8 +91,9 @@ import Testing
 
     @Test func aFailedOwnerFailsItsDuplicates() throws {
         let graph = try Self.graph(variants: 2)
-        var scheduler = RunScheduler(plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: ["a"],
-                                     globalLimit: 4, budget: nil)
+        var scheduler = RunScheduler(
+            plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: ["a"],
+            globalLimit: 4, budget: nil)
         _ = scheduler.start()
         _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
         scheduler.providerAnswered(0)
@@ -108,11 +111,17 @@ import Testing
         scheduler.providerAnswered(0)
         let actions = scheduler.jobFinished(0, Self.made("k0"))
         let expectedKey = plan.key(for: graph.jobs[1], upstreamOutputHash: "hash-k0")
-        guard case .lookUp(1, let key)? = actions.last else { Issue.record("no lookup: \(actions)"); return }
+        guard case .lookUp(1, let key)? = actions.last else {
+            Issue.record("no lookup: \(actions)")
+            return
+        }
         #expect(key == expectedKey)
         #expect(scheduler.keyLookedUp(1, key: key, entry: nil).isEmpty)
         let started = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        guard case .start(let start)? = started.first else { Issue.record("not started: \(started)"); return }
+        guard case .start(let start)? = started.first else {
+            Issue.record("not started: \(started)")
+            return
+        }
         #expect(start == RunScheduler.JobStart(index: 1, lane: 0, key: expectedKey, upstream: Self.entry("k0")))
     }
 
@@ -178,8 +187,9 @@ import Testing
 
     @Test func duplicatesOfAJobWithoutALaneFailWithIt() throws {
         let graph = try Self.graph(variants: 2)
-        var scheduler = RunScheduler(plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: [], globalLimit: 1,
-                                     budget: nil)
+        var scheduler = RunScheduler(
+            plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: [], globalLimit: 1,
+            budget: nil)
         let settled = Self.settled(scheduler.start())
         #expect(settled[1]?.status == .failed)
         #expect(settled[1]?.error == "same request as \(graph.jobs[0].id), which failed: no provider \"a\" is configured")

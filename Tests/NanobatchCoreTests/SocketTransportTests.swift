@@ -1,10 +1,12 @@
 import Foundation
 import LoopbackHTTP
 import Testing
+
 @testable import NanobatchCore
 @testable import SocketHTTP
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The tool's own HTTP/1.1 client over real sockets, against the loopback server.
@@ -13,16 +15,21 @@ import Glibc
     // Long: the shared test pool can be busy for seconds, and only the deadline test needs a short one.
     let timeout: Duration = .seconds(120)
 
-    func get(_ server: LoopbackServer, _ target: String, headers: [String: String] = [:],
-             sink: ResponseSink = .memory(limit: 1 << 20), through transport: (any HTTPTransport)? = nil) async throws -> HTTPResponse {
-        try await (transport ?? self.transport).send(HTTPRequest(method: "GET", url: URL(string: server.baseURL + target)!, headers: headers),
-                                                     into: sink, timeout: timeout)
+    func get(
+        _ server: LoopbackServer, _ target: String, headers: [String: String] = [:],
+        sink: ResponseSink = .memory(limit: 1 << 20), through transport: (any HTTPTransport)? = nil
+    ) async throws -> HTTPResponse {
+        try await (transport ?? self.transport).send(
+            HTTPRequest(method: "GET", url: URL(string: server.baseURL + target)!, headers: headers),
+            into: sink, timeout: timeout)
     }
 
     func post(_ server: LoopbackServer, _ body: String) async throws -> HTTPResponse {
-        try await transport.send(HTTPRequest(method: "POST", url: URL(string: server.baseURL + "/v1/create")!,
-                                             headers: ["Content-Type": "application/json"], body: Data(body.utf8)),
-                                 into: .memory(limit: 1 << 20), timeout: timeout)
+        try await transport.send(
+            HTTPRequest(
+                method: "POST", url: URL(string: server.baseURL + "/v1/create")!,
+                headers: ["Content-Type": "application/json"], body: Data(body.utf8)),
+            into: .memory(limit: 1 << 20), timeout: timeout)
     }
 
     /// A port on 127.0.0.1 with nothing listening.
@@ -44,8 +51,9 @@ import Glibc
 
     @Test func sendsTheRequestAsWrittenAndReadsTheAnswer() async throws {
         let server = try LoopbackServer { request in
-            ServerReply(status: 201, headers: ["X-Echo": request.target, "Content-Type": "application/json"],
-                        body: Data("\(request.method) \(request.headers["host"] ?? "") \(request.headers["x-key"] ?? "")".utf8))
+            ServerReply(
+                status: 201, headers: ["X-Echo": request.target, "Content-Type": "application/json"],
+                body: Data("\(request.method) \(request.headers["host"] ?? "") \(request.headers["x-key"] ?? "")".utf8))
         }
         defer { server.stop() }
         let response = try await get(server, "/v1/tasks/a%20b?id=1&x=%2F", headers: ["X-Key": "k1"])
@@ -99,8 +107,9 @@ import Glibc
     @Test func nothingListeningIsNotSent() async throws {
         let port = closedPort()
         await #expect {
-            try await transport.send(HTTPRequest(method: "POST", url: URL(string: "http://127.0.0.1:\(port)/v1/create")!, body: Data("{}".utf8)),
-                                     into: .memory(limit: 1024), timeout: timeout)
+            try await transport.send(
+                HTTPRequest(method: "POST", url: URL(string: "http://127.0.0.1:\(port)/v1/create")!, body: Data("{}".utf8)),
+                into: .memory(limit: 1024), timeout: timeout)
         } throws: { error in
             guard case .notSent(let detail) = error as? TransportError else { return false }
             return detail.contains("127.0.0.1:\(port)")
@@ -171,8 +180,9 @@ import Glibc
             server.stop()
         }
         await #expect(throws: TransportError.timedOut) {
-            try await transport.send(HTTPRequest(method: "GET", url: URL(string: server.baseURL + "/slow")!), into: .memory(limit: 1024),
-                                     timeout: .milliseconds(300))
+            try await transport.send(
+                HTTPRequest(method: "GET", url: URL(string: server.baseURL + "/slow")!), into: .memory(limit: 1024),
+                timeout: .milliseconds(300))
         }
         #expect(server.requestsServed == 1 && server.lastReplyAt == 0, "the wait ended while the server still held its answer")
     }
@@ -211,8 +221,9 @@ import Glibc
         #expect(String(decoding: same.body, as: UTF8.self) == "key=Bearer sk-1")
         let elsewhere = try await get(origin, "/elsewhere", headers: headers, through: standard)
         #expect(String(decoding: elsewhere.body, as: UTF8.self) == "key=none", "the key is not sent to another host")
-        let posted = try await standard.send(HTTPRequest(method: "POST", url: URL(string: origin.baseURL + "/create")!, body: Data("{}".utf8)),
-                                             into: .memory(limit: 1024), timeout: timeout)
+        let posted = try await standard.send(
+            HTTPRequest(method: "POST", url: URL(string: origin.baseURL + "/create")!, body: Data("{}".utf8)),
+            into: .memory(limit: 1024), timeout: timeout)
         #expect(posted.status == 308, "a request with a body is never sent again, not even to follow a redirect")
         #expect(origin.requestsServed == 4 && target.requestsServed == 1)
     }
@@ -230,11 +241,14 @@ import Glibc
         let server = try ScriptedServer(Array(repeating: .json("{}"), count: 3))
         let url = URL(string: server.server.baseURL + "/poll")!
         let own = SocketHTTPTransport()
-        let transports = [StandardTransport(environment: [:], plainHTTP: own),
-                          StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"], plainHTTP: own),
-                          StandardTransport(environment: [:], plainHTTP: nil)]
+        let transports = [
+            StandardTransport(environment: [:], plainHTTP: own),
+            StandardTransport(environment: ["NANOBATCH_HTTP_CLIENT": "urlsession"], plainHTTP: own),
+            StandardTransport(environment: [:], plainHTTP: nil),
+        ]
         for transport in transports {
-            #expect(try await transport.send(HTTPRequest(method: "GET", url: url), into: .memory(limit: 1024), timeout: timeout).status == 200)
+            #expect(
+                try await transport.send(HTTPRequest(method: "GET", url: url), into: .memory(limit: 1024), timeout: timeout).status == 200)
         }
         // libcurl names itself in User-Agent; the own client sends none of its own.
         #expect(server.seen.map { $0.headers["user-agent"]?.contains("curl") ?? false } == [false, true, true])
@@ -244,13 +258,15 @@ import Glibc
     @Test func aCreateThatNeverLeftIsRetriedAndNeverBilled() async throws {
         let config = ProviderConfig(name: "api", dialect: "openai-images", apiKeyEnv: "K")
         let sleeps = SleepRecorder()
-        let client = ProviderClient(config: config, baseURL: "http://127.0.0.1:\(closedPort())", apiKey: "sk-test-key",
-                                    transport: StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport()), poll: PollSchedule(initial: 0.01),
-                                    sleep: sleeps.sleep, random: { 0.5 })
+        let client = ProviderClient(
+            config: config, baseURL: "http://127.0.0.1:\(closedPort())", apiKey: "sk-test-key",
+            transport: StandardTransport(environment: [:], plainHTTP: SocketHTTPTransport()), poll: PollSchedule(initial: 0.01),
+            sleep: sleeps.sleep, random: { 0.5 })
         var billable = 0
         await #expect {
-            _ = try await client.sendJSON("POST", "/v1/images/generations", body: ["prompt": "x"], deadline: .now + .seconds(30),
-                                          what: "create", billable: &billable)
+            _ = try await client.sendJSON(
+                "POST", "/v1/images/generations", body: ["prompt": "x"], deadline: .now + .seconds(30),
+                what: "create", billable: &billable)
         } throws: { error in
             guard let failure = error as? ProviderFailure else { return false }
             return !failure.outcomeUnknown && failure.message.contains("not sent")
@@ -264,7 +280,12 @@ import Glibc
         let gate = DispatchSemaphore(value: 0)
         let started = Counter()
         let calls = (0..<6).map { _ in
-            Task { try await threads.run { _ = started.next(); gate.wait() } }
+            Task {
+                try await threads.run {
+                    _ = started.next()
+                    gate.wait()
+                }
+            }
         }
         while started.value < 4 { try await Task.sleep(for: .milliseconds(5)) }
         #expect(threads.threadCount == 4, "no more threads than the maximum")
@@ -282,5 +303,10 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     var value: Int { lock.withLock { count } }
-    func next() -> Int { lock.withLock { count += 1; return count } }
+    func next() -> Int {
+        lock.withLock {
+            count += 1
+            return count
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import NanobatchCore
 import SocketHTTP
+
+@testable import NanobatchCore
 
 /// A temporary folder removed when the value goes away.
 final class TestWorkspace: @unchecked Sendable {
@@ -39,7 +40,8 @@ final class TestWorkspace: @unchecked Sendable {
         while let relative = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: outputRoot.appendingPathComponent(relative).path, isDirectory: &isDirectory),
-               !isDirectory.boolValue {
+                !isDirectory.boolValue
+            {
                 files.append(relative)
             }
         }
@@ -59,8 +61,16 @@ final class CapturedConsole: @unchecked Sendable {
         self.lock.unlock()
     }
 
-    var out: String { lock.lock(); defer { lock.unlock() }; return outText }
-    var err: String { lock.lock(); defer { lock.unlock() }; return errText }
+    var out: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return outText
+    }
+    var err: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return errText
+    }
 }
 
 struct CLIResult {
@@ -69,11 +79,14 @@ struct CLIResult {
     let err: String
 }
 
-func runCLI(_ arguments: [String], environment: [String: String] = [:], stop: StopSignal = StopSignal(),
-            providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil) async -> CLIResult {
+func runCLI(
+    _ arguments: [String], environment: [String: String] = [:], stop: StopSignal = StopSignal(),
+    providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil
+) async -> CLIResult {
     let captured = CapturedConsole()
-    let cli = NanobatchCLI(console: captured.console, environment: environment, stop: stop, providerOverride: providerOverride,
-                           plainHTTP: SocketHTTPTransport())
+    let cli = NanobatchCLI(
+        console: captured.console, environment: environment, stop: stop, providerOverride: providerOverride,
+        plainHTTP: SocketHTTPTransport())
     let status = await cli.run(arguments)
     return CLIResult(status: status, out: captured.out, err: captured.err)
 }
@@ -122,8 +135,16 @@ final class ConcurrencyProbe: @unchecked Sendable {
         lock.unlock()
     }
 
-    func peak(for provider: String) -> Int { lock.lock(); defer { lock.unlock() }; return peak[provider] ?? 0 }
-    var callCount: Int { lock.lock(); defer { lock.unlock() }; return calls }
+    func peak(for provider: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peak[provider] ?? 0
+    }
+    var callCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return calls
+    }
 }
 
 struct ProbedProvider: ImageProvider {

@@ -19,7 +19,7 @@ package struct CommandSpec: Sendable {
     package var summary: String
     package var positionals: String
     package var options: [String: String]  // option name → help
-    package var flags: [String: String]    // flag name → help
+    package var flags: [String: String]  // flag name → help
     package var minPositionals: Int
     package var maxPositionals: Int?
 }
@@ -40,7 +40,10 @@ package enum ArgumentParser {
                 parsed.positionals.append(argument)
                 continue
             }
-            if argument == "--" { onlyPositionals = true; continue }
+            if argument == "--" {
+                onlyPositionals = true
+                continue
+            }
             guard argument.hasPrefix("--") else { throw UsageError("unknown option \"\(argument)\" for \(spec.name)") }
             var name = String(argument.dropFirst(2))
             var inlineValue: String?
@@ -61,7 +64,8 @@ package enum ArgumentParser {
                 }
             } else {
                 let known = (Array(spec.flags.keys) + Array(spec.options.keys)).sorted().map { "--\($0)" }
-                throw UsageError("unknown option --\(name) for \(spec.name)" + (known.isEmpty ? "" : "; options: \(known.joined(separator: ", "))"))
+                throw UsageError(
+                    "unknown option --\(name) for \(spec.name)" + (known.isEmpty ? "" : "; options: \(known.joined(separator: ", "))"))
             }
         }
         if parsed.positionals.count < spec.minPositionals {

@@ -14,6 +14,7 @@ package enum ExitCode: Int32, Sendable {
     case interrupted = 130
 
     /// One line per status, for the help text.
-    static let summary = "0 all jobs succeeded, 1 some failed, 2 usage or manifest error, 3 over budget, "
+    static let summary =
+        "0 all jobs succeeded, 1 some failed, 2 usage or manifest error, 3 over budget, "
         + "4 the build could not go on (output root busy or unwritable, disk full), 130 interrupted"
 }

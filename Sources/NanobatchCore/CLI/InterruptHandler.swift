@@ -11,9 +11,13 @@ package final class InterruptHandler: @unchecked Sendable {
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let presses = self.presses
         source.setEventHandler { @Sendable in
-            if presses.withLock({ $0 += 1; return $0 }) == 1 {
+            if presses.withLock({
+                $0 += 1
+                return $0
+            }) == 1 {
                 stop.requestStop("interrupted (Ctrl-C)")
-                FileHandle.standardError.write(Data("\nstopping: no new jobs; waiting for jobs in flight (Ctrl-C again to abandon them)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("\nstopping: no new jobs; waiting for jobs in flight (Ctrl-C again to abandon them)\n".utf8))
             } else {
                 cancel()
             }

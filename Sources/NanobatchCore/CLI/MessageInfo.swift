@@ -23,8 +23,9 @@ struct MessageInfo: Equatable {
             case .beforeWork:
                 self.init(text: "error: \(failure); nothing was run\n", exitCode: .cannotContinue)
             case .afterWork:
-                self.init(text: "error: \(failure); finished images are kept in the store, run again to finish\n",
-                          exitCode: .cannotContinue)
+                self.init(
+                    text: "error: \(failure); finished images are kept in the store, run again to finish\n",
+                    exitCode: .cannotContinue)
             case .noWork:
                 self.init(text: "error: \(failure)\n", exitCode: .cannotContinue)
             }

@@ -12,8 +12,10 @@ package struct NanobatchCLI: Sendable {
     /// The transport for `http://` URLs (the executable's own client); nil: URLSession.
     package let plainHTTP: (any HTTPTransport)?
 
-    package init(console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
-                providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)?) {
+    package init(
+        console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
+        providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)?
+    ) {
         self.plainHTTP = plainHTTP
         self.console = console
         self.environment = environment
@@ -25,10 +27,12 @@ package struct NanobatchCLI: Sendable {
 
     static let outputOption = ["output": "output root (default: the manifest's \"output\", else ./output)"]
 
-    static let helpSpec = CommandSpec(name: "help", summary: "show this help", positionals: "", options: [:], flags: [:],
-                                      minPositionals: 0, maxPositionals: 1)
-    static let versionSpec = CommandSpec(name: "version", summary: "print the version", positionals: "", options: [:], flags: [:],
-                                         minPositionals: 0, maxPositionals: 0)
+    static let helpSpec = CommandSpec(
+        name: "help", summary: "show this help", positionals: "", options: [:], flags: [:],
+        minPositionals: 0, maxPositionals: 1)
+    static let versionSpec = CommandSpec(
+        name: "version", summary: "print the version", positionals: "", options: [:], flags: [:],
+        minPositionals: 0, maxPositionals: 0)
 
     package static let commands: [CommandSpec] = [
         ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, CleanCommand.spec,
@@ -68,8 +72,12 @@ package struct NanobatchCLI: Sendable {
 
     private func execute(_ parsed: ParsedArguments) async throws -> ExitCode {
         switch parsed.command {
-        case "help": console.out(NanobatchCLI.usage); return .success
-        case "version": console.out("nanobatch \(NanobatchCLI.version)\n"); return .success
+        case "help":
+            console.out(NanobatchCLI.usage)
+            return .success
+        case "version":
+            console.out("nanobatch \(NanobatchCLI.version)\n")
+            return .success
         case ValidateCommand.spec.name: return try ValidateCommand.execute(parsed, self)
         case PlanCommand.spec.name: return try PlanCommand.execute(parsed, self)
         case RunCommand.spec.name: return try await RunCommand.execute(parsed, self)

@@ -44,11 +44,13 @@ package struct ProviderConfig: Sendable, Equatable {
     /// Attempts and backoff for requests to this provider.
     package var retry: RetryPolicy
 
-    init(name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil,
-         concurrency: Int = ManifestDefaults.providerConcurrency, requestsPerMinute: Double? = nil,
-         latencyMilliseconds: Int = ManifestDefaults.latencyMilliseconds, referenceURLs: [String: String] = [:],
-         deadlineSeconds: Double = ManifestDefaults.deadlineSeconds, pollSeconds: Double? = nil, responseFormat: String? = nil,
-         callbackURL: String? = nil, retry: RetryPolicy = ManifestDefaults.retry) {
+    init(
+        name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil,
+        concurrency: Int = ManifestDefaults.providerConcurrency, requestsPerMinute: Double? = nil,
+        latencyMilliseconds: Int = ManifestDefaults.latencyMilliseconds, referenceURLs: [String: String] = [:],
+        deadlineSeconds: Double = ManifestDefaults.deadlineSeconds, pollSeconds: Double? = nil, responseFormat: String? = nil,
+        callbackURL: String? = nil, retry: RetryPolicy = ManifestDefaults.retry
+    ) {
         self.name = name
         self.dialect = dialect
         self.baseURL = baseURL

@@ -39,8 +39,10 @@ struct ManifestDecoder {
         return string
     }
 
-    mutating func integer(_ key: String, in object: JSONObject, at path: JSONPath, range: ClosedRange<Int>,
-                          required: Bool = false) -> Int? {
+    mutating func integer(
+        _ key: String, in object: JSONObject, at path: JSONPath, range: ClosedRange<Int>,
+        required: Bool = false
+    ) -> Int? {
         let at = path.key(key)
         guard let value = object[key] else {
             if required { problem(at, "missing required key \"\(key)\"") }

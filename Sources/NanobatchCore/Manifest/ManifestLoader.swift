@@ -3,9 +3,13 @@ import Foundation
 /// Manifest stage: JSON file in, validated `Manifest` out (or a `ManifestError` listing every problem).
 /// Reads the file and parses the JSON; `ManifestValidator` (with `ManifestDecoder`) does the rest.
 package enum ManifestLoader {
-    package static let topLevelKeys = ["$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget"]
-    package static let providerKeys = ["dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
-                                             "pollSeconds", "responseFormat", "callbackURL", "retry"]
+    package static let topLevelKeys = [
+        "$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget",
+    ]
+    package static let providerKeys = [
+        "dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
+        "pollSeconds", "responseFormat", "callbackURL", "retry",
+    ]
     package static let retryKeys = ["maxAttempts", "initialDelaySeconds", "maximumDelaySeconds"]
     package static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format"]
     package static let promptKeys = ["id", "text", "aspectRatios", "models", "addReferences", "imageSize", "variants"]
@@ -52,7 +56,8 @@ package enum ManifestLoader {
         let bytes = Array(name.utf8)
         guard let first = bytes.first, bytes.count <= 128 else { return false }
         func letter(_ byte: UInt8) -> Bool {
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_")
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                || byte == UInt8(ascii: "_")
         }
         return letter(first) && bytes.dropFirst().allSatisfy { letter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }

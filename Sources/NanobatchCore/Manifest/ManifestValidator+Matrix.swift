@@ -26,14 +26,17 @@ extension ManifestValidator {
         }
         let prompts = validatePrompts(fields["prompts"], at: path.key("prompts"), ratios: ratios, models: models, providers: providers)
         guard let ratios, let models else { return nil }
-        let matrix = Matrix(prompts: prompts, aspectRatios: ratios, models: models, references: references,
-                            variants: variants, imageSize: imageSize, format: format)
+        let matrix = Matrix(
+            prompts: prompts, aspectRatios: ratios, models: models, references: references,
+            variants: variants, imageSize: imageSize, format: format)
         checkCapabilities(matrix, providers: providers)
         return matrix
     }
 
-    mutating func validatePrompts(_ value: JSONValue?, at path: JSONPath, ratios: [AspectRatio]?, models: [ModelRef]?,
-                                  providers: [ProviderConfig]) -> [PromptEntry] {
+    mutating func validatePrompts(
+        _ value: JSONValue?, at path: JSONPath, ratios: [AspectRatio]?, models: [ModelRef]?,
+        providers: [ProviderConfig]
+    ) -> [PromptEntry] {
         guard let value else {
             problem(path, "missing required key \"prompts\"")
             return []
@@ -51,7 +54,10 @@ extension ManifestValidator {
             let id = decoder.string("id", in: fields, at: promptPath, required: true)
             if let id {
                 if !ManifestLoader.isSafeID(id) {
-                    problem(promptPath.key("id"), "\"\(id)\" is not a safe id; use letters, digits, '.', '_' and '-' (no '..', no '/'), starting with a letter or digit")
+                    problem(
+                        promptPath.key("id"),
+                        "\"\(id)\" is not a safe id; use letters, digits, '.', '_' and '-' (no '..', no '/'), starting with a letter or digit"
+                    )
                 } else if !seen.insert(id).inserted {
                     problem(promptPath.key("id"), "duplicate prompt id \"\(id)\"")
                 }
@@ -63,22 +69,27 @@ extension ManifestValidator {
             let promptRatios = validateRatios(fields["aspectRatios"], at: promptPath.key("aspectRatios"))
             if let promptRatios, let ratios {
                 for (k, ratio) in promptRatios.enumerated() where !ratios.contains(ratio) {
-                    problem(promptPath.key("aspectRatios").index(k),
-                            "\"\(ratio)\" is not in matrix.aspectRatios (a prompt can only narrow them): \(ManifestDecoder.list(ratios.map(\.rawValue)))")
+                    problem(
+                        promptPath.key("aspectRatios").index(k),
+                        "\"\(ratio)\" is not in matrix.aspectRatios (a prompt can only narrow them): \(ManifestDecoder.list(ratios.map(\.rawValue)))"
+                    )
                 }
             }
             let promptModels = validateModels(fields["models"], at: promptPath.key("models"), providers: providers)
             if let promptModels, let models {
                 for (k, model) in promptModels.enumerated() where !models.contains(model) {
-                    problem(promptPath.key("models").index(k), "\"\(model.qualified)\" is not in matrix.models (a prompt can only narrow them)")
+                    problem(
+                        promptPath.key("models").index(k), "\"\(model.qualified)\" is not in matrix.models (a prompt can only narrow them)")
                 }
             }
             let added = validateAddedReferences(fields["addReferences"], at: promptPath.key("addReferences"))
             let size = validateSize(in: fields, at: promptPath)
             let promptVariants = decoder.integer("variants", in: fields, at: promptPath, range: 1...1000)
             if let id, let text {
-                prompts.append(PromptEntry(id: id, text: text, aspectRatios: promptRatios, models: promptModels,
-                                           addReferences: added, imageSize: size, variants: promptVariants))
+                prompts.append(
+                    PromptEntry(
+                        id: id, text: text, aspectRatios: promptRatios, models: promptModels,
+                        addReferences: added, imageSize: size, variants: promptVariants))
             }
         }
         return prompts
@@ -105,7 +116,10 @@ extension ManifestValidator {
             }
             let dialect = DialectRegistry.dialect(named: provider.dialect)!
             guard dialect.model(ref.model) != nil else {
-                problem(at, "model \"\(ref.model)\" is not served by dialect \(dialect.name); known: \(ManifestDecoder.list(dialect.models.map(\.id)))")
+                problem(
+                    at,
+                    "model \"\(ref.model)\" is not served by dialect \(dialect.name); known: \(ManifestDecoder.list(dialect.models.map(\.id)))"
+                )
                 continue
             }
             models.append(ref)

@@ -50,10 +50,12 @@ extension ManifestValidator {
         }
         let concurrency = decoder.integer("concurrency", in: fields, at: path, range: 1...256) ?? ManifestDefaults.providerConcurrency
         let rpm = decoder.number("requestsPerMinute", in: fields, at: path, minimum: 0, exclusive: true)
-        let latency = decoder.integer(ProviderOption.latencyMs.key, in: fields, at: path, range: 0...600_000)
+        let latency =
+            decoder.integer(ProviderOption.latencyMs.key, in: fields, at: path, range: 0...600_000)
             ?? ManifestDefaults.latencyMilliseconds
         if fields[ProviderOption.latencyMs.key] != nil { checkOption(.latencyMs, value: nil, of: dialect, at: path) }
-        let deadline = decoder.number("deadlineSeconds", in: fields, at: path, minimum: 0, exclusive: true) ?? ManifestDefaults.deadlineSeconds
+        let deadline =
+            decoder.number("deadlineSeconds", in: fields, at: path, minimum: 0, exclusive: true) ?? ManifestDefaults.deadlineSeconds
         let referenceURLs = validateReferenceURLs(fields["referenceURLs"], at: path.key("referenceURLs"))
         let pollSeconds = decoder.number(ProviderOption.pollSeconds.key, in: fields, at: path, minimum: 0, exclusive: true)
         if fields[ProviderOption.pollSeconds.key] != nil { checkOption(.pollSeconds, value: nil, of: dialect, at: path) }
@@ -62,11 +64,12 @@ extension ManifestValidator {
         let callbackURL = decoder.string(ProviderOption.callbackURL.key, in: fields, at: path)
         if let callbackURL { checkOption(.callbackURL, value: callbackURL, of: dialect, at: path) }
         let retry = validateRetry(fields["retry"], at: path.key("retry"))
-        return ProviderConfig(name: name, dialect: dialect.name, baseURL: baseURL, apiKeyEnv: apiKeyEnv,
-                              concurrency: concurrency, requestsPerMinute: rpm,
-                              latencyMilliseconds: latency, referenceURLs: referenceURLs,
-                              deadlineSeconds: deadline, pollSeconds: pollSeconds,
-                              responseFormat: responseFormat, callbackURL: callbackURL, retry: retry)
+        return ProviderConfig(
+            name: name, dialect: dialect.name, baseURL: baseURL, apiKeyEnv: apiKeyEnv,
+            concurrency: concurrency, requestsPerMinute: rpm,
+            latencyMilliseconds: latency, referenceURLs: referenceURLs,
+            deadlineSeconds: deadline, pollSeconds: pollSeconds,
+            responseFormat: responseFormat, callbackURL: callbackURL, retry: retry)
     }
 
     /// A dialect-specific option: refused unless the dialect takes it, then its value checked by the dialect.

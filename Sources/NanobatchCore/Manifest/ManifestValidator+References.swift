@@ -9,7 +9,10 @@ extension ManifestValidator {
             if URL(string: reference)?.host == nil { problem(path, "\"\(reference)\" is not a valid URL") }
             return
         }
-        if reference.isEmpty { problem(path, "empty reference"); return }
+        if reference.isEmpty {
+            problem(path, "empty reference")
+            return
+        }
         let url = reference.hasPrefix("/") ? URL(fileURLWithPath: reference) : directory.appendingPathComponent(reference)
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {

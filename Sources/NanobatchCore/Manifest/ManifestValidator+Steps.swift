@@ -35,8 +35,10 @@ extension ManifestValidator {
             let added = validateAddedReferences(fields["addReferences"], at: path.key("addReferences"))
             let variants = decoder.integer("variants", in: fields, at: path, range: 1...1000) ?? ManifestDefaults.variants
             if let id, let from, let prompt {
-                steps.append(Step(id: id, from: from, prompt: prompt, models: models, aspectRatios: ratios,
-                                  addReferences: added, variants: variants))
+                steps.append(
+                    Step(
+                        id: id, from: from, prompt: prompt, models: models, aspectRatios: ratios,
+                        addReferences: added, variants: variants))
             }
         }
         checkStepModels(steps, providers: providers, matrix: matrix)
@@ -78,16 +80,20 @@ extension ManifestValidator {
         for (index, step) in steps.enumerated() {
             for ref in step.models ?? matrix.models {
                 guard let provider = providers.first(where: { $0.name == ref.provider }),
-                      let dialect = DialectRegistry.dialect(named: provider.dialect),
-                      let spec = dialect.model(ref.model) else { continue }
+                    let dialect = DialectRegistry.dialect(named: provider.dialect),
+                    let spec = dialect.model(ref.model)
+                else { continue }
                 let path = JSONPath.root.key("steps").index(index)
                 if dialect.referencesMustBeURLs {
-                    problem(step.models == nil ? path : path.key("models"),
-                            "\(ref.qualified) cannot run a chained step: dialect \(dialect.name) only takes reference URLs, and the upstream image is a local file")
+                    problem(
+                        step.models == nil ? path : path.key("models"),
+                        "\(ref.qualified) cannot run a chained step: dialect \(dialect.name) only takes reference URLs, and the upstream image is a local file"
+                    )
                     continue
                 }
-                checkReferenceSet(step.addReferences, spec: spec, dialect: dialect, provider: provider, ref: ref,
-                                  at: path.key("addReferences"), once: &reported, extra: 1)
+                checkReferenceSet(
+                    step.addReferences, spec: spec, dialect: dialect, provider: provider, ref: ref,
+                    at: path.key("addReferences"), once: &reported, extra: 1)
                 if let ratios = step.aspectRatios {
                     for (k, ratio) in ratios.enumerated() where !spec.aspectRatios.contains(ratio) {
                         problem(path.key("aspectRatios").index(k), "\"\(ratio)\" is not supported by \(ref.qualified)")

@@ -36,9 +36,10 @@ struct ManifestValidator {
         let pricing = validatePricing(top["pricing"], providers: providers)
         let budget = validateBudget(top["budget"])
         guard let name, let matrix else { return nil }
-        return Manifest(version: version ?? Manifest.currentVersion, name: name, directory: directory, output: output,
-                        concurrency: concurrency, providers: providers, matrix: matrix, steps: steps,
-                        pricing: pricing, budget: budget)
+        return Manifest(
+            version: version ?? Manifest.currentVersion, name: name, directory: directory, output: output,
+            concurrency: concurrency, providers: providers, matrix: matrix, steps: steps,
+            pricing: pricing, budget: budget)
     }
 
     mutating func validateBudget(_ value: JSONValue?) -> Budget? {

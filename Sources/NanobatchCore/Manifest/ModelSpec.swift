@@ -17,9 +17,11 @@ package struct ModelSpec: Sendable, Equatable {
     /// A documented prompt length limit, in characters.
     package var maxPromptCharacters: Int?
 
-    package init(id: String, aspectRatios: [AspectRatio], imageSizes: [ImageSize] = [], formats: [ImageFormat] = [.png],
-                maxReferences: Int? = nil, acceptsReferences: Bool = true, prices: [String: Double] = [:],
-                tokenPrices: TokenPrices? = nil, maxPromptCharacters: Int? = nil) {
+    package init(
+        id: String, aspectRatios: [AspectRatio], imageSizes: [ImageSize] = [], formats: [ImageFormat] = [.png],
+        maxReferences: Int? = nil, acceptsReferences: Bool = true, prices: [String: Double] = [:],
+        tokenPrices: TokenPrices? = nil, maxPromptCharacters: Int? = nil
+    ) {
         self.tokenPrices = tokenPrices
         self.maxPromptCharacters = maxPromptCharacters
         self.id = id

@@ -42,10 +42,14 @@ struct Build {
     func plan() throws -> EvaluatedJobs { try evaluate(expand()) }
 
     /// Run: sends every job that is not cached through its provider lane, within the limits and the budget.
-    func run(_ plan: EvaluatedJobs, lanes: [ProviderLane], limits: RunLimits, journal: SubmissionJournal,
-             stop: StopSignal, progress: (@Sendable (RunProgress) -> Void)?) async -> RunOutcomes {
-        await Runner(plan: plan, store: store, lanes: lanes, layout: layout, manifestName: name, limits: limits,
-                     stop: stop, progress: progress, journal: journal).run()
+    func run(
+        _ plan: EvaluatedJobs, lanes: [ProviderLane], limits: RunLimits, journal: SubmissionJournal,
+        stop: StopSignal, progress: (@Sendable (RunProgress) -> Void)?
+    ) async -> RunOutcomes {
+        await Runner(
+            plan: plan, store: store, lanes: lanes, layout: layout, manifestName: name, limits: limits,
+            stop: stop, progress: progress, journal: journal
+        ).run()
     }
 
     /// Write: the three reports into the manifest's folder, each atomically (rendered in parallel).

@@ -30,10 +30,30 @@ package struct EvaluatedPlan: Sendable {
     /// Reference hash strings by reference, as they enter content keys.
     package let referenceHashes: [Reference: String]
 
-    package var cachedCount: Int { states.filter { if case .cached = $0 { return true }; return false }.count }
-    package var toMakeCount: Int { states.filter { if case .toMake = $0 { return true }; return false }.count }
-    package var blockedCount: Int { states.filter { if case .blocked = $0 { return true }; return false }.count }
-    package var duplicateCount: Int { states.filter { if case .duplicate = $0 { return true }; return false }.count }
+    package var cachedCount: Int {
+        states.filter {
+            if case .cached = $0 { return true }
+            return false
+        }.count
+    }
+    package var toMakeCount: Int {
+        states.filter {
+            if case .toMake = $0 { return true }
+            return false
+        }.count
+    }
+    package var blockedCount: Int {
+        states.filter {
+            if case .blocked = $0 { return true }
+            return false
+        }.count
+    }
+    package var duplicateCount: Int {
+        states.filter {
+            if case .duplicate = $0 { return true }
+            return false
+        }.count
+    }
 
     /// Jobs that will be sent to a provider: to make now, or blocked on an upstream that will be made.
     package func willBeMade(_ index: Int) -> Bool {
@@ -44,8 +64,9 @@ package struct EvaluatedPlan: Sendable {
     }
 
     package func key(for job: Job, upstreamOutputHash: String?) -> String {
-        ContentKey.compute(job: job, referenceHashes: job.references.map { referenceHashes[$0] ?? "" },
-                           upstreamOutputHash: upstreamOutputHash)
+        ContentKey.compute(
+            job: job, referenceHashes: job.references.map { referenceHashes[$0] ?? "" },
+            upstreamOutputHash: upstreamOutputHash)
     }
 }
 

@@ -12,7 +12,8 @@ package enum Planner {
             var indices: [Int] = []
             for ref in prompt.models ?? manifest.matrix.models {
                 guard let provider = manifest.provider(named: ref.provider),
-                      let spec = DialectRegistry.dialect(named: provider.dialect)?.model(ref.model) else { continue }
+                    let spec = DialectRegistry.dialect(named: provider.dialect)?.model(ref.model)
+                else { continue }
                 let size = spec.sizeChoice(requested: prompt.imageSize ?? manifest.matrix.imageSize).size
                 let unitPrice = price(manifest: manifest, ref: ref, size: size, spec: spec)
                 let modelStem = "\(provider.name)-\(safeName(ref.model))"
@@ -50,7 +51,8 @@ package enum Planner {
                 if let models = step.models, !models.contains(ModelRef(provider: source.provider, model: source.model)) { continue }
                 if let ratios = step.aspectRatios, !ratios.contains(where: { $0.rawValue == source.aspectRatio }) { continue }
                 guard let provider = manifest.provider(named: source.provider),
-                      let spec = DialectRegistry.dialect(named: provider.dialect)?.model(source.model) else { continue }
+                    let spec = DialectRegistry.dialect(named: provider.dialect)?.model(source.model)
+                else { continue }
                 let sourceStem = source.friendlyStem.split(separator: "/").last.map(String.init) ?? source.friendlyStem
                 for variant in 1...step.variants {
                     let stem = step.variants > 1 ? "\(sourceStem)_e\(variant)" : sourceStem
@@ -61,8 +63,9 @@ package enum Planner {
                         format: source.format, variant: variant,
                         references: step.addReferences.map { reference(from: $0, manifest: manifest) },
                         upstream: sourceIndex, friendlyStem: "\(step.id)/\(stem)",
-                        unitPrice: price(manifest: manifest, ref: ModelRef(provider: source.provider, model: source.model),
-                                         size: source.size, spec: spec))
+                        unitPrice: price(
+                            manifest: manifest, ref: ModelRef(provider: source.provider, model: source.model),
+                            size: source.size, spec: spec))
                     indices.append(job.index)
                     jobs.append(job)
                 }
@@ -89,8 +92,9 @@ package enum Planner {
     }
 
     static func safeName(_ name: String) -> String {
-        String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "." || scalar == "-") ? Character(scalar) : "-"
-        })
+        String(
+            name.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "." || scalar == "-") ? Character(scalar) : "-"
+            })
     }
 }

@@ -15,8 +15,10 @@ package struct GenerationRequest: Sendable {
     /// Called the moment a provider returns an async task id, before polling (the runner journals it).
     package var taskCreated: @Sendable (String) -> Void
 
-    package init(job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant,
-                resumeTaskID: String? = nil, taskCreated: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(
+        job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant,
+        resumeTaskID: String? = nil, taskCreated: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.job = job
         self.key = key
         self.references = references
@@ -68,8 +70,10 @@ package struct ProviderFailure: Error, Sendable, CustomStringConvertible {
     /// a result that could not be downloaded, a request whose connection died. The journal keeps it open.
     package var outcomeUnknown = false
 
-    package init(_ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil,
-                attempts: Int = 1, retryable: Bool = false, retryAfter: Double? = nil, stopsProvider: Bool = false) {
+    package init(
+        _ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil,
+        attempts: Int = 1, retryable: Bool = false, retryAfter: Double? = nil, stopsProvider: Bool = false
+    ) {
         self.message = message
         self.httpStatus = httpStatus
         self.providerCode = providerCode

@@ -41,7 +41,7 @@ struct PreviousBuild: Sendable {
         do {
             try cursor.beginObject()
             while let key = try cursor.nextKey() {
-                if top[key] != nil || (key == "jobs" && sawRows) { return nil }   // a duplicate key: not an index we wrote
+                if top[key] != nil || (key == "jobs" && sawRows) { return nil }  // a duplicate key: not an index we wrote
                 guard key == "jobs", try cursor.peek() == .array else {
                     top[key] = try cursor.readValue()
                     continue
@@ -64,9 +64,12 @@ struct PreviousBuild: Sendable {
 
     /// One row of `jobs`: its id and what the explainer compares; a row that is not an object, or has no id, gives nil.
     private static func readRow(_ cursor: inout JSONCursor) throws -> (String, PreviousJob)? {
-        guard try cursor.peek() == .object else { try cursor.skipValue(); return nil }
+        guard try cursor.peek() == .object else {
+            try cursor.skipValue()
+            return nil
+        }
         var id: String?
-        var job = PreviousJob()   // what a row without the field means
+        var job = PreviousJob()  // what a row without the field means
         try cursor.beginObject()
         while let field = try cursor.nextKey() {
             switch field {
@@ -129,7 +132,8 @@ enum BuildExplainer {
             case .blocked(let upstream):
                 willChange.insert(index)
                 guard let before else {
-                    result.append(Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (new job; waits for \(jobs[upstream].id))"))
+                    result.append(
+                        Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (new job; waits for \(jobs[upstream].id))"))
                     continue
                 }
                 var found = differences(job, plan: plan, before: before, upstreamHash: nil)
@@ -149,13 +153,18 @@ enum BuildExplainer {
                 }
                 if before.key == key {
                     if store.hasBlob(for: key) {
-                        result.append(Explanation(job: job.id, reasons: [.entryFailedCheck],
-                                                  detail: "entry failed its check (the stored image is incomplete or corrupt)"))
+                        result.append(
+                            Explanation(
+                                job: job.id, reasons: [.entryFailedCheck],
+                                detail: "entry failed its check (the stored image is incomplete or corrupt)"))
                     } else if before.status == "failed" || before.status == "skipped" {
-                        result.append(Explanation(job: job.id, reasons: [.noEntryYet],
-                                                  detail: "no entry yet (last build: \(before.status)\(before.error.map { ": \($0)" } ?? ""))"))
+                        result.append(
+                            Explanation(
+                                job: job.id, reasons: [.noEntryYet],
+                                detail: "no entry yet (last build: \(before.status)\(before.error.map { ": \($0)" } ?? ""))"))
                     } else {
-                        result.append(Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (the image is gone from the store)"))
+                        result.append(
+                            Explanation(job: job.id, reasons: [.noEntryYet], detail: "no entry yet (the image is gone from the store)"))
                     }
                     continue
                 }
@@ -170,8 +179,10 @@ enum BuildExplainer {
         return result
     }
 
-    static func differences(_ job: Job, plan: EvaluatedPlan, before: PreviousJob,
-                            upstreamHash: String?) -> [(Reason, String)] {
+    static func differences(
+        _ job: Job, plan: EvaluatedPlan, before: PreviousJob,
+        upstreamHash: String?
+    ) -> [(Reason, String)] {
         var found: [(Reason, String)] = []
         if before.prompt != job.promptText {
             let (old, new) = changedParts(before.prompt, job.promptText)
@@ -182,7 +193,9 @@ enum BuildExplainer {
         if before.model != job.model { options.append("model \(before.model) → \(job.model)") }
         if before.aspectRatio != job.aspectRatio { options.append("ratio \(before.aspectRatio) → \(job.aspectRatio)") }
         if before.imageSize != job.imageSize { options.append("size \(before.imageSize ?? "none") → \(job.imageSize ?? "none")") }
-        if let format = before.requestedFormat, format != job.format.rawValue { options.append("format \(format) → \(job.format.rawValue)") }
+        if let format = before.requestedFormat, format != job.format.rawValue {
+            options.append("format \(format) → \(job.format.rawValue)")
+        }
         if let variant = before.variant, variant != job.variant { options.append("variant \(variant) → \(job.variant)") }
         if !options.isEmpty { found.append((.modelOrOptionsChanged, "model or options changed: " + options.joined(separator: ", "))) }
         let written = job.references.map(\.written)
@@ -191,7 +204,9 @@ enum BuildExplainer {
         } else if let hashes = before.referenceHashes, hashes.count == written.count {
             let now = job.references.map { plan.referenceHashes[$0] ?? "" }
             let changed = zip(written, zip(hashes, now)).filter { $0.1.0 != $0.1.1 }.map(\.0)
-            if !changed.isEmpty { found.append((.referenceBytesChanged, "a reference's bytes changed: \(changed.joined(separator: ", "))")) }
+            if !changed.isEmpty {
+                found.append((.referenceBytesChanged, "a reference's bytes changed: \(changed.joined(separator: ", "))"))
+            }
         }
         if let upstreamHash, let old = before.upstreamOutputHash, old != upstreamHash {
             found.append((.upstreamChanged, "upstream output changed"))
@@ -238,7 +253,10 @@ struct BuildDiff: Codable, Sendable {
         var remade: [Remade] = []
         var unchanged = 0
         for (index, job) in plan.graph.jobs.enumerated() {
-            guard previous.jobs[job.id] != nil else { new.append(job.id); continue }
+            guard previous.jobs[job.id] != nil else {
+                new.append(job.id)
+                continue
+            }
             if plan.willBeMade(index), let reason = reasons[job.id] {
                 remade.append(Remade(id: job.id, reason: reason))
             } else {

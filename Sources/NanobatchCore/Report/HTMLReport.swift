@@ -6,36 +6,38 @@ import Foundation
 enum HTMLReport {
     static func renderBytes(_ report: IndexReport) -> TextBuffer {
         var html = TextBuffer(capacity: 16 * 1024 + report.jobs.count * 340)
-        html.append("""
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(report.manifest)) — nanobatch</title>
-        <style>\(css)</style>
-        </head>
-        <body data-jobs="\(report.jobs.count)">
-        <header>
-        <h1>\(escape(report.manifest))</h1>
-        <p class="when">Built \(escape(report.generatedAt)) in \(String(format: "%.1f", report.totals.wallSeconds)) s\(report.stoppedBecause.map { " · stopped: " + escape($0) } ?? "")</p>
-        \(summary(report))
-        \(costTable(report))
-        \(diffSection(report))
-        </header>
-        <main>
+        html.append(
+            """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(report.manifest)) — nanobatch</title>
+            <style>\(css)</style>
+            </head>
+            <body data-jobs="\(report.jobs.count)">
+            <header>
+            <h1>\(escape(report.manifest))</h1>
+            <p class="when">Built \(escape(report.generatedAt)) in \(String(format: "%.1f", report.totals.wallSeconds)) s\(report.stoppedBecause.map { " · stopped: " + escape($0) } ?? "")</p>
+            \(summary(report))
+            \(costTable(report))
+            \(diffSection(report))
+            </header>
+            <main>
 
-        """)
+            """)
         for group in groups(report) {
             section(group, to: &html)
         }
-        html.append("""
-        </main>
-        <script>\(script)</script>
-        </body>
-        </html>
+        html.append(
+            """
+            </main>
+            <script>\(script)</script>
+            </body>
+            </html>
 
-        """)
+            """)
         return html
     }
 
@@ -47,15 +49,23 @@ enum HTMLReport {
             .map { "<li class=\"count \($0.0)\"><b>\($0.1)</b> \($0.0)</li>" }
         items.insert("<li class=\"count\"><b>\(totals.jobs)</b> jobs</li>", at: 0)
         if totals.resumedTasks > 0 { items.append("<li class=\"count\"><b>\(totals.resumedTasks)</b> resumed tasks</li>") }
-        if totals.skippedForBudget > 0 { items.append("<li class=\"count skipped\"><b>\(totals.skippedForBudget)</b> skipped for budget</li>") }
+        if totals.skippedForBudget > 0 {
+            items.append("<li class=\"count skipped\"><b>\(totals.skippedForBudget)</b> skipped for budget</li>")
+        }
         if totals.unresolvedSubmissions > 0 {
-            items.append("<li class=\"count failed\"><b>\(totals.unresolvedSubmissions)</b> earlier submissions possibly paid without a result</li>")
+            items.append(
+                "<li class=\"count failed\"><b>\(totals.unresolvedSubmissions)</b> earlier submissions possibly paid without a result</li>")
         }
         return "<ul class=\"counts\">" + items.joined() + "</ul>"
     }
 
     static func costTable(_ report: IndexReport) -> String {
-        struct Line { var made = 0; var estimated = 0.0; var unknown = 0; var actual: [String: Double] = [:] }
+        struct Line {
+            var made = 0
+            var estimated = 0.0
+            var unknown = 0
+            var actual: [String: Double] = [:]
+        }
         var lines: [String: Line] = [:]
         for row in report.jobs where row.status == .made {
             let name = "\(row.provider):\(row.model)"
@@ -66,27 +76,36 @@ enum HTMLReport {
             lines[name] = line
         }
         guard !lines.isEmpty else { return "<p class=\"costs\">Nothing was made in this build, so nothing was spent.</p>" }
-        var html = "<table class=\"costs\"><thead><tr><th>provider:model</th><th>made</th><th>estimated</th><th>actual</th></tr></thead><tbody>"
+        var html =
+            "<table class=\"costs\"><thead><tr><th>provider:model</th><th>made</th><th>estimated</th><th>actual</th></tr></thead><tbody>"
         for name in lines.keys.sorted() {
             let line = lines[name]!
             let estimate = Money.format(line.estimated) + (line.unknown > 0 ? " + \(line.unknown) unknown" : "")
-            html += "<tr><td>\(escape(name))</td><td>\(line.made)</td><td>\(estimate)</td><td>\(escape(Money.describe(line.actual)))</td></tr>"
+            html +=
+                "<tr><td>\(escape(name))</td><td>\(line.made)</td><td>\(estimate)</td><td>\(escape(Money.describe(line.actual)))</td></tr>"
         }
         let totals = report.totals
-        html += "</tbody><tfoot><tr><td>total</td><td>\(totals.made)</td><td>\(Money.format(totals.estimatedCost))\(totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) unknown" : "")</td><td>\(escape(Money.describe(totals.actualCost)))</td></tr></tfoot></table>"
+        html +=
+            "</tbody><tfoot><tr><td>total</td><td>\(totals.made)</td><td>\(Money.format(totals.estimatedCost))\(totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) unknown" : "")</td><td>\(escape(Money.describe(totals.actualCost)))</td></tr></tfoot></table>"
         if let budget = report.budget { html += "<p class=\"costs\">Budget \(Money.format(budget))</p>" }
         return html
     }
 
     static func diffSection(_ report: IndexReport) -> String {
         guard let diff = report.diff else { return "<p class=\"diff\">First build of this manifest: nothing to compare with.</p>" }
-        var html = "<details class=\"diff\" open><summary>Since the previous build\(diff.previousBuild.map { " (" + escape($0) + ")" } ?? ""): "
-        html += "\(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed</summary>"
+        var html =
+            "<details class=\"diff\" open><summary>Since the previous build\(diff.previousBuild.map { " (" + escape($0) + ")" } ?? ""): "
+        html +=
+            "\(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed</summary>"
         if !diff.madeAgain.isEmpty {
-            html += "<h3>Made again</h3><ul>" + diff.madeAgain.map { "<li><code>\(escape($0.id))</code>: \(escape($0.reason))</li>" }.joined() + "</ul>"
+            html +=
+                "<h3>Made again</h3><ul>" + diff.madeAgain.map { "<li><code>\(escape($0.id))</code>: \(escape($0.reason))</li>" }.joined()
+                + "</ul>"
         }
         if !diff.new.isEmpty { html += "<h3>New</h3><ul>" + diff.new.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>" }
-        if !diff.removed.isEmpty { html += "<h3>Removed</h3><ul>" + diff.removed.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>" }
+        if !diff.removed.isEmpty {
+            html += "<h3>Removed</h3><ul>" + diff.removed.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>"
+        }
         return html + "</details>"
     }
 
@@ -103,7 +122,7 @@ enum HTMLReport {
     static func groups(_ report: IndexReport) -> [Group] {
         var groups: [Group] = []
         var position: [String: Int] = [:]
-        var rowPosition: [String: Int] = [:]   // "prompt\u{0}label" → row index in its group
+        var rowPosition: [String: Int] = [:]  // "prompt\u{0}label" → row index in its group
         for row in report.jobs {
             let at: Int
             if let known = position[row.promptID] {
@@ -186,7 +205,8 @@ enum HTMLReport {
             html.append("\"></a>")
         } else {
             let ratio = row.aspectRatio.split(separator: ":").compactMap { Double($0) }
-            let (w, h) = ratio.count == 2 && ratio[0] > 0 && ratio[1] > 0
+            let (w, h) =
+                ratio.count == 2 && ratio[0] > 0 && ratio[1] > 0
                 ? thumbnailSize(width: Int(ratio[0] * 1000), height: Int(ratio[1] * 1000)) : (160, 160)
             html.append("<div class=\"missing\" style=\"width:")
             html.append(w)
@@ -211,7 +231,8 @@ enum HTMLReport {
         }
         if row.status == .made, let cost = row.actualCost ?? row.estimatedCost {
             html.append(" · ")
-            html.append(row.costUnit == "USD" || row.actualCost == nil ? Money.format(cost) : String(format: "%g %@", cost, row.costUnit ?? ""))
+            html.append(
+                row.costUnit == "USD" || row.actualCost == nil ? Money.format(cost) : String(format: "%g %@", cost, row.costUnit ?? ""))
         }
         if row.variant > 1 || !row.references.isEmpty {
             html.append("<br><span class=\"variant\">v")
@@ -237,7 +258,8 @@ enum HTMLReport {
 
     /// Fits within 220×220 keeping the true ratio.
     static func thumbnailSize(width: Int, height: Int) -> (Int, Int) {
-        let w = Double(max(1, width)), h = Double(max(1, height))
+        let w = Double(max(1, width))
+        let h = Double(max(1, height))
         let scale = min(220 / w, 220 / h)
         return (max(1, Int((w * scale).rounded())), max(1, Int((h * scale).rounded())))
     }
@@ -255,48 +277,58 @@ enum HTMLReport {
     }
 
     static let css = """
-    body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 24px 48px;color:#1d1d1f;background:#fafafa}
-    h1{margin:20px 0 4px}h2{margin:28px 0 2px;font-size:18px}.when{color:#666;margin:0 0 12px}
-    .counts{list-style:none;padding:0;display:flex;gap:16px;flex-wrap:wrap}.count b{font-size:20px}
-    .count.failed b{color:#b00020}.count.skipped b{color:#8a6d00}.count.made b{color:#1b7f3a}
-    table.costs{border-collapse:collapse;margin:8px 0}table.costs td,table.costs th{border:1px solid #ddd;padding:3px 10px;text-align:left}
-    .diff{margin:12px 0}.diff h3{font-size:14px;margin:8px 0 2px}.prompt-text{color:#444;max-width:80ch}
-    table.grid{border-collapse:collapse}table.grid th,table.grid td{border:1px solid #e0e0e0;padding:6px;vertical-align:top}
-    th.model{text-align:left;white-space:nowrap;font-weight:600}tr.step th.model{padding-left:20px;color:#555}
-    td.cell{white-space:nowrap}figure.job{display:inline-block;margin:0 6px 6px 0;vertical-align:top;white-space:normal;max-width:220px}
-    figure.job img{display:block;background:#eee;border:1px solid #ccc}
-    .missing{display:flex;align-items:center;justify-content:center;text-align:center;font-size:12px;padding:6px;box-sizing:border-box;overflow:hidden;border:1px dashed #bbb;background:#f3f3f3;color:#666}
-    figure.failed .missing{border-color:#b00020;color:#b00020;background:#fff5f6}
-    figcaption{font-size:12px;color:#555}.status{font-weight:600}.failed .status{color:#b00020}.skipped .status{color:#8a6d00}
-    .change{color:#0b57d0}.warn{color:#b00020}
-    @media print{body{background:#fff;margin:0}details{display:block}section.prompt{break-inside:avoid}a{color:inherit;text-decoration:none}}
-    """
+        body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 24px 48px;color:#1d1d1f;background:#fafafa}
+        h1{margin:20px 0 4px}h2{margin:28px 0 2px;font-size:18px}.when{color:#666;margin:0 0 12px}
+        .counts{list-style:none;padding:0;display:flex;gap:16px;flex-wrap:wrap}.count b{font-size:20px}
+        .count.failed b{color:#b00020}.count.skipped b{color:#8a6d00}.count.made b{color:#1b7f3a}
+        table.costs{border-collapse:collapse;margin:8px 0}table.costs td,table.costs th{border:1px solid #ddd;padding:3px 10px;text-align:left}
+        .diff{margin:12px 0}.diff h3{font-size:14px;margin:8px 0 2px}.prompt-text{color:#444;max-width:80ch}
+        table.grid{border-collapse:collapse}table.grid th,table.grid td{border:1px solid #e0e0e0;padding:6px;vertical-align:top}
+        th.model{text-align:left;white-space:nowrap;font-weight:600}tr.step th.model{padding-left:20px;color:#555}
+        td.cell{white-space:nowrap}figure.job{display:inline-block;margin:0 6px 6px 0;vertical-align:top;white-space:normal;max-width:220px}
+        figure.job img{display:block;background:#eee;border:1px solid #ccc}
+        .missing{display:flex;align-items:center;justify-content:center;text-align:center;font-size:12px;padding:6px;box-sizing:border-box;overflow:hidden;border:1px dashed #bbb;background:#f3f3f3;color:#666}
+        figure.failed .missing{border-color:#b00020;color:#b00020;background:#fff5f6}
+        figcaption{font-size:12px;color:#555}.status{font-weight:600}.failed .status{color:#b00020}.skipped .status{color:#8a6d00}
+        .change{color:#0b57d0}.warn{color:#b00020}
+        @media print{body{background:#fff;margin:0}details{display:block}section.prompt{break-inside:avoid}a{color:inherit;text-decoration:none}}
+        """
 
     /// Marks the page once images have settled: how many thumbnails loaded (used by the browser test).
     static let script = """
-    (function(){var imgs=[].slice.call(document.images);var left=imgs.length;
-    function done(){var ok=imgs.filter(function(i){return i.complete&&i.naturalWidth>0}).length;
-    document.body.setAttribute('data-thumbnails',ok+'/'+imgs.length)}
-    if(!left){done();return}
-    imgs.forEach(function(i){if(i.complete){if(--left===0)done()}else{i.addEventListener('load',function(){if(--left===0)done()});i.addEventListener('error',function(){if(--left===0)done()})}})})();
-    """
+        (function(){var imgs=[].slice.call(document.images);var left=imgs.length;
+        function done(){var ok=imgs.filter(function(i){return i.complete&&i.naturalWidth>0}).length;
+        document.body.setAttribute('data-thumbnails',ok+'/'+imgs.length)}
+        if(!left){done();return}
+        imgs.forEach(function(i){if(i.complete){if(--left===0)done()}else{i.addEventListener('load',function(){if(--left===0)done()});i.addEventListener('error',function(){if(--left===0)done()})}})})();
+        """
 }
 
 /// `index.csv`: the job table for spreadsheets (RFC 4180 quoting, one header row).
 enum CSVReport {
-    static let columns = ["id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
-                                 "status", "change", "file", "width", "height", "bytes", "estimatedCostUSD", "actualCost", "costUnit",
-                                 "attempts", "durationSeconds", "error"]
+    static let columns = [
+        "id", "promptID", "step", "provider", "model", "aspectRatio", "imageSize", "variant", "references",
+        "status", "change", "file", "width", "height", "bytes", "estimatedCostUSD", "actualCost", "costUnit",
+        "attempts", "durationSeconds", "error",
+    ]
 
     static func renderBytes(_ report: IndexReport) -> TextBuffer {
         var out = TextBuffer(capacity: 256 + report.jobs.count * 160)
         out.append(columns.joined(separator: ","))
         out.append("\r\n")
         for row in report.jobs {
-            field(row.id, &out); field(row.promptID, &out); field(row.step ?? "", &out); field(row.provider, &out)
-            field(row.model, &out); field(row.aspectRatio, &out); field(row.imageSize ?? "", &out)
-            out.append(row.variant); out.append(",")
-            field(row.references.joined(separator: " "), &out); field(row.status.rawValue, &out); field(row.change ?? "", &out)
+            field(row.id, &out)
+            field(row.promptID, &out)
+            field(row.step ?? "", &out)
+            field(row.provider, &out)
+            field(row.model, &out)
+            field(row.aspectRatio, &out)
+            field(row.imageSize ?? "", &out)
+            out.append(row.variant)
+            out.append(",")
+            field(row.references.joined(separator: " "), &out)
+            field(row.status.rawValue, &out)
+            field(row.change ?? "", &out)
             field(row.file ?? "", &out)
             if let width = row.width { out.append(width) }
             out.append(",")
@@ -309,8 +341,10 @@ enum CSVReport {
             if let cost = row.actualCost { out.appendFixed(cost, decimals: 4) }
             out.append(",")
             field(row.costUnit ?? "", &out)
-            out.append(row.attempts); out.append(",")
-            out.appendFixed(row.durationSeconds, decimals: 3); out.append(",")
+            out.append(row.attempts)
+            out.append(",")
+            out.appendFixed(row.durationSeconds, decimals: 3)
+            out.append(",")
             field(row.error ?? "", &out, last: true)
             out.append("\r\n")
         }
@@ -328,7 +362,9 @@ enum CSVReport {
     static func quote(_ field: String) -> String {
         var value = field
         if let first = value.first, "=+-@".contains(first), Double(value) == nil { value = "'" + value }
-        guard value.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else { return value }
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else {
+            return value
+        }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -34,13 +34,15 @@ extension IndexReport {
         JSONObject(sorted: [
             "budget": budget.map(JSONValue.number),
             "diff": diff.map { diff in
-                JSONValue.object(JSONObject(sorted: [
-                    "madeAgain": .array(diff.madeAgain.map { .object(JSONObject(sorted: ["id": .string($0.id), "reason": .string($0.reason)])) }),
-                    "new": .array(diff.new.map(JSONValue.string)),
-                    "previousBuild": diff.previousBuild.map(JSONValue.string),
-                    "removed": .array(diff.removed.map(JSONValue.string)),
-                    "unchanged": .number(Double(diff.unchanged)),
-                ]))
+                JSONValue.object(
+                    JSONObject(sorted: [
+                        "madeAgain": .array(
+                            diff.madeAgain.map { .object(JSONObject(sorted: ["id": .string($0.id), "reason": .string($0.reason)])) }),
+                        "new": .array(diff.new.map(JSONValue.string)),
+                        "previousBuild": diff.previousBuild.map(JSONValue.string),
+                        "removed": .array(diff.removed.map(JSONValue.string)),
+                        "unchanged": .number(Double(diff.unchanged)),
+                    ]))
             },
             "formatVersion": .number(Double(formatVersion)),
             "generatedAt": .string(generatedAt),
@@ -49,33 +51,41 @@ extension IndexReport {
             "rateLimitCuts": rateLimitCuts.map { .object(JSONObject(sorted: $0.mapValues { .number(Double($0)) })) },
             "skippedForBudget": skippedForBudget.map { .array($0.map(JSONValue.string)) },
             "stoppedBecause": stoppedBecause.map(JSONValue.string),
-            "totals": .object(JSONObject(sorted: [
-                "actualCost": .object(JSONObject(sorted: totals.actualCost.mapValues(JSONValue.number))),
-                "attempts": .number(Double(totals.attempts)),
-                "cached": .number(Double(totals.cached)),
-                "estimatedCost": .number(totals.estimatedCost),
-                "failed": .number(Double(totals.failed)),
-                "jobs": .number(Double(totals.jobs)),
-                "made": .number(Double(totals.made)),
-                "resumedTasks": .number(Double(totals.resumedTasks)),
-                "skipped": .number(Double(totals.skipped)),
-                "skippedForBudget": .number(Double(totals.skippedForBudget)),
-                "unknownPriceJobs": .number(Double(totals.unknownPriceJobs)),
-                "unresolvedSubmissions": .number(Double(totals.unresolvedSubmissions)),
-                "wallSeconds": .number(totals.wallSeconds),
-            ])),
+            "totals": .object(
+                JSONObject(sorted: [
+                    "actualCost": .object(JSONObject(sorted: totals.actualCost.mapValues(JSONValue.number))),
+                    "attempts": .number(Double(totals.attempts)),
+                    "cached": .number(Double(totals.cached)),
+                    "estimatedCost": .number(totals.estimatedCost),
+                    "failed": .number(Double(totals.failed)),
+                    "jobs": .number(Double(totals.jobs)),
+                    "made": .number(Double(totals.made)),
+                    "resumedTasks": .number(Double(totals.resumedTasks)),
+                    "skipped": .number(Double(totals.skipped)),
+                    "skippedForBudget": .number(Double(totals.skippedForBudget)),
+                    "unknownPriceJobs": .number(Double(totals.unknownPriceJobs)),
+                    "unresolvedSubmissions": .number(Double(totals.unresolvedSubmissions)),
+                    "wallSeconds": .number(totals.wallSeconds),
+                ])),
             "unresolvedSubmissions": unresolvedSubmissions.map { submissions in
-                .array(submissions.map {
-                    .object(JSONObject(sorted: ["job": .string($0.job), "key": .string($0.key), "provider": .string($0.provider),
-                                                "submittedAt": .string($0.submittedAt)]))
-                })
+                .array(
+                    submissions.map {
+                        .object(
+                            JSONObject(sorted: [
+                                "job": .string($0.job), "key": .string($0.key), "provider": .string($0.provider),
+                                "submittedAt": .string($0.submittedAt),
+                            ]))
+                    })
             },
         ])
     }
 
     /// The rows as an indented array, keys sorted and absent values left out, as JSONEncoder would.
     static func writeRows(_ rows: [JobRow], to out: inout TextBuffer) {
-        guard !rows.isEmpty else { out.append("[]"); return }
+        guard !rows.isEmpty else {
+            out.append("[]")
+            return
+        }
         out.append("[\n")
         for (index, row) in rows.enumerated() {
             out.append("    {\n")
@@ -109,7 +119,10 @@ extension IndexReport {
             func strings(_ name: StaticString, _ values: [String]?) {
                 guard let values else { return }
                 key(name)
-                guard !values.isEmpty else { out.append("[]"); return }
+                guard !values.isEmpty else {
+                    out.append("[]")
+                    return
+                }
                 out.append("[\n")
                 for (position, value) in values.enumerated() {
                     out.append("        ")

@@ -33,8 +33,10 @@ struct IndexReport: Codable, Sendable {
         /// Against the previous build of the manifest, when there was one.
         var diff: BuildDiff?
 
-        init(budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
-                    diff: BuildDiff? = nil) {
+        init(
+            budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
+            diff: BuildDiff? = nil
+        ) {
             self.budget = budget
             self.unresolvedSubmissions = unresolvedSubmissions
             self.rateLimitCuts = rateLimitCuts
@@ -104,8 +106,10 @@ struct IndexReport: Codable, Sendable {
     var diff: BuildDiff?
     var jobs: [JobRow]
 
-    init(plan: EvaluatedPlan, outcomes: [JobOutcome], outputRoot: URL, wallSeconds: Double, stoppedBecause: String?,
-                facts: RunFacts = RunFacts(), now: Date = Date()) {
+    init(
+        plan: EvaluatedPlan, outcomes: [JobOutcome], outputRoot: URL, wallSeconds: Double, stoppedBecause: String?,
+        facts: RunFacts = RunFacts(), now: Date = Date()
+    ) {
         let graph = plan.graph
         manifest = graph.manifest.name
         generatedAt = UTCTimestamp.iso8601(now)
@@ -119,8 +123,9 @@ struct IndexReport: Codable, Sendable {
         var budgetSkips: [String] = []
         var rows: [JobRow] = []
         rows.reserveCapacity(graph.jobs.count)
-        var totals = Totals(jobs: graph.jobs.count, made: 0, cached: 0, failed: 0, skipped: 0, estimatedCost: 0,
-                            unknownPriceJobs: 0, actualCost: [:], attempts: 0, wallSeconds: wallSeconds)
+        var totals = Totals(
+            jobs: graph.jobs.count, made: 0, cached: 0, failed: 0, skipped: 0, estimatedCost: 0,
+            unknownPriceJobs: 0, actualCost: [:], attempts: 0, wallSeconds: wallSeconds)
         let rootPath = outputRoot.standardizedFileURL.path
         for (job, outcome) in zip(graph.jobs, outcomes) {
             switch outcome.status {
@@ -138,24 +143,27 @@ struct IndexReport: Codable, Sendable {
             let entry = outcome.entry
             var storePath = entry?.blobPath
             if let path = storePath, path.hasPrefix(rootPath + "/") { storePath = String(path.dropFirst(rootPath.count + 1)) }
-            rows.append(JobRow(
-                id: job.id, key: outcome.key, promptID: job.promptID, step: job.stepID, prompt: job.promptText,
-                provider: job.provider, dialect: job.dialect, model: job.model, aspectRatio: job.aspectRatio,
-                imageSize: job.imageSize, references: job.references.map(\.written),
-                upstream: job.upstream.map { graph.jobs[$0].id }, status: outcome.status,
-                file: entry.map { "\(job.friendlyStem).\($0.info.format.fileExtension)" }, storePath: storePath,
-                format: entry?.info.format.rawValue, width: entry?.info.width, height: entry?.info.height, bytes: entry?.bytes,
-                estimatedCost: job.unitPrice, actualCost: outcome.status == .cached ? 0 : outcome.actualCost,
-                costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
-                error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
-                rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes,
-                ratioMismatch: entry.map { ModelCatalog.isOffRatio(width: $0.info.width, height: $0.info.height, ratio: job.aspectRatio) } == true ? true : nil,
-                resumedTask: outcome.resumedTaskID, skippedForBudget: outcome.skippedForBudget ? true : nil,
-                requestedFormat: job.format.rawValue, variant: job.variant,
-                referenceHashes: job.references.map { plan.referenceHashes[$0] ?? "" },
-                upstreamOutputHash: job.upstream.flatMap { outcomes[$0].entry?.outputHash },
-                change: facts.diff == nil ? nil : newJobs.contains(job.id) ? "new" : remade[job.id] != nil ? "made again" : "unchanged",
-                changeReason: remade[job.id]))
+            rows.append(
+                JobRow(
+                    id: job.id, key: outcome.key, promptID: job.promptID, step: job.stepID, prompt: job.promptText,
+                    provider: job.provider, dialect: job.dialect, model: job.model, aspectRatio: job.aspectRatio,
+                    imageSize: job.imageSize, references: job.references.map(\.written),
+                    upstream: job.upstream.map { graph.jobs[$0].id }, status: outcome.status,
+                    file: entry.map { "\(job.friendlyStem).\($0.info.format.fileExtension)" }, storePath: storePath,
+                    format: entry?.info.format.rawValue, width: entry?.info.width, height: entry?.info.height, bytes: entry?.bytes,
+                    estimatedCost: job.unitPrice, actualCost: outcome.status == .cached ? 0 : outcome.actualCost,
+                    costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
+                    error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
+                    rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes,
+                    ratioMismatch: entry.map {
+                        ModelCatalog.isOffRatio(width: $0.info.width, height: $0.info.height, ratio: job.aspectRatio)
+                    } == true ? true : nil,
+                    resumedTask: outcome.resumedTaskID, skippedForBudget: outcome.skippedForBudget ? true : nil,
+                    requestedFormat: job.format.rawValue, variant: job.variant,
+                    referenceHashes: job.references.map { plan.referenceHashes[$0] ?? "" },
+                    upstreamOutputHash: job.upstream.flatMap { outcomes[$0].entry?.outputHash },
+                    change: facts.diff == nil ? nil : newJobs.contains(job.id) ? "new" : remade[job.id] != nil ? "made again" : "unchanged",
+                    changeReason: remade[job.id]))
         }
         totals.skippedForBudget = budgetSkips.count
         totals.unresolvedSubmissions = facts.unresolvedSubmissions.count

@@ -47,7 +47,8 @@ struct PlanSummary: Codable, Sendable, Equatable {
         duplicates = plan.duplicateCount
         var lines: [String: ModelLine] = [:]
         var order: [String] = []
-        var total = 0.0, unknown = 0
+        var total = 0.0
+        var unknown = 0
         var providers: [String: Double] = [:]
         var rows: [Row] = []
         rows.reserveCapacity(graph.jobs.count)
@@ -55,8 +56,9 @@ struct PlanSummary: Codable, Sendable, Equatable {
             let lineKey = job.imageSize.map { "\(job.qualifiedModel)@\($0)" } ?? job.qualifiedModel
             if lines[lineKey] == nil {
                 order.append(lineKey)
-                lines[lineKey] = ModelLine(provider: job.provider, model: job.imageSize.map { "\(job.model)@\($0)" } ?? job.model,
-                                           jobs: 0, toMake: 0, estimatedCost: 0, unknownPriceJobs: 0, unitPrice: job.unitPrice)
+                lines[lineKey] = ModelLine(
+                    provider: job.provider, model: job.imageSize.map { "\(job.model)@\($0)" } ?? job.model,
+                    jobs: 0, toMake: 0, estimatedCost: 0, unknownPriceJobs: 0, unitPrice: job.unitPrice)
             }
             lines[lineKey]!.jobs += 1
             let state: String
@@ -66,8 +68,10 @@ struct PlanSummary: Codable, Sendable, Equatable {
             case .blocked: state = "blocked"
             case .duplicate: state = "duplicate"
             }
-            rows.append(Row(id: job.id, key: plan.states[job.index].key, state: state, provider: job.provider,
-                            model: job.model, price: job.unitPrice))
+            rows.append(
+                Row(
+                    id: job.id, key: plan.states[job.index].key, state: state, provider: job.provider,
+                    model: job.model, price: job.unitPrice))
             guard plan.willBeMade(job.index) else { continue }
             lines[lineKey]!.toMake += 1
             if let price = job.unitPrice {
@@ -100,7 +104,9 @@ struct PlanSummary: Codable, Sendable, Equatable {
         for line in byModel {
             let unit = line.unitPrice.map { Money.format($0) } ?? "unknown"
             var estimate = Money.format(line.estimatedCost)
-            if line.unknownPriceJobs > 0 { estimate = line.unknownPriceJobs == line.toMake ? "unknown" : "\(estimate) + \(line.unknownPriceJobs) unknown" }
+            if line.unknownPriceJobs > 0 {
+                estimate = line.unknownPriceJobs == line.toMake ? "unknown" : "\(estimate) + \(line.unknownPriceJobs) unknown"
+            }
             table.append([line.provider, line.model, "\(line.jobs)", "\(line.toMake)", unit, estimate])
         }
         out += TextTable.render(table, rightAligned: [2, 3, 4, 5])
@@ -113,11 +119,12 @@ struct PlanSummary: Codable, Sendable, Equatable {
         }
         out += "\n"
         if let budget {
-            out += withinBudget == true
+            out +=
+                withinBudget == true
                 ? "Budget: \(Money.format(budget)) — within budget\n"
                 : unknownPriceJobs > 0 && estimatedCost <= budget + 1e-9
-                ? "Budget: \(Money.format(budget)) — \(unknownPriceJobs) job\(unknownPriceJobs == 1 ? " has" : "s have") no price, so the budget cannot be kept; set them in \"pricing\". `run` will refuse to start\n"
-                : "Budget: \(Money.format(budget)) — the estimate exceeds it; `run` will refuse to start\n"
+                    ? "Budget: \(Money.format(budget)) — \(unknownPriceJobs) job\(unknownPriceJobs == 1 ? " has" : "s have") no price, so the budget cannot be kept; set them in \"pricing\". `run` will refuse to start\n"
+                    : "Budget: \(Money.format(budget)) — the estimate exceeds it; `run` will refuse to start\n"
         }
         return out
     }

@@ -3,8 +3,10 @@ import Foundation
 extension BuildStamp {
     /// Records every file a fully cached build read or wrote (reference files, friendly files,
     /// reports, the journal), so the next identical run is a no-op.
-    static func stampFullyCachedBuild(_ report: IndexReport, evaluated: EvaluatedPlan, layout: OutputLayout, manifest: String,
-                                      journal: String, stamp: String, context: String) throws {
+    static func stampFullyCachedBuild(
+        _ report: IndexReport, evaluated: EvaluatedPlan, layout: OutputLayout, manifest: String,
+        journal: String, stamp: String, context: String
+    ) throws {
         var files: [String] = []
         files.reserveCapacity(report.jobs.count + evaluated.referenceHashes.count + 4)
         for reference in evaluated.referenceHashes.keys {

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The fingerprint of a fully cached build: what shaped it (tool, manifest bytes, output root, budget)
@@ -20,9 +21,9 @@ enum BuildStamp {
     static func context(manifest: Manifest, root: String, maxCost: Double?) -> String {
         var text = "\(header)\ntool \(NanobatchCLI.version)\n"
         #if os(Linux)
-        let binary = "/proc/self/exe"
+            let binary = "/proc/self/exe"
         #else
-        let binary = CommandLine.arguments.first ?? ""
+            let binary = CommandLine.arguments.first ?? ""
         #endif
         if let identity = FileStatus.of(binary) {
             text += "binary \(identity.inode) \(identity.size) \(identity.modified)\n"
@@ -77,12 +78,15 @@ enum BuildStamp {
                 lines.append(start..<end)
                 start = end + 1
             }
-            guard lines.count == 2, String(decoding: UnsafeBufferPointer(rebasing: bytes[lines[0]]), as: UTF8.self) == header else { return nil }
+            guard lines.count == 2, String(decoding: UnsafeBufferPointer(rebasing: bytes[lines[0]]), as: UTF8.self) == header else {
+                return nil
+            }
             let fields = String(decoding: UnsafeBufferPointer(rebasing: bytes[lines[1]]), as: UTF8.self).split(separator: "\t")
             guard fields.count == 3, fields[0] == context, let jobs = Int(fields[1]), let files = Int(fields[2]) else { return nil }
             let trailer = Array("end\n".utf8)
             guard bytes.count - start >= trailer.count,
-                  Array(bytes[(bytes.count - trailer.count)...]) == trailer else { return nil }
+                Array(bytes[(bytes.count - trailer.count)...]) == trailer
+            else { return nil }
             let body = start..<(bytes.count - trailer.count)
             return (jobs, files, split(body, in: bytes, into: files >= 4096 ? ProcessInfo.processInfo.activeProcessorCount : 1))
         }
@@ -128,7 +132,10 @@ enum BuildStamp {
             for field in 0..<4 {
                 var value: Int64 = 0
                 var negative = false
-                if cursor < position, lines[cursor] == 0x2D { negative = true; cursor += 1 }
+                if cursor < position, lines[cursor] == 0x2D {
+                    negative = true
+                    cursor += 1
+                }
                 let digitsStart = cursor
                 while cursor < position, lines[cursor] &- 0x30 < 10, cursor - digitsStart < 19 {
                     value = value &* 10 &+ Int64(lines[cursor] &- 0x30)
@@ -157,11 +164,18 @@ enum BuildStamp {
                 var bytes: [UInt8] = wanted.isEmpty || lines[cursor] != 0x2F ? Array(root.utf8) : []
                 if !wanted.isEmpty { bytes += (bytes.isEmpty ? [] : [0x2F]) + UnsafeBufferPointer(rebasing: lines[wanted]) }
                 bytes.append(0)
-                folderFD = bytes.count == 1 ? open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                    : bytes.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_DIRECTORY | O_CLOEXEC) } }
+                folderFD =
+                    bytes.count == 1
+                    ? open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    : bytes.withUnsafeBufferPointer {
+                        $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+                    }
             }
             var at = 0
-            for index in (slash + 1)..<position { name[at] = CChar(bitPattern: lines[index]); at += 1 }
+            for index in (slash + 1)..<position {
+                name[at] = CChar(bitPattern: lines[index])
+                at += 1
+            }
             name[at] = 0
             let now = folderFD < 0 ? .absent : name.withUnsafeBufferPointer { FileStatus.of($0.baseAddress!, in: folderFD) } ?? .absent
             guard now == recorded else { return -1 }
@@ -186,13 +200,16 @@ struct FileStatus: Equatable {
         var info = stat()
         guard fstatat(folder, path, &info, 0) == 0 else { return nil }
         #if canImport(Darwin)
-        let modified = info.st_mtimespec, changed = info.st_ctimespec
+            let modified = info.st_mtimespec
+            let changed = info.st_ctimespec
         #else
-        let modified = info.st_mtim, changed = info.st_ctim
+            let modified = info.st_mtim
+            let changed = info.st_ctim
         #endif
-        return FileStatus(inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                          modified: Int64(modified.tv_sec) * 1_000_000_000 + Int64(modified.tv_nsec),
-                          changed: Int64(changed.tv_sec) * 1_000_000_000 + Int64(changed.tv_nsec))
+        return FileStatus(
+            inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            modified: Int64(modified.tv_sec) * 1_000_000_000 + Int64(modified.tv_nsec),
+            changed: Int64(changed.tv_sec) * 1_000_000_000 + Int64(changed.tv_nsec))
     }
 
     static func of(_ path: String) -> FileStatus? { path.withCString { of($0) } }

@@ -17,16 +17,19 @@ struct JobAttempt: Sendable {
     /// Moves the image into the store, writes its friendly file, and closes the job's journal record.
     /// All file work runs on one of the few storing threads, off the pool that every job's waits share,
     /// so images' fsyncs never crowd out a submission's journal sync or a provider's file writes.
-    func commit(store: any ImageStore, journal: SubmissionJournal?, provider: String, job: String,
-                friendlyPath: @escaping @Sendable (ImageFormat) -> String) async -> JobOutcome {
+    func commit(
+        store: any ImageStore, journal: SubmissionJournal?, provider: String, job: String,
+        friendlyPath: @escaping @Sendable (ImageFormat) -> String
+    ) async -> JobOutcome {
         var outcome = self.outcome
         guard let image, let key = outcome.key else { return outcome }
         do {
             let (entry, linkProblem) = try await WorkerThreads.storing.run { () throws -> (StoreEntry, String?) in
-                let entry = switch image {
-                case .file(let temporary): try store.commit(temporary: temporary, key: key)
-                case .bytes(let bytes): try store.commit(image: bytes, key: key)
-                }
+                let entry =
+                    switch image {
+                    case .file(let temporary): try store.commit(temporary: temporary, key: key)
+                    case .bytes(let bytes): try store.commit(image: bytes, key: key)
+                    }
                 do {
                     try store.link(entry, to: friendlyPath(entry.info.format))
                     return (entry, nil)
@@ -38,7 +41,8 @@ struct JobAttempt: Sendable {
             outcome.friendlyFileWritten = true
             if let linkProblem { outcome.notes.append(linkProblem) }
             if let info = outcome.entry?.info, let ratio = outcome.requestedRatio,
-               ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: ratio) {
+                ModelCatalog.isOffRatio(width: info.width, height: info.height, ratio: ratio)
+            {
                 outcome.notes.append("pixel size \(info.width)×\(info.height) does not match the requested ratio \(ratio)")
             }
         } catch {
@@ -53,8 +57,10 @@ struct JobAttempt: Sendable {
     }
 
     /// A job's provider part: journals the submission, asks the provider, leaves the image in a temporary file.
-    static func send(job: Job, key: String, references: [Reference], provider: any ImageProvider,
-                     store: any ImageStore, allowed: Duration, journal: SubmissionJournal? = nil) async -> JobAttempt {
+    static func send(
+        job: Job, key: String, references: [Reference], provider: any ImageProvider,
+        store: any ImageStore, allowed: Duration, journal: SubmissionJournal? = nil
+    ) async -> JobAttempt {
         let clock = ContinuousClock()
         let start = clock.now
         // The deadline counts from the job's start, not from when it was queued.
@@ -76,8 +82,10 @@ struct JobAttempt: Sendable {
                 // Durable before the request goes out; the journal syncs on its own thread, not the cooperative pool.
                 await journal.submitting(key: key, provider: job.provider, job: job.id)
             }
-            let request = GenerationRequest(job: job, key: key, references: references, destination: destination, deadline: deadline,
-                                            resumeTaskID: resumed?.taskID) { taskID in
+            let request = GenerationRequest(
+                job: job, key: key, references: references, destination: destination, deadline: deadline,
+                resumeTaskID: resumed?.taskID
+            ) { taskID in
                 journal?.taskCreated(key: key, provider: job.provider, job: job.id, taskID: taskID)
             }
             let receipt = try await provider.generate(request)

@@ -30,8 +30,10 @@ package struct JobOutcome: Sendable {
     /// The friendly file was written with the commit (so the runner does not write it again).
     var friendlyFileWritten = false
 
-    package init(status: JobStatus, key: String? = nil, entry: StoreEntry? = nil, error: String? = nil,
-                notes: [String] = [], skippedForBudget: Bool = false) {
+    package init(
+        status: JobStatus, key: String? = nil, entry: StoreEntry? = nil, error: String? = nil,
+        notes: [String] = [], skippedForBudget: Bool = false
+    ) {
         self.status = status
         self.key = key
         self.entry = entry

@@ -4,8 +4,10 @@ import Foundation
 /// needs no API key), each with its adapter, governor and job deadline; all share one transport
 /// (URLSession, with `plainHTTP` for `http://` URLs when given).
 extension ProviderLane {
-    static func make(for plan: EvaluatedPlan, manifest: Manifest, environment: [String: String], plainHTTP: (any HTTPTransport)?,
-                     override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?) throws -> [ProviderLane] {
+    static func make(
+        for plan: EvaluatedPlan, manifest: Manifest, environment: [String: String], plainHTTP: (any HTTPTransport)?,
+        override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
+    ) throws -> [ProviderLane] {
         let needed = Set(plan.graph.jobs.filter { plan.willBeMade($0.index) }.map(\.provider))
         var transport: StandardTransport?
         func sharedTransport() -> StandardTransport {
@@ -17,9 +19,11 @@ extension ProviderLane {
         var lanes: [ProviderLane] = []
         for config in manifest.providers where needed.contains(config.name) {
             let governor = RateGovernor(concurrency: config.concurrency, requestsPerMinute: config.requestsPerMinute)
-            let provider = try override?(config)
+            let provider =
+                try override?(config)
                 ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport(), governor: governor)
-            lanes.append(ProviderLane(name: config.name, provider: provider, governor: governor, deadline: .seconds(config.deadlineSeconds)))
+            lanes.append(
+                ProviderLane(name: config.name, provider: provider, governor: governor, deadline: .seconds(config.deadlineSeconds)))
         }
         return lanes
     }

@@ -9,8 +9,10 @@ package struct ProviderLane: Sendable {
     /// How long one job may take, from its start (async dialects poll until it passes).
     package let deadline: Duration
 
-    package init(name: String, provider: any ImageProvider, governor: RateGovernor,
-                deadline: Duration = ProviderLane.defaultDeadline) {
+    package init(
+        name: String, provider: any ImageProvider, governor: RateGovernor,
+        deadline: Duration = ProviderLane.defaultDeadline
+    ) {
         self.name = name
         self.provider = provider
         self.governor = governor
@@ -19,8 +21,9 @@ package struct ProviderLane: Sendable {
 
     /// A lane with a fixed concurrency limit and no requests-per-minute limit.
     package init(name: String, provider: any ImageProvider, concurrency: Int, deadline: Duration = ProviderLane.defaultDeadline) {
-        self.init(name: name, provider: provider, governor: RateGovernor(concurrency: concurrency, requestsPerMinute: nil),
-                  deadline: deadline)
+        self.init(
+            name: name, provider: provider, governor: RateGovernor(concurrency: concurrency, requestsPerMinute: nil),
+            deadline: deadline)
     }
 
     /// The manifest's default job deadline.

@@ -104,10 +104,13 @@ struct RunScheduler {
         while inFlight < globalLimit, !stopRequested, let index = nextReady(laneLimit) {
             let job = plan.graph.jobs[index]
             // Only jobs with a lane are queued, and only with their key.
-            guard let lane = laneOfJob[index], let key = keys[index] else { preconditionFailure("job \(index) queued without a lane or key") }
+            guard let lane = laneOfJob[index], let key = keys[index] else {
+                preconditionFailure("job \(index) queued without a lane or key")
+            }
             let estimate = job.unitPrice ?? 0
             if let budget, spent + inFlightEstimate + estimate > budget + 1e-9 {
-                let error = "skipped for budget: spent \(Money.format(spent)) + in flight \(Money.format(inFlightEstimate))"
+                let error =
+                    "skipped for budget: spent \(Money.format(spent)) + in flight \(Money.format(inFlightEstimate))"
                     + " + this job \(Money.format(estimate)) would exceed \(Money.format(budget))"
                 settle(index, JobOutcome(status: .skipped, key: key, error: error, skippedForBudget: true), into: &actions)
                 continue
@@ -156,8 +159,9 @@ struct RunScheduler {
     /// The outcome of a job that never got one: not submitted, and why.
     func unsettledOutcome(_ index: Int, reason: String) -> JobOutcome {
         if let lane = laneOfJob[index], let refusal = stoppedLanes[lane] {
-            return JobOutcome(status: .skipped, key: keys[index],
-                              error: "not submitted: provider \(laneNames[lane]) stopped after: \(refusal)")
+            return JobOutcome(
+                status: .skipped, key: keys[index],
+                error: "not submitted: provider \(laneNames[lane]) stopped after: \(refusal)")
         }
         return JobOutcome(status: .skipped, key: keys[index], error: "not submitted: \(reason)")
     }
@@ -223,8 +227,9 @@ struct RunScheduler {
         if outcome.succeeded {
             return JobOutcome(status: .cached, key: outcome.key, entry: outcome.entry, notes: ["same request as \(owner)"])
         }
-        return JobOutcome(status: outcome.status == .skipped ? .skipped : .failed, key: outcome.key,
-                          error: "same request as \(owner), which \(outcome.status.rawValue): \(outcome.error ?? "unknown error")",
-                          skippedForBudget: outcome.skippedForBudget)
+        return JobOutcome(
+            status: outcome.status == .skipped ? .skipped : .failed, key: outcome.key,
+            error: "same request as \(owner), which \(outcome.status.rawValue): \(outcome.error ?? "unknown error")",
+            skippedForBudget: outcome.skippedForBudget)
     }
 }

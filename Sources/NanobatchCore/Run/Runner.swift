@@ -19,9 +19,11 @@ package struct Runner: Sendable {
     /// Paid submissions and async task ids, so a rerun after a crash never pays twice.
     package let journal: SubmissionJournal?
 
-    package init(plan: EvaluatedPlan, store: any ImageStore, lanes: [ProviderLane], layout: OutputLayout, manifestName: String,
-                limits: RunLimits, stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil,
-                journal: SubmissionJournal? = nil) {
+    package init(
+        plan: EvaluatedPlan, store: any ImageStore, lanes: [ProviderLane], layout: OutputLayout, manifestName: String,
+        limits: RunLimits, stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil,
+        journal: SubmissionJournal? = nil
+    ) {
         self.plan = plan
         self.store = store
         self.lanes = lanes
@@ -62,8 +64,9 @@ package struct Runner: Sendable {
                         }
                     }
                     outcomes[index] = outcome
-                    tally.record(outcome.status, cost: outcome.status == .made ? outcome.actualCost ?? 0 : 0,
-                                 elapsed: started.duration(to: clock.now))
+                    tally.record(
+                        outcome.status, cost: outcome.status == .made ? outcome.actualCost ?? 0 : 0,
+                        elapsed: started.duration(to: clock.now))
                 case .lookUp(let index, let key):
                     perform(scheduler.keyLookedUp(index, key: key, entry: store.lookup(key)), group: &group)
                 case .start(let start):
@@ -116,8 +119,11 @@ package struct Runner: Sendable {
         let lane = lanes[start.lane]
         let (store, journal, key, index) = (store, journal, start.key, start.index)
         group.addTask {
-            .answered(index: index, await JobAttempt.send(job: job, key: key, references: references, provider: lane.provider,
-                                                         store: store, allowed: lane.deadline, journal: journal))
+            .answered(
+                index: index,
+                await JobAttempt.send(
+                    job: job, key: key, references: references, provider: lane.provider,
+                    store: store, allowed: lane.deadline, journal: journal))
         }
     }
 
@@ -126,9 +132,11 @@ package struct Runner: Sendable {
         let job = plan.graph.jobs[index]
         let (store, journal, layout, manifestName) = (store, journal, layout, manifestName)
         group.addTask {
-            .finished(index: index, await attempt.commit(store: store, journal: journal, provider: job.provider, job: job.id) {
-                layout.friendlyPath(job, $0, manifest: manifestName)
-            })
+            .finished(
+                index: index,
+                await attempt.commit(store: store, journal: journal, provider: job.provider, job: job.id) {
+                    layout.friendlyPath(job, $0, manifest: manifestName)
+                })
         }
     }
 

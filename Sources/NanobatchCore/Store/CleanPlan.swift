@@ -31,7 +31,8 @@ struct CleanPlan: Sendable {
             while let relative = enumerator.nextObject() as? String {
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(relative).path, isDirectory: &isDirectory),
-                      !isDirectory.boolValue, !reportFiles.contains(relative), !wanted.contains(relative) else { continue }
+                    !isDirectory.boolValue, !reportFiles.contains(relative), !wanted.contains(relative)
+                else { continue }
                 friendly.append(relative)
             }
         }
@@ -51,7 +52,10 @@ struct CleanPlan: Sendable {
             for name in names.sorted() {
                 let key = String(name.split(separator: ".").first ?? "")
                 if ownKeys.contains(key) { continue }
-                if otherKeys.contains(key) { kept.insert(key); continue }
+                if otherKeys.contains(key) {
+                    kept.insert(key)
+                    continue
+                }
                 storeFiles.append(OutputLayout.storeRelativePath(shard: shard, name: name))
             }
         }

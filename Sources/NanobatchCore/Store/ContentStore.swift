@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What the store knows of one finished image.
@@ -66,7 +67,8 @@ final class ContentStore: ImageStore, Sendable {
         if status.size == record.bytes && status.modified == record.modified { return entry }
         // Touched since it was recorded: trust it only if it is still the same whole image.
         guard status.size == record.bytes, let image = try? ImageInspector.examineFile(at: blob),
-              image.info == record.info, image.sha256 == record.sha256 else { return nil }
+            image.info == record.info, image.sha256 == record.sha256
+        else { return nil }
         append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: status.modified))
         return entry
     }
@@ -97,11 +99,13 @@ final class ContentStore: ImageStore, Sendable {
         let shard = String(key.prefix(2))
         if let names = state.withLock({ $0.shardListings[shard] }) { return names }
         // A fresh store has few shard folders: one listing of the store says which to list.
-        let shards = state.withLock { $0.shardFolders } ?? {
-            let listed = Set((try? FileManager.default.contentsOfDirectory(atPath: storeDirectory)) ?? [])
-            state.withLock { $0.shardFolders = listed }
-            return listed
-        }()
+        let shards =
+            state.withLock { $0.shardFolders }
+            ?? {
+                let listed = Set((try? FileManager.default.contentsOfDirectory(atPath: storeDirectory)) ?? [])
+                state.withLock { $0.shardFolders = listed }
+                return listed
+            }()
         let names = shards.contains(shard) ? Set((try? FileManager.default.contentsOfDirectory(atPath: folder(for: key))) ?? []) : []
         state.withLock { $0.shardListings[shard] = names }
         return names
@@ -158,7 +162,10 @@ final class ContentStore: ImageStore, Sendable {
         let text = kept.sorted { $0.key < $1.key }.map(\.line).joined()
         try FileIO.writeAtomically(Data(text.utf8), to: logPath, temporaryDirectory: temporaryDirectory)
         state.withLock { state in
-            if state.logDescriptor >= 0 { close(state.logDescriptor); state.logDescriptor = -1 }
+            if state.logDescriptor >= 0 {
+                close(state.logDescriptor)
+                state.logDescriptor = -1
+            }
             state.records = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
             state.logLines = kept.count
         }

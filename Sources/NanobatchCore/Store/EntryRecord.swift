@@ -53,7 +53,7 @@ struct EntryRecord: Sendable, Equatable {
         func isHex(_ range: Range<Int>) -> Bool {
             range.allSatisfy { (0x30...0x39).contains(line[$0]) || (0x61...0x66).contains(line[$0]) }
         }
-        guard isHex(fields[1]), isHex(fields[6]) else { return nil }   // the key becomes a path
+        guard isHex(fields[1]), isHex(fields[6]) else { return nil }  // the key becomes a path
         func text(_ index: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: line[fields[index]]), as: UTF8.self) }
         func number(_ index: Int) -> Int64? {
             let range = fields[index]
@@ -61,8 +61,10 @@ struct EntryRecord: Sendable, Equatable {
             return Int64(String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self))
         }
         guard text(0) == "v1", let format = ImageFormat(rawValue: text(2)), let width = number(3), let height = number(4),
-              let bytes = number(5), let modified = number(7) else { return nil }
-        return EntryRecord(key: text(1), info: ImageInfo(format: format, width: Int(width), height: Int(height)), bytes: Int(bytes),
-                           sha256: text(6), modified: modified)
+            let bytes = number(5), let modified = number(7)
+        else { return nil }
+        return EntryRecord(
+            key: text(1), info: ImageInfo(format: format, width: Int(width), height: Int(height)), bytes: Int(bytes),
+            sha256: text(6), modified: modified)
     }
 }

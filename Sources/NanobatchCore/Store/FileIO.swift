@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Small POSIX helpers for crash-safe writes.
@@ -24,7 +25,7 @@ enum FileIO {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != path { try createDirectory(parent) }
-        guard mkdir(path, 0o777) != 0 else { return }   // less the umask, as FileManager does
+        guard mkdir(path, 0o777) != 0 else { return }  // less the umask, as FileManager does
         let code = errno
         guard code == EEXIST else { throw Failure(operation: "mkdir", path: path, code: code) }
         // Made meanwhile by another thread, or a file in the way.

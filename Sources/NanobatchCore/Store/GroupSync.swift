@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Makes new image files durable in groups. One `syncfs` covers every file written before it
@@ -31,12 +32,12 @@ final class GroupSync: @unchecked Sendable {
     /// `syncfs(2)`, looked up at run time (the Glibc module does not declare it).
     static let systemSyncFileSystem: SyncFileSystem? = {
         #if os(Linux)
-        typealias CFunction = @convention(c) (Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
-        let function = unsafeBitCast(symbol, to: CFunction.self)
-        return { function($0) }
+            typealias CFunction = @convention(c) (Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+            let function = unsafeBitCast(symbol, to: CFunction.self)
+            return { function($0) }
         #else
-        return nil
+            return nil
         #endif
     }()
 

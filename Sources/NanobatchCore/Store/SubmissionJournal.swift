@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Append-only record of paid submissions under `<output root>/.nanobatch/journal`, shared by every
@@ -50,8 +51,10 @@ package final class SubmissionJournal: Sendable {
 
     /// Reads the journal, keeps what is still open, and compacts the file when it holds finished
     /// records. `hasResult` says whether the store already holds a key's image.
-    init(root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                dataSync: @escaping @Sendable (Int32) -> Void = { _ = fdatasync($0) }) throws {
+    init(
+        root: URL, hasResult: (String) -> Bool, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        dataSync: @escaping @Sendable (Int32) -> Void = { _ = fdatasync($0) }
+    ) throws {
         path = OutputLayout(root: root).journalPath
         self.now = now
         let (records, lineCount) = SubmissionJournal.read(path)
@@ -97,8 +100,10 @@ package final class SubmissionJournal: Sendable {
     }
 
     /// Open tasks still worth resuming, and submissions that ended without a result, from the records.
-    static func analyse(_ records: [Record], hasResult: (String) -> Bool,
-                               now: Double) -> (tasks: [String: OpenTask], unresolved: [Unresolved]) {
+    static func analyse(
+        _ records: [Record], hasResult: (String) -> Bool,
+        now: Double
+    ) -> (tasks: [String: OpenTask], unresolved: [Unresolved]) {
         var submitted: [String: (provider: String, job: String, at: Double)] = [:]
         var tasks: [String: OpenTask] = [:]
         for record in records {
@@ -106,8 +111,9 @@ package final class SubmissionJournal: Sendable {
             case "submit":
                 submitted[record.key] = (record.provider, record.job, record.time)
             case "task":
-                tasks[record.key] = OpenTask(key: record.key, provider: record.provider, job: record.job,
-                                             taskID: record.taskID, createdAt: record.time)
+                tasks[record.key] = OpenTask(
+                    key: record.key, provider: record.provider, job: record.job,
+                    taskID: record.taskID, createdAt: record.time)
                 submitted[record.key] = nil
             case "end":
                 submitted[record.key] = nil
@@ -125,7 +131,8 @@ package final class SubmissionJournal: Sendable {
             }
         }
         for (key, submission) in submitted where !hasResult(key) && tasks[key] == nil {
-            unresolved.append(Unresolved(key: key, provider: submission.provider, job: submission.job, submittedAt: timestamp(submission.at)))
+            unresolved.append(
+                Unresolved(key: key, provider: submission.provider, job: submission.job, submittedAt: timestamp(submission.at)))
         }
         unresolved.sort { ($0.submittedAt, $0.job) < ($1.submittedAt, $1.job) }
         return (tasks, unresolved)

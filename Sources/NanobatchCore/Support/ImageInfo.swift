@@ -12,12 +12,6 @@ package struct ImageInfo: Codable, Sendable, Equatable {
     var format: ImageFormat
     var width: Int
     var height: Int
-
-    init(format: ImageFormat, width: Int, height: Int) {
-        self.format = format
-        self.width = width
-        self.height = height
-    }
 }
 
 /// Reads image headers and checks that a file is whole, without decoding pixels.
@@ -25,8 +19,10 @@ enum ImageInspector {
     /// Identifies PNG, JPEG and WebP from their leading bytes; `nil` when the bytes are not a known image.
     static func inspect(_ bytes: [UInt8]) -> ImageInfo? {
         if bytes.count >= 24, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-           Array(bytes[12..<16]) == Array("IHDR".utf8) {
-            let width = Int(readBE32(bytes, 16)), height = Int(readBE32(bytes, 20))
+            Array(bytes[12..<16]) == Array("IHDR".utf8)
+        {
+            let width = Int(readBE32(bytes, 16))
+            let height = Int(readBE32(bytes, 20))
             guard width > 0, height > 0 else { return nil }
             return ImageInfo(format: .png, width: width, height: height)
         }
@@ -54,8 +50,14 @@ enum ImageInspector {
         while i + 9 < b.count {
             guard b[i] == 0xFF else { return nil }
             let marker = b[i + 1]
-            if marker == 0xFF { i += 1; continue }
-            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }
+            if marker == 0xFF {
+                i += 1
+                continue
+            }
+            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 {
+                i += 2
+                continue
+            }
             let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
             guard length >= 2 else { return nil }
             let isStartOfFrame = (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker)
@@ -77,7 +79,8 @@ enum ImageInspector {
             return ImageInfo(format: .webp, width: readLE(b, 24, 3) + 1, height: readLE(b, 27, 3) + 1)
         case "VP8 ":
             guard b[23] == 0x9D, b[24] == 0x01, b[25] == 0x2A else { return nil }
-            let width = readLE(b, 26, 2) & 0x3FFF, height = readLE(b, 28, 2) & 0x3FFF
+            let width = readLE(b, 26, 2) & 0x3FFF
+            let height = readLE(b, 28, 2) & 0x3FFF
             guard width > 0, height > 0 else { return nil }
             return ImageInfo(format: .webp, width: width, height: height)
         case "VP8L":
@@ -104,7 +107,8 @@ enum ImageInspector {
         guard let size = try? handle.seekToEnd(), size >= 16 else { return nil }
         let tailLength: UInt64 = 12
         guard (try? handle.seek(toOffset: size - tailLength)) != nil,
-              let tailData = try? handle.read(upToCount: Int(tailLength)) else { return nil }
+            let tailData = try? handle.read(upToCount: Int(tailLength))
+        else { return nil }
         return endsWhole(info, head: bytes, tail: [UInt8](tailData), size: Int(size)) ? info : nil
     }
 
@@ -163,7 +167,8 @@ extension ImageInspector {
         }
         try beforeClosing?(fd)
         guard head.count >= 4, let info = inspect(head[0] == 0xFF ? head : Array(head.prefix(64))), total >= 16,
-              endsWhole(info, head: head, tail: tail, size: total) else { return nil }
+            endsWhole(info, head: head, tail: tail, size: total)
+        else { return nil }
         return ExaminedImage(info: info, bytes: total, sha256: hasher.finalize().hexString)
     }
 }

@@ -86,7 +86,9 @@ struct JSONCursor {
         case .string: return .string(try readStringToken())
         case .number: return .number(try readNumberToken())
         case .bool: return .bool(try readBoolToken())
-        case .null: try expectLiteral("null"); return .null
+        case .null:
+            try expectLiteral("null")
+            return .null
         }
     }
 
@@ -122,7 +124,10 @@ struct JSONCursor {
 
     /// The strings of the next value if it is an array (other elements are skipped); nil if it is not an array.
     mutating func stringsIfArray() throws -> [String]? {
-        guard try peek() == .array else { try skipValue(); return nil }
+        guard try peek() == .array else {
+            try skipValue()
+            return nil
+        }
         try beginArray()
         var strings: [String] = []
         while try nextElement() {
@@ -162,9 +167,15 @@ struct JSONCursor {
     }
 
     private func error(_ message: String) -> JSONSyntaxError {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for byte in bytes[0..<min(index, bytes.count)] {
-            if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
         }
         return JSONSyntaxError(line: line, column: column, message: message)
     }
@@ -190,9 +201,11 @@ struct JSONCursor {
 
     private mutating func expectLiteral(_ literal: StaticString) throws {
         let count = literal.utf8CodeUnitCount
-        let matches = index + count <= bytes.count && literal.withUTF8Buffer { expected in
-            expected.indices.allSatisfy { bytes[index + $0] == expected[$0] }
-        }
+        let matches =
+            index + count <= bytes.count
+            && literal.withUTF8Buffer { expected in
+                expected.indices.allSatisfy { bytes[index + $0] == expected[$0] }
+            }
         guard matches else { throw error("invalid literal, expected \(literal)") }
         index += count
     }
@@ -259,9 +272,16 @@ struct JSONCursor {
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { index += 1; break }
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                break
+            }
             if byte < 0x20 { throw error("control character in a string") }
-            if byte != UInt8(ascii: "\\") { out.append(byte); index += 1; continue }
+            if byte != UInt8(ascii: "\\") {
+                out.append(byte)
+                index += 1
+                continue
+            }
             index += 1
             guard index < bytes.count else { throw error("unterminated escape") }
             let escape = bytes[index]

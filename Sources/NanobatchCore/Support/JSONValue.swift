@@ -25,11 +25,26 @@ package indirect enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    var numberValue: Double? { if case .number(let n) = self { return n }; return nil }
-    var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
-    var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+    var numberValue: Double? {
+        if case .number(let n) = self { return n }
+        return nil
+    }
+    var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+    var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+    var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
 }
 
 /// A JSON object with its keys in document order.

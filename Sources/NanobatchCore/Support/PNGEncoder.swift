@@ -104,10 +104,14 @@ struct RunLengthDeflater {
         pendingRun = 0
     }
 
-    private static let lengthBases: [Int] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-                                             35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-    private static let lengthExtraBits: [Int] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                                 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
+    private static let lengthBases: [Int] = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+        35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+    ]
+    private static let lengthExtraBits: [Int] = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ]
 
     private mutating func writeLength(_ length: Int) {
         var index = RunLengthDeflater.lengthBases.count - 1
@@ -121,12 +125,21 @@ struct RunLengthDeflater {
 
     /// Writes a literal/length symbol with the fixed Huffman code (codes go MSB-first).
     private mutating func writeSymbol(_ symbol: Int) {
-        let code: Int, length: Int
+        let code: Int
+        let length: Int
         switch symbol {
-        case 0...143: code = 0x30 + symbol; length = 8
-        case 144...255: code = 0x190 + symbol - 144; length = 9
-        case 256...279: code = symbol - 256; length = 7
-        default: code = 0xC0 + symbol - 280; length = 8
+        case 0...143:
+            code = 0x30 + symbol
+            length = 8
+        case 144...255:
+            code = 0x190 + symbol - 144
+            length = 9
+        case 256...279:
+            code = symbol - 256
+            length = 7
+        default:
+            code = 0xC0 + symbol - 280
+            length = 8
         }
         var reversed = 0
         for i in 0..<length where code & (1 << i) != 0 { reversed |= 1 << (length - 1 - i) }

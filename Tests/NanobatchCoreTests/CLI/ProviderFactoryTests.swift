@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct ProviderFactoryTests {
@@ -12,14 +13,17 @@ import Testing
 
     func client(_ config: ProviderConfig) throws -> ProviderClient {
         let dialect = try #require(DialectRegistry.dialect(named: config.dialect))
-        return try ProviderFactory.client(for: config, dialect: dialect, environment: Self.environment, transport: NoTransport(), governor: nil)
+        return try ProviderFactory.client(
+            for: config, dialect: dialect, environment: Self.environment, transport: NoTransport(), governor: nil)
     }
 
     @Test func eachDialectGivesItsAdapter() throws {
-        let made: [String: any ImageProvider] = try Dictionary(uniqueKeysWithValues: DialectRegistry.names.map { name in
-            let config = ProviderConfig(name: "p", dialect: name, baseURL: "https://api.example", apiKeyEnv: name == "offline" ? nil : "KEY")
-            return (name, try ProviderFactory.make(config, environment: Self.environment, transport: NoTransport()))
-        })
+        let made: [String: any ImageProvider] = try Dictionary(
+            uniqueKeysWithValues: DialectRegistry.names.map { name in
+                let config = ProviderConfig(
+                    name: "p", dialect: name, baseURL: "https://api.example", apiKeyEnv: name == "offline" ? nil : "KEY")
+                return (name, try ProviderFactory.make(config, environment: Self.environment, transport: NoTransport()))
+            })
         #expect(made["offline"] is OfflineProvider)
         #expect(made["openai-images"] is OpenAIImagesProvider)
         #expect(made["mountsea"] is AsyncTaskDriver<MountseaTranslator>)
@@ -34,8 +38,9 @@ import Testing
         let made = try ProviderFactory.make(config, environment: Self.environment, transport: NoTransport())
         #expect((made as? AsyncTaskDriver<EvolinkTranslator>)?.translator.callbackURL == "https://hooks.example/done")
         let openAI = ProviderConfig(name: "o", dialect: "openai-images", baseURL: "https://api.example", apiKeyEnv: "KEY")
-        #expect((try ProviderFactory.make(openAI, environment: Self.environment, transport: NoTransport()) as? OpenAIImagesProvider)?
-            .responseFormat == OpenAIImagesDialect.defaultResponseFormat)
+        #expect(
+            (try ProviderFactory.make(openAI, environment: Self.environment, transport: NoTransport()) as? OpenAIImagesProvider)?
+                .responseFormat == OpenAIImagesDialect.defaultResponseFormat)
     }
 
     @Test func pollAndAuthComeFromTheDialectUnlessTheManifestSays() throws {
@@ -48,11 +53,13 @@ import Testing
 
     @Test func missingKeyAndMissingBaseURLAreUsageErrors() {
         #expect(throws: UsageError.self) {
-            try ProviderFactory.make(ProviderConfig(name: "g", dialect: "gemini", apiKeyEnv: "UNSET"), environment: [:], transport: NoTransport())
+            try ProviderFactory.make(
+                ProviderConfig(name: "g", dialect: "gemini", apiKeyEnv: "UNSET"), environment: [:], transport: NoTransport())
         }
         #expect(throws: UsageError.self) {
-            try ProviderFactory.make(ProviderConfig(name: "o", dialect: "openai-images", apiKeyEnv: "KEY"), environment: Self.environment,
-                                     transport: NoTransport())
+            try ProviderFactory.make(
+                ProviderConfig(name: "o", dialect: "openai-images", apiKeyEnv: "KEY"), environment: Self.environment,
+                transport: NoTransport())
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LoopbackHTTP
+
 @testable import NanobatchCore
 
 /// A fake provider on 127.0.0.1: records every request, checks it against the dialect's document
@@ -119,7 +120,11 @@ final class FakeAPI: @unchecked Sendable {
         let parts = (forcedRatio ?? ratio).split(separator: ":").compactMap { Int($0) }
         let (w, h) = parts.count == 2 ? (parts[0] * imageScale, parts[1] * imageScale) : (8, 8)
         return PNGEncoder(width: w, height: h).encode { y, row in
-            for x in 0..<w { row[3 * x] = UInt8(x & 255); row[3 * x + 1] = UInt8(y & 255); row[3 * x + 2] = 128 }
+            for x in 0..<w {
+                row[3 * x] = UInt8(x & 255)
+                row[3 * x + 1] = UInt8(y & 255)
+                row[3 * x + 2] = 128
+            }
         }
     }
 
@@ -210,8 +215,9 @@ final class FakeAPI: @unchecked Sendable {
     }
 
     static func googleError(_ status: Int, state: String, message: String, details: String = "") -> ServerReply {
-        .json(#"{"error":{"code":\#(status),"message":"\#(message)","status":"\#(state)"\#(details.isEmpty ? "" : ",\"details\":" + details)}}"#,
-              status: status)
+        .json(
+            #"{"error":{"code":\#(status),"message":"\#(message)","status":"\#(state)"\#(details.isEmpty ? "" : ",\"details\":" + details)}}"#,
+            status: status)
     }
 }
 

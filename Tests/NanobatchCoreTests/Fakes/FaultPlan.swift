@@ -1,5 +1,6 @@
 import Foundation
 import LoopbackHTTP
+
 @testable import NanobatchCore
 
 /// SplitMix64: a small seeded generator, so a failing fault-injection run can be replayed.
@@ -57,8 +58,9 @@ final class FaultPlan: @unchecked Sendable {
                     // The file is served by the fake's own route; only a cut-short copy is sent here.
                     let name = String(request.path.dropFirst("/files/".count))
                     let whole = fake.file(named: name) ?? Data(count: 64)
-                    reply = ServerReply(status: 200, headers: ["Content-Type": "image/png"], body: whole,
-                                        fault: .truncateBody(after: whole.count / 2))
+                    reply = ServerReply(
+                        status: 200, headers: ["Content-Type": "image/png"], body: whole,
+                        fault: .truncateBody(after: whole.count / 2))
                 }
             } else if draw < rates.rateLimited {
                 kind = "429"
@@ -67,7 +69,8 @@ final class FaultPlan: @unchecked Sendable {
                 kind = "5xx"
                 let status = [500, 502, 503, 504][Int.random(in: 0..<4, using: &random)]
                 // Some gateways echo the request's headers in errors: the key must never be kept.
-                reply = .json(#"{"code":"error","message":"upstream failed; request had Authorization: Bearer \#(fake.key)"}"#, status: status)
+                reply = .json(
+                    #"{"code":"error","message":"upstream failed; request had Authorization: Bearer \#(fake.key)"}"#, status: status)
             } else if draw < rates.rateLimited + rates.serverError + rates.connectionReset {
                 kind = "connection reset"
                 reply = ServerReply(fault: .closeWithoutAnswer)

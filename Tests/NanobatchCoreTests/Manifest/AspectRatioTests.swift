@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct AspectRatioTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct ImageSizeTests {
@@ -15,9 +16,12 @@ import Testing
         Case(name: "fixed-size model gets none", offered: [], requested: .fourK, expected: SizeChoice(size: nil, refused: nil)),
         Case(name: "offered size is kept", offered: [.oneK, .twoK], requested: .twoK, expected: SizeChoice(size: .twoK, refused: nil)),
         Case(name: "nothing asked: 1K", offered: [.halfK, .oneK, .twoK], requested: nil, expected: SizeChoice(size: .oneK, refused: nil)),
-        Case(name: "nothing asked, no 1K: the first", offered: [.twoK, .fourK], requested: nil, expected: SizeChoice(size: .twoK, refused: nil)),
-        Case(name: "size the model lacks is refused", offered: [.oneK, .twoK, .fourK], requested: .halfK,
-             expected: SizeChoice(size: .oneK, refused: .halfK)),
+        Case(
+            name: "nothing asked, no 1K: the first", offered: [.twoK, .fourK], requested: nil,
+            expected: SizeChoice(size: .twoK, refused: nil)),
+        Case(
+            name: "size the model lacks is refused", offered: [.oneK, .twoK, .fourK], requested: .halfK,
+            expected: SizeChoice(size: .oneK, refused: .halfK)),
     ]
 
     @Test(arguments: cases)
@@ -32,9 +36,11 @@ import Testing
     }
 
     @Test func plannedJobsCarryTheChosenSize() throws {
-        let json = baseManifest(providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K" } }"#,
-                                models: #"["g:gemini-3-pro-image", "g:gemini-2.5-flash-image"]"#, references: "[[]]")
-            .replacingOccurrences(of: "\"imageSize\": \"0.5K\"", with: "\"variants\": 1")
+        let json = baseManifest(
+            providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K" } }"#,
+            models: #"["g:gemini-3-pro-image", "g:gemini-2.5-flash-image"]"#, references: "[[]]"
+        )
+        .replacingOccurrences(of: "\"imageSize\": \"0.5K\"", with: "\"variants\": 1")
         let manifest = try ManifestLoader.decode(Data(json.utf8), file: "m.json", directory: FileManager.default.temporaryDirectory)
         let jobs = Planner.expand(manifest).jobs
         #expect(Set(jobs.filter { $0.model == "gemini-3-pro-image" }.map(\.imageSize)) == ["1K"])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct JSONPathTests {
@@ -13,13 +14,16 @@ import Testing
         Case(name: "root prints as nothing", path: .root, expected: ""),
         Case(name: "top-level key has no dot", path: JSONPath.root.key("version"), expected: "version"),
         Case(name: "nested keys join with dots", path: JSONPath.root.key("matrix").key("imageSize"), expected: "matrix.imageSize"),
-        Case(name: "indexes in brackets", path: JSONPath.root.key("matrix").key("prompts").index(3).key("text"),
-             expected: "matrix.prompts[3].text"),
-        Case(name: "nested indexes", path: JSONPath.root.key("matrix").key("references").index(1).index(0),
-             expected: "matrix.references[1][0]"),
+        Case(
+            name: "indexes in brackets", path: JSONPath.root.key("matrix").key("prompts").index(3).key("text"),
+            expected: "matrix.prompts[3].text"),
+        Case(
+            name: "nested indexes", path: JSONPath.root.key("matrix").key("references").index(1).index(0),
+            expected: "matrix.references[1][0]"),
         Case(name: "dashes, underscores and $ stay plain", path: JSONPath.root.key("$schema"), expected: "$schema"),
-        Case(name: "other keys are quoted", path: JSONPath.root.key("pricing").key("local:nano-banana-2"),
-             expected: #"pricing["local:nano-banana-2"]"#),
+        Case(
+            name: "other keys are quoted", path: JSONPath.root.key("pricing").key("local:nano-banana-2"),
+            expected: #"pricing["local:nano-banana-2"]"#),
         Case(name: "quoted key at the top", path: JSONPath.root.key("a b"), expected: #"["a b"]"#),
     ]
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct ManifestDecoderTests {
@@ -26,20 +27,27 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "missing required", read: { _ = $0.string("id", in: object, at: JSONPath.root.key("p"), required: true) },
-             issue: ManifestIssue(path: "p.id", message: "missing required key \"id\"")),
-        Case(name: "string that is a number", read: { _ = $0.string("n", in: object, at: .root) },
-             issue: ManifestIssue(path: "n", message: "expected a string, found a number")),
-        Case(name: "fraction for a whole number", read: { _ = $0.integer("f", in: object, at: .root, range: 0...9) },
-             issue: ManifestIssue(path: "f", message: "expected a whole number, found a fraction")),
-        Case(name: "out of range", read: { _ = $0.integer("n", in: object, at: .root, range: 3...9) },
-             issue: ManifestIssue(path: "n", message: "2 is out of range; allowed: 3…9")),
-        Case(name: "not above the minimum", read: { _ = $0.number("n", in: object, at: .root, minimum: 2, exclusive: true) },
-             issue: ManifestIssue(path: "n", message: "2.0 must be greater than 2.0")),
-        Case(name: "non-string array item", read: { _ = $0.stringArray(object["a"], at: JSONPath.root.key("a"), nonEmpty: true) },
-             issue: ManifestIssue(path: "a[1]", message: "expected a string, found a number")),
-        Case(name: "unknown key", read: { _ = $0.object(object["o"], at: JSONPath.root.key("o"), allowed: ["j"]) },
-             issue: ManifestIssue(path: "o.k", message: "unknown key \"k\"; allowed keys: j")),
+        Case(
+            name: "missing required", read: { _ = $0.string("id", in: object, at: JSONPath.root.key("p"), required: true) },
+            issue: ManifestIssue(path: "p.id", message: "missing required key \"id\"")),
+        Case(
+            name: "string that is a number", read: { _ = $0.string("n", in: object, at: .root) },
+            issue: ManifestIssue(path: "n", message: "expected a string, found a number")),
+        Case(
+            name: "fraction for a whole number", read: { _ = $0.integer("f", in: object, at: .root, range: 0...9) },
+            issue: ManifestIssue(path: "f", message: "expected a whole number, found a fraction")),
+        Case(
+            name: "out of range", read: { _ = $0.integer("n", in: object, at: .root, range: 3...9) },
+            issue: ManifestIssue(path: "n", message: "2 is out of range; allowed: 3…9")),
+        Case(
+            name: "not above the minimum", read: { _ = $0.number("n", in: object, at: .root, minimum: 2, exclusive: true) },
+            issue: ManifestIssue(path: "n", message: "2.0 must be greater than 2.0")),
+        Case(
+            name: "non-string array item", read: { _ = $0.stringArray(object["a"], at: JSONPath.root.key("a"), nonEmpty: true) },
+            issue: ManifestIssue(path: "a[1]", message: "expected a string, found a number")),
+        Case(
+            name: "unknown key", read: { _ = $0.object(object["o"], at: JSONPath.root.key("o"), allowed: ["j"]) },
+            issue: ManifestIssue(path: "o.k", message: "unknown key \"k\"; allowed keys: j")),
     ]
 
     @Test(arguments: cases)

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct ManifestDefaultsTests {
     @Test func omittedFieldsTakeTheDefaults() throws {
         let json = #"""
-        { "version": 1, "name": "d", "providers": { "local": { "dialect": "offline" } },
-          "matrix": { "prompts": [ { "id": "a", "text": "x" } ], "aspectRatios": ["1:1"], "models": ["local:m"] },
-          "steps": [ { "id": "s", "from": "a", "prompt": "y" } ] }
-        """#
+            { "version": 1, "name": "d", "providers": { "local": { "dialect": "offline" } },
+              "matrix": { "prompts": [ { "id": "a", "text": "x" } ], "aspectRatios": ["1:1"], "models": ["local:m"] },
+              "steps": [ { "id": "s", "from": "a", "prompt": "y" } ] }
+            """#
         let manifest = try ManifestLoader.decode(Data(json.utf8), file: "m.json", directory: FileManager.default.temporaryDirectory)
         #expect(manifest.concurrency == ManifestDefaults.concurrency)
         let provider = try #require(manifest.providers.first)

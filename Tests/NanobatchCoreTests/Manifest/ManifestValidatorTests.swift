@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// Each section's rules, through `ManifestValidator` directly: one bad manifest, the exact issue it gives.
@@ -18,45 +19,67 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "document: version",
-             json: baseManifest(references: "[[]]").replacingOccurrences(of: #""version": 1"#, with: #""version": 2"#),
-             issue: ManifestIssue(path: "version", message: "2 is not supported; this nanobatch reads version 1")),
-        Case(name: "document: budget without maxCost", json: baseManifest(references: "[[]]", extra: #", "budget": {}"#),
-             issue: ManifestIssue(path: "budget.maxCost", message: "missing required key \"maxCost\"")),
-        Case(name: "providers: baseURL with credentials",
-             json: baseManifest(providers: #"{ "local": { "dialect": "offline", "baseURL": "https://u:p@x.example" } }"#, references: "[[]]"),
-             issue: ManifestIssue(path: "providers.local.baseURL",
-                                  message: "must not carry credentials; put the key in the environment variable named by apiKeyEnv")),
-        Case(name: "providers: latency outside offline",
-             json: baseManifest(providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K", "latencyMs": 5 } }"#,
-                                models: #"["g:gemini-3.1-flash-image"]"#, references: "[[]]"),
-             issue: ManifestIssue(path: "providers.g.latencyMs", message: "only the offline dialect simulates latency")),
-        Case(name: "providers: referenceURLs value",
-             json: baseManifest(providers: #"{ "local": { "dialect": "offline", "referenceURLs": { "a b.png": 3 } } }"#, references: "[[]]"),
-             issue: ManifestIssue(path: #"providers.local.referenceURLs["a b.png"]"#, message: "expected an http(s) URL string")),
-        Case(name: "matrix: format", json: baseManifest(references: "[[]]", matrixExtra: #", "format": "gif""#),
-             issue: ManifestIssue(path: "matrix.format", message: "\"gif\" is not one of png, jpeg, webp")),
-        Case(name: "matrix: prompt model not in the matrix",
-             json: baseManifest(prompts: #"[ { "id": "a", "text": "x", "models": ["local:other"] } ]"#, references: "[[]]"),
-             issue: ManifestIssue(path: "matrix.prompts[0].models[0]",
-                                  message: "\"local:other\" is not in matrix.models (a prompt can only narrow them)")),
-        Case(name: "capabilities: format the model lacks",
-             json: baseManifest(providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K" } }"#,
-                                models: #"["g:gemini-3.1-flash-image"]"#, references: "[[]]", matrixExtra: #", "format": "webp""#),
-             issue: ManifestIssue(path: "matrix.format",
-                                  message: "\"webp\" is not offered by g:gemini-3.1-flash-image; allowed: png")),
-        Case(name: "steps: already a prompt id",
-             json: baseManifest(references: "[[]]", extra: #", "steps": [ { "id": "hero", "from": "shelf", "prompt": "x" } ]"#),
-             issue: ManifestIssue(path: "steps[0].id", message: "\"hero\" is already a prompt id")),
-        Case(name: "steps: URL-only dialect",
-             json: baseManifest(providers: #"{ "m": { "dialect": "mountsea", "apiKeyEnv": "K" } }"#, models: #"["m:nano-banana-2"]"#,
-                                references: "[[]]", extra: #", "steps": [ { "id": "s", "from": "hero", "prompt": "x" } ]"#),
-             issue: ManifestIssue(path: "steps[0]",
-                                  message: "m:nano-banana-2 cannot run a chained step: dialect mountsea only takes reference URLs, and the upstream image is a local file")),
-        Case(name: "pricing: unknown size", json: baseManifest(references: "[[]]", extra: #", "pricing": { "local:m@3K": 1 }"#),
-             issue: ManifestIssue(path: #"pricing["local:m@3K"]"#, message: "size \"3K\" is not one of 0.5K, 1K, 2K, 4K")),
-        Case(name: "references: a folder", json: baseManifest(references: #"[["."]]"#),
-             issue: ManifestIssue(path: "matrix.references[0][0]", message: "reference \".\" is a folder, not an image file")),
+        Case(
+            name: "document: version",
+            json: baseManifest(references: "[[]]").replacingOccurrences(of: #""version": 1"#, with: #""version": 2"#),
+            issue: ManifestIssue(path: "version", message: "2 is not supported; this nanobatch reads version 1")),
+        Case(
+            name: "document: budget without maxCost", json: baseManifest(references: "[[]]", extra: #", "budget": {}"#),
+            issue: ManifestIssue(path: "budget.maxCost", message: "missing required key \"maxCost\"")),
+        Case(
+            name: "providers: baseURL with credentials",
+            json: baseManifest(
+                providers: #"{ "local": { "dialect": "offline", "baseURL": "https://u:p@x.example" } }"#, references: "[[]]"),
+            issue: ManifestIssue(
+                path: "providers.local.baseURL",
+                message: "must not carry credentials; put the key in the environment variable named by apiKeyEnv")),
+        Case(
+            name: "providers: latency outside offline",
+            json: baseManifest(
+                providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K", "latencyMs": 5 } }"#,
+                models: #"["g:gemini-3.1-flash-image"]"#, references: "[[]]"),
+            issue: ManifestIssue(path: "providers.g.latencyMs", message: "only the offline dialect simulates latency")),
+        Case(
+            name: "providers: referenceURLs value",
+            json: baseManifest(providers: #"{ "local": { "dialect": "offline", "referenceURLs": { "a b.png": 3 } } }"#, references: "[[]]"),
+            issue: ManifestIssue(path: #"providers.local.referenceURLs["a b.png"]"#, message: "expected an http(s) URL string")),
+        Case(
+            name: "matrix: format", json: baseManifest(references: "[[]]", matrixExtra: #", "format": "gif""#),
+            issue: ManifestIssue(path: "matrix.format", message: "\"gif\" is not one of png, jpeg, webp")),
+        Case(
+            name: "matrix: prompt model not in the matrix",
+            json: baseManifest(prompts: #"[ { "id": "a", "text": "x", "models": ["local:other"] } ]"#, references: "[[]]"),
+            issue: ManifestIssue(
+                path: "matrix.prompts[0].models[0]",
+                message: "\"local:other\" is not in matrix.models (a prompt can only narrow them)")),
+        Case(
+            name: "capabilities: format the model lacks",
+            json: baseManifest(
+                providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K" } }"#,
+                models: #"["g:gemini-3.1-flash-image"]"#, references: "[[]]", matrixExtra: #", "format": "webp""#),
+            issue: ManifestIssue(
+                path: "matrix.format",
+                message: "\"webp\" is not offered by g:gemini-3.1-flash-image; allowed: png")),
+        Case(
+            name: "steps: already a prompt id",
+            json: baseManifest(references: "[[]]", extra: #", "steps": [ { "id": "hero", "from": "shelf", "prompt": "x" } ]"#),
+            issue: ManifestIssue(path: "steps[0].id", message: "\"hero\" is already a prompt id")),
+        Case(
+            name: "steps: URL-only dialect",
+            json: baseManifest(
+                providers: #"{ "m": { "dialect": "mountsea", "apiKeyEnv": "K" } }"#, models: #"["m:nano-banana-2"]"#,
+                references: "[[]]", extra: #", "steps": [ { "id": "s", "from": "hero", "prompt": "x" } ]"#),
+            issue: ManifestIssue(
+                path: "steps[0]",
+                message:
+                    "m:nano-banana-2 cannot run a chained step: dialect mountsea only takes reference URLs, and the upstream image is a local file"
+            )),
+        Case(
+            name: "pricing: unknown size", json: baseManifest(references: "[[]]", extra: #", "pricing": { "local:m@3K": 1 }"#),
+            issue: ManifestIssue(path: #"pricing["local:m@3K"]"#, message: "size \"3K\" is not one of 0.5K, 1K, 2K, 4K")),
+        Case(
+            name: "references: a folder", json: baseManifest(references: #"[["."]]"#),
+            issue: ManifestIssue(path: "matrix.references[0][0]", message: "reference \".\" is a folder, not an image file")),
     ]
 
     @Test(arguments: cases)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NanobatchCore
 
 /// What every dialect declaration must keep consistent, checked for each registered dialect.

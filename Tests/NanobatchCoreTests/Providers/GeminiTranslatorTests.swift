@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct GeminiTranslatorTests {
@@ -11,8 +12,10 @@ import Testing
         var testDescription: String { size ?? "no size" }
     }
 
-    static let sizes = [SizeCase(size: nil, wire: nil), SizeCase(size: "0.5K", wire: "512"), SizeCase(size: "1K", wire: "1K"),
-                        SizeCase(size: "4K", wire: "4K")]
+    static let sizes = [
+        SizeCase(size: nil, wire: nil), SizeCase(size: "0.5K", wire: "512"), SizeCase(size: "1K", wire: "1K"),
+        SizeCase(size: "4K", wire: "4K"),
+    ]
 
     @Test(arguments: sizes)
     func imageConfigCarriesTheRatioAndTheWireSize(_ testCase: SizeCase) {
@@ -45,18 +48,24 @@ import Testing
     }
 
     static let answers = [
-        AnswerCase(name: "inlineData after text", answer: #"{"candidates":[{"content":{"parts":[{"text":"hi"},{"inlineData":{"data":"iVBO"}}]}}]}"#,
-                   image: "iVBO", code: nil, words: ""),
-        AnswerCase(name: "snake_case inline_data", answer: #"{"candidates":[{"content":{"parts":[{"inline_data":{"data":"iVBO"}}]}}]}"#,
-                   image: "iVBO", code: nil, words: ""),
-        AnswerCase(name: "blocked prompt", answer: #"{"promptFeedback":{"blockReason":"SAFETY","blockReasonMessage":"no"}}"#,
-                   image: nil, code: "SAFETY", words: "the prompt was blocked (SAFETY): no; change the prompt"),
-        AnswerCase(name: "image safety finish reason",
-                   answer: #"{"candidates":[{"finishReason":"IMAGE_SAFETY","content":{"parts":[{"text":"key AIza-secret"}]}}]}"#,
-                   image: nil, code: "IMAGE_SAFETY", words: "no image: finish reason IMAGE_SAFETY; the model said: key"),
+        AnswerCase(
+            name: "inlineData after text",
+            answer: #"{"candidates":[{"content":{"parts":[{"text":"hi"},{"inlineData":{"data":"iVBO"}}]}}]}"#,
+            image: "iVBO", code: nil, words: ""),
+        AnswerCase(
+            name: "snake_case inline_data", answer: #"{"candidates":[{"content":{"parts":[{"inline_data":{"data":"iVBO"}}]}}]}"#,
+            image: "iVBO", code: nil, words: ""),
+        AnswerCase(
+            name: "blocked prompt", answer: #"{"promptFeedback":{"blockReason":"SAFETY","blockReasonMessage":"no"}}"#,
+            image: nil, code: "SAFETY", words: "the prompt was blocked (SAFETY): no; change the prompt"),
+        AnswerCase(
+            name: "image safety finish reason",
+            answer: #"{"candidates":[{"finishReason":"IMAGE_SAFETY","content":{"parts":[{"text":"key AIza-secret"}]}}]}"#,
+            image: nil, code: "IMAGE_SAFETY", words: "no image: finish reason IMAGE_SAFETY; the model said: key"),
         AnswerCase(name: "no candidates", answer: #"{}"#, image: nil, code: nil, words: "the answer has no candidates and no image"),
-        AnswerCase(name: "stopped without an image", answer: #"{"candidates":[{"finishReason":"STOP"}]}"#,
-                   image: nil, code: "STOP", words: "the answer has no image (finish reason STOP)"),
+        AnswerCase(
+            name: "stopped without an image", answer: #"{"candidates":[{"finishReason":"STOP"}]}"#,
+            image: nil, code: "STOP", words: "the answer has no image (finish reason STOP)"),
     ]
 
     @Test(arguments: answers)
@@ -74,7 +83,8 @@ import Testing
     }
 
     @Test func tokenCostAndNote() throws {
-        let usage = try JSONParser.parse(#"{"promptTokenCount":1000,"candidatesTokenCount":1290,"candidatesTokensDetails":[{"modality":"IMAGE","tokenCount":1120}]}"#)
+        let usage = try JSONParser.parse(
+            #"{"promptTokenCount":1000,"candidatesTokenCount":1290,"candidatesTokensDetails":[{"modality":"IMAGE","tokenCount":1120}]}"#)
         // 1000 × 2 + 1120 × 120 + 170 × 12 per million.
         #expect(GeminiTranslator.cost(usage: usage, model: "gemini-3-pro-image") == 0.13844)
         #expect(GeminiTranslator.cost(usage: usage, model: "gemini-3.1-flash-lite-image") == nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct ImageTasksTranslatorTests {
@@ -7,11 +8,17 @@ import Testing
     let redactor = Redactor(secrets: [])
 
     static let bodies = [
-        CreateBodyCase(name: "text2image", job: translatorJob(model: "NanoBanana", format: .webp), referenceURLs: [],
-                       body: #"{"model":"NanoBanana","task_type":"text2image","prompt":"A red cube","aspect_ratio":"1:1","output_format":"webp","n":1,"response_format":"url"}"#),
-        CreateBodyCase(name: "image2image puts references in images", job: translatorJob(model: "NanoBanana2-1K", format: .jpeg),
-                       referenceURLs: ["https://r.example/a.png", "https://r.example/b.png"],
-                       body: #"{"model":"NanoBanana2-1K","task_type":"image2image","prompt":"A red cube","aspect_ratio":"1:1","output_format":"jpeg","n":1,"response_format":"url","images":["https://r.example/a.png","https://r.example/b.png"]}"#),
+        CreateBodyCase(
+            name: "text2image", job: translatorJob(model: "NanoBanana", format: .webp), referenceURLs: [],
+            body:
+                #"{"model":"NanoBanana","task_type":"text2image","prompt":"A red cube","aspect_ratio":"1:1","output_format":"webp","n":1,"response_format":"url"}"#
+        ),
+        CreateBodyCase(
+            name: "image2image puts references in images", job: translatorJob(model: "NanoBanana2-1K", format: .jpeg),
+            referenceURLs: ["https://r.example/a.png", "https://r.example/b.png"],
+            body:
+                #"{"model":"NanoBanana2-1K","task_type":"image2image","prompt":"A red cube","aspect_ratio":"1:1","output_format":"jpeg","n":1,"response_format":"url","images":["https://r.example/a.png","https://r.example/b.png"]}"#
+        ),
     ]
 
     @Test(arguments: bodies)
@@ -20,18 +27,26 @@ import Testing
     }
 
     static let states = [
-        TaskStateCase(name: "undocumented status is running", answer: #"{"code":"success","data":{"status":"queued","progress":"10%"}}"#,
-                      expected: .running("queued")),
-        TaskStateCase(name: "succeeded with result_url", answer: #"{"code":"success","data":{"status":"succeeded","result_url":"https://c.example/a.png"}}"#,
-                      expected: .succeeded(["https://c.example/a.png"])),
-        TaskStateCase(name: "result_urls after result_url", answer: #"{"data":{"status":"SUCCESS","result_url":"https://c.example/a.png","result_urls":["https://c.example/b.png"]}}"#,
-                      expected: .succeeded(["https://c.example/a.png", "https://c.example/b.png"])),
-        TaskStateCase(name: "succeeded without a URL", answer: #"{"data":{"status":"succeeded"}}"#,
-                      expected: .failed(containing: "has no result_url", code: nil, retryable: false)),
-        TaskStateCase(name: "timeout is final", answer: #"{"data":{"status":"timeout","error":{"code":"T","message":"too slow"}}}"#,
-                      expected: .failed(containing: "task t1 timeout: too slow", code: "T", retryable: false)),
-        TaskStateCase(name: "error envelope", answer: #"{"code":"error","message":"no such task"}"#,
-                      expected: .failed(containing: "task t1: no such task", code: "error", retryable: false)),
+        TaskStateCase(
+            name: "undocumented status is running", answer: #"{"code":"success","data":{"status":"queued","progress":"10%"}}"#,
+            expected: .running("queued")),
+        TaskStateCase(
+            name: "succeeded with result_url",
+            answer: #"{"code":"success","data":{"status":"succeeded","result_url":"https://c.example/a.png"}}"#,
+            expected: .succeeded(["https://c.example/a.png"])),
+        TaskStateCase(
+            name: "result_urls after result_url",
+            answer: #"{"data":{"status":"SUCCESS","result_url":"https://c.example/a.png","result_urls":["https://c.example/b.png"]}}"#,
+            expected: .succeeded(["https://c.example/a.png", "https://c.example/b.png"])),
+        TaskStateCase(
+            name: "succeeded without a URL", answer: #"{"data":{"status":"succeeded"}}"#,
+            expected: .failed(containing: "has no result_url", code: nil, retryable: false)),
+        TaskStateCase(
+            name: "timeout is final", answer: #"{"data":{"status":"timeout","error":{"code":"T","message":"too slow"}}}"#,
+            expected: .failed(containing: "task t1 timeout: too slow", code: "T", retryable: false)),
+        TaskStateCase(
+            name: "error envelope", answer: #"{"code":"error","message":"no such task"}"#,
+            expected: .failed(containing: "task t1: no such task", code: "error", retryable: false)),
     ]
 
     @Test(arguments: states)
@@ -47,7 +62,9 @@ import Testing
         #expect(translator.failure(inCreateAnswer: created, redactor: redactor) == nil)
         #expect(translator.taskID(inCreateAnswer: created) == "u1")
         #expect(translator.taskID(inCreateAnswer: try JSONParser.parse(#"{"id":"u2"}"#)) == "u2")
-        #expect(translator.pollEndpoint(taskID: "a/b") == TaskEndpoint(path: "/v1/images/tasks/\(Endpoint.encode("a/b"))", what: "images/tasks/{id}"))
+        #expect(
+            translator.pollEndpoint(taskID: "a/b")
+                == TaskEndpoint(path: "/v1/images/tasks/\(Endpoint.encode("a/b"))", what: "images/tasks/{id}"))
     }
 
     @Test func costIsUnitPriceTimesResultCount() throws {

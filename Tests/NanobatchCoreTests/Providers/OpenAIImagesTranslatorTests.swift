@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct OpenAIImagesTranslatorTests {
@@ -25,11 +26,15 @@ import Testing
     }
 
     static let bodies = [
-        CreateBodyCase(name: "no size, no references", job: translatorJob(model: "nano-banana"), referenceURLs: [],
-                       body: #"{"model":"nano-banana","prompt":"A red cube","response_format":"url","aspect_ratio":"1:1"}"#),
-        CreateBodyCase(name: "size and images", job: translatorJob(model: "nano-banana-2", size: "2K"),
-                       referenceURLs: ["https://r.example/a.png", "data:image/png;base64,AQID"],
-                       body: #"{"model":"nano-banana-2","prompt":"A red cube","response_format":"url","aspect_ratio":"1:1","image":["https://r.example/a.png","data:image/png;base64,AQID"],"image_size":"2K"}"#),
+        CreateBodyCase(
+            name: "no size, no references", job: translatorJob(model: "nano-banana"), referenceURLs: [],
+            body: #"{"model":"nano-banana","prompt":"A red cube","response_format":"url","aspect_ratio":"1:1"}"#),
+        CreateBodyCase(
+            name: "size and images", job: translatorJob(model: "nano-banana-2", size: "2K"),
+            referenceURLs: ["https://r.example/a.png", "data:image/png;base64,AQID"],
+            body:
+                #"{"model":"nano-banana-2","prompt":"A red cube","response_format":"url","aspect_ratio":"1:1","image":["https://r.example/a.png","data:image/png;base64,AQID"],"image_size":"2K"}"#
+        ),
     ]
 
     @Test(arguments: bodies)
@@ -40,10 +45,14 @@ import Testing
 
     @Test func editsFormHasTheFieldsThenOnePartPerFile() {
         let image = ReferenceImage(bytes: Data([1, 2, 3]), format: .png, filename: "a.png")
-        let form = OpenAIImagesTranslator.editsForm(job: translatorJob(size: "1K"), responseFormat: "b64_json", files: [image, image],
-                                                    into: MultipartBody(boundary: "b"))
+        let form = OpenAIImagesTranslator.editsForm(
+            job: translatorJob(size: "1K"), responseFormat: "b64_json", files: [image, image],
+            into: MultipartBody(boundary: "b"))
         let text = String(decoding: form.finished(), as: UTF8.self)
-        for field in ["\"model\"", "\"prompt\"", "\"response_format\"", "\"aspect_ratio\"", "\"image_size\"", "filename=\"1-a.png\"", "filename=\"2-a.png\""] {
+        for field in [
+            "\"model\"", "\"prompt\"", "\"response_format\"", "\"aspect_ratio\"", "\"image_size\"", "filename=\"1-a.png\"",
+            "filename=\"2-a.png\"",
+        ] {
             #expect(text.contains(field), "\(field)")
         }
         #expect(OpenAIImagesTranslator.dataURL(image) == "data:image/png;base64,AQID")
@@ -58,10 +67,12 @@ import Testing
 
     static let locations = [
         LocationCase(name: "url", answer: #"{"data":[{"url":"https://c.example/a.png"}]}"#, location: .location("https://c.example/a.png")),
-        LocationCase(name: "b64_json first", answer: #"{"data":[{"b64_json":"AQID","url":"https://c.example/a.png"}]}"#, location: .base64("AQID")),
-        LocationCase(name: "markdown image in chat text",
-                     answer: #"{"choices":[{"message":{"content":"here ![img](https://c.example/b.png)"}}]}"#,
-                     location: .location("https://c.example/b.png")),
+        LocationCase(
+            name: "b64_json first", answer: #"{"data":[{"b64_json":"AQID","url":"https://c.example/a.png"}]}"#, location: .base64("AQID")),
+        LocationCase(
+            name: "markdown image in chat text",
+            answer: #"{"choices":[{"message":{"content":"here ![img](https://c.example/b.png)"}}]}"#,
+            location: .location("https://c.example/b.png")),
         LocationCase(name: "nothing", answer: #"{"data":[]}"#, location: nil),
     ]
 

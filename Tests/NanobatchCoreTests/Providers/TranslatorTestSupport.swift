@@ -1,11 +1,15 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// A job with only what request translators read set to something meaningful.
-func translatorJob(model: String = "m", prompt: String = "A red cube", ratio: String = "1:1", size: String? = nil,
-                   format: ImageFormat = .png, unitPrice: Double? = nil) -> Job {
-    Job(index: 0, id: "hero/p-m_1x1_v1", group: "hero", promptID: "hero", stepID: nil, promptText: prompt, provider: "p",
+func translatorJob(
+    model: String = "m", prompt: String = "A red cube", ratio: String = "1:1", size: String? = nil,
+    format: ImageFormat = .png, unitPrice: Double? = nil
+) -> Job {
+    Job(
+        index: 0, id: "hero/p-m_1x1_v1", group: "hero", promptID: "hero", stepID: nil, promptText: prompt, provider: "p",
         dialect: "d", model: model, aspectRatio: ratio, imageSize: size, format: format, variant: 1, references: [],
         upstream: nil, friendlyStem: "hero/p-m_1x1_v1", unitPrice: unitPrice)
 }
@@ -31,7 +35,7 @@ enum ExpectedTaskState: Sendable, CustomStringConvertible {
         case (.running(let expected), .running(let status)) where expected == status: return nil
         case (.succeeded(let expected), .succeeded(let locations, _)) where expected == locations: return nil
         case (.failed(let text, let code, let retryable), .failed(let failure))
-            where failure.message.contains(text) && failure.providerCode == code && failure.retryable == retryable: return nil
+        where failure.message.contains(text) && failure.providerCode == code && failure.retryable == retryable: return nil
         default: return "expected \(self), got \(state)"
         }
     }

@@ -3,9 +3,10 @@ import Foundation
 /// `clean MANIFEST [--yes]`: load, expand and evaluate, then list (or delete) what no manifest under
 /// the output root uses any more.
 enum CleanCommand {
-    static let spec = CommandSpec(name: "clean", summary: "list files and store entries no longer used; delete them with --yes",
-                                  positionals: "MANIFEST", options: NanobatchCLI.outputOption, flags: ["yes": "clean: really delete"],
-                                  minPositionals: 1, maxPositionals: 1)
+    static let spec = CommandSpec(
+        name: "clean", summary: "list files and store entries no longer used; delete them with --yes",
+        positionals: "MANIFEST", options: NanobatchCLI.outputOption, flags: ["yes": "clean: really delete"],
+        minPositionals: 1, maxPositionals: 1)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
@@ -29,8 +30,10 @@ enum CleanCommand {
             cli.console.out("\(name): removed \(plan.friendlyFiles.count) friendly file(s) and \(plan.storeFiles.count) store file(s)\n")
         } else {
             let count = plan.friendlyFiles.count + plan.storeFiles.count
-            cli.console.out(count == 0 ? "\(name): nothing to clean\n"
-                            : "\(name): \(count) file(s) no longer belong to this manifest; run again with --yes to delete them\n")
+            cli.console.out(
+                count == 0
+                    ? "\(name): nothing to clean\n"
+                    : "\(name): \(count) file(s) no longer belong to this manifest; run again with --yes to delete them\n")
         }
         return .success
     }

@@ -9,8 +9,9 @@ enum PlanCommand {
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
-        let summary = PlanSummary(plan: try build.plan(),
-                                  maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost)
+        let summary = PlanSummary(
+            plan: try build.plan(),
+            maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost)
         if parsed.flags.contains("json") {
             cli.console.out(try NanobatchCLI.prettyJSON(summary))
         } else {

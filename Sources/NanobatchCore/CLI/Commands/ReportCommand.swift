@@ -3,9 +3,10 @@ import Foundation
 /// `report MANIFEST`: load, expand and evaluate, then the report and write stages without running:
 /// the reports rebuilt from the store, the journal and the previous index. No network.
 enum ReportCommand {
-    static let spec = CommandSpec(name: "report", summary: "rebuild index.json, index.html and index.csv from the store; no network",
-                                  positionals: "MANIFEST", options: NanobatchCLI.outputOption, flags: [:],
-                                  minPositionals: 1, maxPositionals: 1)
+    static let spec = CommandSpec(
+        name: "report", summary: "rebuild index.json, index.html and index.csv from the store; no network",
+        positionals: "MANIFEST", options: NanobatchCLI.outputOption, flags: [:],
+        minPositionals: 1, maxPositionals: 1)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
@@ -20,23 +21,32 @@ enum ReportCommand {
             if case .cached(let key, let entry) = state {
                 try? build.store.link(entry, to: build.layout.friendlyPath(job, entry.info.format, manifest: build.name))
                 outcomes.append(JobOutcome(status: .cached, key: key, entry: entry))
-            } else if let before = previous?.jobs[job.id], before.status == "failed" || before.status == "skipped", before.key == state.key {
+            } else if let before = previous?.jobs[job.id], before.status == "failed" || before.status == "skipped", before.key == state.key
+            {
                 outcomes.append(JobOutcome(status: before.status == "failed" ? .failed : .skipped, key: state.key, error: before.error))
             } else {
                 outcomes.append(JobOutcome(status: .skipped, key: state.key, error: "not made yet; `nanobatch run` makes it"))
             }
         }
         let store = build.store
-        let unresolved = SubmissionJournal.analyse(build.journalRecords(), hasResult: { store.lookup($0) != nil },
-                                                   now: Date().timeIntervalSince1970).unresolved
-        let report = IndexReport(plan: evaluated, outcomes: outcomes, outputRoot: build.layout.root,
-                                 wallSeconds: previous?.recordedWallSeconds ?? 0, stoppedBecause: nil,
-                                 facts: IndexReport.RunFacts(budget: build.manifest.budget?.maxCost, unresolvedSubmissions: unresolved,
-                                                             diff: previous?.recordedDiff))
+        let unresolved = SubmissionJournal.analyse(
+            build.journalRecords(), hasResult: { store.lookup($0) != nil },
+            now: Date().timeIntervalSince1970
+        ).unresolved
+        let report = IndexReport(
+            plan: evaluated, outcomes: outcomes, outputRoot: build.layout.root,
+            wallSeconds: previous?.recordedWallSeconds ?? 0, stoppedBecause: nil,
+            facts: IndexReport.RunFacts(
+                budget: build.manifest.budget?.maxCost, unresolvedSubmissions: unresolved,
+                diff: previous?.recordedDiff))
         try BuildFailure.during("write the reports of \(build.name)", .noWork) { try build.write(report) }
         let totals = report.totals
-        cli.console.out("\(build.name): report rebuilt from the store — \(totals.cached) in the store, \(totals.failed) failed, \(totals.skipped) not made\n")
-        cli.console.out("index: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n")
+        cli.console.out(
+            "\(build.name): report rebuilt from the store — \(totals.cached) in the store, \(totals.failed) failed, \(totals.skipped) not made\n"
+        )
+        cli.console.out(
+            "index: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n"
+        )
         return .success
     }
 }

@@ -45,13 +45,18 @@ enum RunCommand {
             try SubmissionJournal(root: layout.root) { store.lookup($0) != nil }
         }
         let previous = await previousRead.value
-        let diff = previous.map { BuildDiff(plan: evaluated, previous: $0, explanations: BuildExplainer.explain(evaluated, previous: $0, store: store)) }
+        let diff = previous.map {
+            BuildDiff(plan: evaluated, previous: $0, explanations: BuildExplainer.explain(evaluated, previous: $0, store: store))
+        }
         if !journal.unresolved.isEmpty {
             let count = journal.unresolved.count
-            cli.console.err("note: \(count) submission\(count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n")
+            cli.console.err(
+                "note: \(count) submission\(count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n"
+            )
         }
-        let lanes = try ProviderLane.make(for: evaluated, manifest: build.manifest, environment: cli.environment,
-                                           plainHTTP: cli.plainHTTP, override: cli.providerOverride)
+        let lanes = try ProviderLane.make(
+            for: evaluated, manifest: build.manifest, environment: cli.environment,
+            plainHTTP: cli.plainHTTP, override: cli.providerOverride)
         let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: cli.console)
         var progress: (@Sendable (RunProgress) -> Void)?
         if let printer { progress = { printer.update($0) } }
@@ -60,20 +65,25 @@ enum RunCommand {
         let start = clock.now
         let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
-        let report = IndexReport(plan: evaluated, outcomes: outcomes, outputRoot: layout.root,
-                                 wallSeconds: start.duration(to: clock.now).seconds,
-                                 stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
-                                 facts: IndexReport.RunFacts(budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
-                                                             rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
+        let report = IndexReport(
+            plan: evaluated, outcomes: outcomes, outputRoot: layout.root,
+            wallSeconds: start.duration(to: clock.now).seconds,
+            stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
+            facts: IndexReport.RunFacts(
+                budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
+                rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff.map { $0.new.isEmpty && $0.madeAgain.isEmpty && $0.removed.isEmpty } ?? false
         if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
-            try? BuildStamp.stampFullyCachedBuild(report, evaluated: evaluated, layout: layout, manifest: name,
-                                                  journal: journal.path, stamp: stampPath, context: stampContext)
+            try? BuildStamp.stampFullyCachedBuild(
+                report, evaluated: evaluated, layout: layout, manifest: name,
+                journal: journal.path, stamp: stampPath, context: stampContext)
         }
-        cli.console.err(RunSummary.finished(build, report: report, diff: diff, evaluated: evaluated, outcomes: outcomes,
-                                            maxCost: limits.maxCost))
+        cli.console.err(
+            RunSummary.finished(
+                build, report: report, diff: diff, evaluated: evaluated, outcomes: outcomes,
+                maxCost: limits.maxCost))
         if interrupted {
             cli.console.err("stopped: \(report.stoppedBecause ?? "interrupted"); finished images are kept, rerun to continue\n")
             return .interrupted

@@ -17,13 +17,17 @@ enum RunSummary {
     static func overBudget(_ estimate: PlanSummary, maxCost: Double) -> String {
         if estimate.estimatedCost <= maxCost + 1e-9 {
             let count = estimate.unknownPriceJobs
-            return "error: \(count) job\(count == 1 ? " has" : "s have") no known price, so the budget \(Money.format(maxCost)) cannot be kept; nothing was run. Set their price in \"pricing\".\n"
+            return
+                "error: \(count) job\(count == 1 ? " has" : "s have") no known price, so the budget \(Money.format(maxCost)) cannot be kept; nothing was run. Set their price in \"pricing\".\n"
         }
-        return "error: the estimated cost \(Money.format(estimate.estimatedCost)) exceeds the budget \(Money.format(maxCost)); nothing was run. Raise budget.maxCost or pass --max-cost.\n"
+        return
+            "error: the estimated cost \(Money.format(estimate.estimatedCost)) exceeds the budget \(Money.format(maxCost)); nothing was run. Raise budget.maxCost or pass --max-cost.\n"
     }
 
-    static func finished(_ build: Build, report: IndexReport, diff: BuildDiff?, evaluated: EvaluatedPlan, outcomes: [JobOutcome],
-                         maxCost: Double?) -> String {
+    static func finished(
+        _ build: Build, report: IndexReport, diff: BuildDiff?, evaluated: EvaluatedPlan, outcomes: [JobOutcome],
+        maxCost: Double?
+    ) -> String {
         let totals = report.totals
         var text = "\(build.name): \(totals.made) made, \(totals.cached) cached, \(totals.failed) failed, \(totals.skipped) skipped"
         text += " · spent \(Money.describe(totals.actualCost))"
@@ -32,18 +36,22 @@ enum RunSummary {
             text += totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) of unknown price)" : ")"
         }
         if let diff {
-            text += "\nsince the previous build: \(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed"
+            text +=
+                "\nsince the previous build: \(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed"
         }
-        text += "\nindex: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n"
+        text +=
+            "\nindex: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n"
         for row in report.jobs where row.status == .failed {
             text += "  failed \(row.id): \(row.error ?? "unknown error")\n"
         }
         if totals.skippedForBudget > 0 {
             let count = totals.skippedForBudget
-            text += "budget: \(count) job\(count == 1 ? " was" : "s were") not submitted; spending more would have exceeded \(Money.format(maxCost ?? 0))\n"
+            text +=
+                "budget: \(count) job\(count == 1 ? " was" : "s were") not submitted; spending more would have exceeded \(Money.format(maxCost ?? 0))\n"
         }
         if totals.resumedTasks > 0 {
-            text += "resumed \(totals.resumedTasks) task\(totals.resumedTasks == 1 ? "" : "s") an earlier run had paid for, instead of creating new ones\n"
+            text +=
+                "resumed \(totals.resumedTasks) task\(totals.resumedTasks == 1 ? "" : "s") an earlier run had paid for, instead of creating new ones\n"
         }
         for (provider, cuts) in report.rateLimitCuts ?? [:] {
             text += "provider \(provider) answered 429 (rate limited): its concurrency was cut \(cuts) time\(cuts == 1 ? "" : "s")\n"
@@ -52,7 +60,8 @@ enum RunSummary {
         let jobs = evaluated.graph.jobs
         for (job, outcome) in zip(jobs, outcomes) where outcome.stopsProvider && announced.insert(job.provider).inserted {
             let unsent = outcomes.indices.filter { jobs[$0].provider == job.provider && outcomes[$0].status == .skipped }.count
-            text += "provider \(job.provider) stopped: \(outcome.error ?? "refused"); \(unsent) of its jobs were not submitted. Fix this, then run again: finished images are kept.\n"
+            text +=
+                "provider \(job.provider) stopped: \(outcome.error ?? "refused"); \(unsent) of its jobs were not submitted. Fix this, then run again: finished images are kept.\n"
         }
         return text
     }

@@ -17,8 +17,9 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: ImageProvider {
         if let taskID = request.resumeTaskID {
             do {
                 let answer = try await finish(taskID: taskID, created: nil, request: request)
-                return GenerationReceipt(actualCost: translator.actualCost(job: request.job, createAnswer: nil, finalAnswer: answer),
-                                         unit: policy.costUnit, attempts: 0, notes: ["resumed task \(taskID) from the journal"])
+                return GenerationReceipt(
+                    actualCost: translator.actualCost(job: request.job, createAnswer: nil, finalAnswer: answer),
+                    unit: policy.costUnit, attempts: 0, notes: ["resumed task \(taskID) from the journal"])
             } catch var failure as ProviderFailure {
                 guard policy.resubmitsAfterResuming(failure) else {
                     failure.attempts = 0
@@ -33,29 +34,33 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: ImageProvider {
         var submission = 0
         while true {
             submission += 1
-            let (_, created) = try await client.sendJSON("POST", endpoint.path, body: body, query: endpoint.query,
-                                                         deadline: request.deadline, what: endpoint.what, billable: &billable)
+            let (_, created) = try await client.sendJSON(
+                "POST", endpoint.path, body: body, query: endpoint.query,
+                deadline: request.deadline, what: endpoint.what, billable: &billable)
             if var failure = translator.failure(inCreateAnswer: created, redactor: client.redactor) {
                 failure.attempts = billable
                 throw failure
             }
             guard let taskID = translator.taskID(inCreateAnswer: created), !taskID.isEmpty else {
-                throw ProviderFailure("\(endpoint.what): the answer has no \(translator.taskIDName)",
-                                      rawAnswer: client.redactor.record(created.data()), attempts: billable)
+                throw ProviderFailure(
+                    "\(endpoint.what): the answer has no \(translator.taskIDName)",
+                    rawAnswer: client.redactor.record(created.data()), attempts: billable)
             }
             request.taskCreated(taskID)
             notes.append("task \(taskID)")
             do {
                 let answer = try await finish(taskID: taskID, created: created, request: request)
-                return GenerationReceipt(actualCost: translator.actualCost(job: request.job, createAnswer: created, finalAnswer: answer),
-                                         unit: policy.costUnit, attempts: billable, notes: notes)
+                return GenerationReceipt(
+                    actualCost: translator.actualCost(job: request.job, createAnswer: created, finalAnswer: answer),
+                    unit: policy.costUnit, attempts: billable, notes: notes)
             } catch var failure as ProviderFailure {
                 failure.attempts = billable
                 guard policy.resubmitsFailedTasks else { throw failure }
                 let wait = client.retry.delay(afterAttempt: submission, unit: client.random())
                 let left = ContinuousClock.now.duration(to: request.deadline).seconds
                 guard policy.isRetryLater(failure),
-                      client.retry.shouldRetry(failure, attempt: submission, secondsLeft: left, wait: wait) else { throw failure }
+                    client.retry.shouldRetry(failure, attempt: submission, secondsLeft: left, wait: wait)
+                else { throw failure }
                 notes.append("task \(taskID) failed (\(failure.providerCode ?? "")); submitted again")
                 try await client.sleep(.seconds(wait))
             }
@@ -68,14 +73,16 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: ImageProvider {
         let (client, translator) = (self.client, self.translator)
         let (locations, answer): ([String], JSONValue)
         if translator.createAnswerMayHoldResult, let created,
-           case .succeeded(let found, let finished) = translator.taskState(created, taskID: taskID, redactor: client.redactor) {
+            case .succeeded(let found, let finished) = translator.taskState(created, taskID: taskID, redactor: client.redactor)
+        {
             (locations, answer) = (found, finished)
         } else {
             (locations, answer) = try await client.waitForTask(id: taskID, deadline: request.deadline) {
                 var reads = 0
                 let poll = translator.pollEndpoint(taskID: taskID)
-                let (_, answer) = try await client.sendJSON("GET", poll.path, body: nil, query: poll.query, deadline: request.deadline,
-                                                            what: poll.what, billable: &reads)
+                let (_, answer) = try await client.sendJSON(
+                    "GET", poll.path, body: nil, query: poll.query, deadline: request.deadline,
+                    what: poll.what, billable: &reads)
                 return translator.taskState(answer, taskID: taskID, redactor: client.redactor)
             }
         }

@@ -40,7 +40,10 @@ extension Dialect {
     /// The spec of a model this dialect serves, by id (from `anyModel` when the table does not list it).
     func model(_ id: String) -> ModelSpec? {
         if let spec = models.first(where: { $0.id == id }) { return spec }
-        if var any = anyModel { any.id = id; return any }
+        if var any = anyModel {
+            any.id = id
+            return any
+        }
         return nil
     }
 

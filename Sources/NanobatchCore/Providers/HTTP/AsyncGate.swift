@@ -34,13 +34,19 @@ package final class AsyncGate: @unchecked Sendable {
     }
 
     func enter() async throws {
-        let id: UInt64 = lock.withLock { nextID += 1; return nextID }
+        let id: UInt64 = lock.withLock {
+            nextID += 1
+            return nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 enum Entry { case admitted, queued, cancelled }
                 let entry: Entry = lock.withLock {
                     if Task.isCancelled { return .cancelled }
-                    if holders < currentLimit { holders += 1; return .admitted }
+                    if holders < currentLimit {
+                        holders += 1
+                        return .admitted
+                    }
                     waiters.append((id, continuation))
                     return .queued
                 }
@@ -61,8 +67,11 @@ package final class AsyncGate: @unchecked Sendable {
 
     func leave() {
         let next = lock.withLock { () -> CheckedContinuation<Void, any Error>? in
-            if waiters.isEmpty || holders > currentLimit { holders -= 1; return nil }
-            return waiters.removeFirst().continuation   // the slot passes straight to the next waiter
+            if waiters.isEmpty || holders > currentLimit {
+                holders -= 1
+                return nil
+            }
+            return waiters.removeFirst().continuation  // the slot passes straight to the next waiter
         }
         next?.resume()
     }

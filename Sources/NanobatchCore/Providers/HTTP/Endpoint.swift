@@ -14,7 +14,8 @@ package enum Endpoint {
         while trimmedPath.hasPrefix("/") { trimmedPath.removeFirst() }
         // A base that already ends in the API version (`…/proxy/v1`) is not given it twice.
         if let version = trimmedPath.split(separator: "/").first, isVersionSegment(version),
-           trimmedBase.split(separator: "/").last == version {
+            trimmedBase.split(separator: "/").last == version
+        {
             trimmedPath = trimmedPath.dropFirst(version.count)
             while trimmedPath.hasPrefix("/") { trimmedPath.removeFirst() }
         }
@@ -23,7 +24,8 @@ package enum Endpoint {
             text += "?" + query.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
         }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host != nil else { return nil }
+            url.host != nil
+        else { return nil }
         return url
     }
 
@@ -50,7 +52,8 @@ package enum Endpoint {
         func unreserved(_ byte: UInt8) -> Bool {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): return true
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                return true
             default: return false
             }
         }
@@ -59,7 +62,7 @@ package enum Endpoint {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 encoded.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 encoded += String(format: "%%%02X", byte)

@@ -18,8 +18,10 @@ package struct MultipartBody: Sendable {
     }
 
     package mutating func addFile(_ name: String, filename: String, contentType: String, bytes: Data) {
-        data.append(Data(("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(MultipartBody.quoted(name))\"; "
-            + "filename=\"\(MultipartBody.quoted(filename))\"\r\nContent-Type: \(contentType)\r\n\r\n").utf8))
+        data.append(
+            Data(
+                ("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(MultipartBody.quoted(name))\"; "
+                    + "filename=\"\(MultipartBody.quoted(filename))\"\r\nContent-Type: \(contentType)\r\n\r\n").utf8))
         data.append(bytes)
         data.append(Data("\r\n".utf8))
     }

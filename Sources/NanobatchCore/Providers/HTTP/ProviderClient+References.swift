@@ -14,7 +14,9 @@ extension ProviderClient {
         case .url(let url): return url
         case .file(_, let written):
             if let mapped = config.referenceURLs[written] { return mapped }
-            throw ProviderFailure("reference \"\(written)\" is a local file, but dialect \(config.dialect) only takes http(s) URLs; map it in providers.\(config.name).referenceURLs")
+            throw ProviderFailure(
+                "reference \"\(written)\" is a local file, but dialect \(config.dialect) only takes http(s) URLs; map it in providers.\(config.name).referenceURLs"
+            )
         }
     }
 
@@ -25,7 +27,8 @@ extension ProviderClient {
         }
         guard let size = FileIO.fileSize(path) else { throw ProviderFailure("reference \"\(written)\" cannot be read at \(path)") }
         guard size <= limits.imageBytes else {
-            throw ProviderFailure("reference \"\(written)\" is \(ByteCount.describe(size)), over the \(ByteCount.describe(limits.imageBytes)) limit")
+            throw ProviderFailure(
+                "reference \"\(written)\" is \(ByteCount.describe(size)), over the \(ByteCount.describe(limits.imageBytes)) limit")
         }
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw ProviderFailure("reference \"\(written)\" cannot be read at \(path)")
@@ -47,14 +50,16 @@ extension ProviderClient {
             let left = ContinuousClock.now.duration(to: deadline).seconds
             let response: HTTPResponse
             do {
-                response = try await transport.send(HTTPRequest(method: "GET", url: url), into: .memory(limit: limits.imageBytes),
-                                                     timeout: min(requestTimeout, .seconds(max(1, left))))
+                response = try await transport.send(
+                    HTTPRequest(method: "GET", url: url), into: .memory(limit: limits.imageBytes),
+                    timeout: min(requestTimeout, .seconds(max(1, left))))
             } catch let error as TransportError {
                 throw ProviderFailure("fetching reference \(redactor.redact(location)): \(error)", retryable: true)
             }
             guard response.isSuccess else {
-                throw ProviderFailure("fetching reference \(redactor.redact(location)): HTTP \(response.status)",
-                                      httpStatus: response.status, retryable: RetryPolicy.retryableStatuses.contains(response.status))
+                throw ProviderFailure(
+                    "fetching reference \(redactor.redact(location)): HTTP \(response.status)",
+                    httpStatus: response.status, retryable: RetryPolicy.retryableStatuses.contains(response.status))
             }
             guard let info = ImageInspector.inspect([UInt8](response.body)) else {
                 throw ProviderFailure("reference \(redactor.redact(location)) is not a whole PNG, JPEG or WebP image")

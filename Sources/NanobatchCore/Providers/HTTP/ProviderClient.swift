@@ -40,11 +40,13 @@ package struct ProviderClient: Sendable {
     /// Shared with the runner: adaptive concurrency and the requests-per-minute bucket.
     package var governor: RateGovernor?
 
-    package init(config: ProviderConfig, baseURL: String, apiKey: String?, auth: AuthStyle = .bearer,
-                transport: any HTTPTransport, retry: RetryPolicy = .standard, poll: PollSchedule, limits: SizeLimits = .standard,
-                requestTimeout: Duration = .seconds(300), governor: RateGovernor? = nil,
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    package init(
+        config: ProviderConfig, baseURL: String, apiKey: String?, auth: AuthStyle = .bearer,
+        transport: any HTTPTransport, retry: RetryPolicy = .standard, poll: PollSchedule, limits: SizeLimits = .standard,
+        requestTimeout: Duration = .seconds(300), governor: RateGovernor? = nil,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.config = config
         self.baseURL = baseURL
         self.apiKey = apiKey
@@ -83,8 +85,10 @@ package struct ProviderClient: Sendable {
 
     /// Sends a request and parses its JSON answer, retrying what the policy allows before `deadline`.
     /// `billable` counts requests that reached the provider and might have been charged.
-    package func exchange(_ request: HTTPRequest, deadline: ContinuousClock.Instant, what: String,
-                         billable: inout Int) async throws -> (response: HTTPResponse, answer: JSONValue) {
+    package func exchange(
+        _ request: HTTPRequest, deadline: ContinuousClock.Instant, what: String,
+        billable: inout Int
+    ) async throws -> (response: HTTPResponse, answer: JSONValue) {
         let countsAsBillable = request.method == "POST"
         var attempt = 0
         while true {
@@ -96,7 +100,8 @@ package struct ProviderClient: Sendable {
             }
             if let wait = governor?.reserveRequest(), wait > 0 {
                 guard wait < secondsLeft else {
-                    throw ProviderFailure("\(what): the requests-per-minute limit leaves no time before the job's deadline", attempts: billable)
+                    throw ProviderFailure(
+                        "\(what): the requests-per-minute limit leaves no time before the job's deadline", attempts: billable)
                 }
                 try await sleep(.seconds(wait))
             }
@@ -111,8 +116,9 @@ package struct ProviderClient: Sendable {
                     do {
                         return (response, try JSONParser.parse(response.body))
                     } catch {
-                        failure = ProviderFailure("\(what): the answer is not JSON (\(error))", httpStatus: response.status,
-                                                  rawAnswer: redactor.record(response.body), retryable: true)
+                        failure = ProviderFailure(
+                            "\(what): the answer is not JSON (\(error))", httpStatus: response.status,
+                            rawAnswer: redactor.record(response.body), retryable: true)
                     }
                 } else {
                     failure = ProviderErrorReader.failure(response, redactor: redactor, apiKeyEnv: config.apiKeyEnv)
@@ -120,9 +126,11 @@ package struct ProviderClient: Sendable {
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw CancellationError() }
-                failure = ProviderFailure("\(what): \(redactor.redact(error.description))",
-                                          retryable: error != .tooLarge(limit: limits.answerBytes))
-                if case .notSent = error {} else if countsAsBillable {
+                failure = ProviderFailure(
+                    "\(what): \(redactor.redact(error.description))",
+                    retryable: error != .tooLarge(limit: limits.answerBytes))
+                if case .notSent = error {
+                } else if countsAsBillable {
                     // The request may have reached the provider before the connection failed.
                     billable += 1
                     failure.outcomeUnknown = true
@@ -136,11 +144,14 @@ package struct ProviderClient: Sendable {
         }
     }
 
-    package func sendJSON(_ method: String, _ path: String, body: JSONValue?, query: [(String, String)] = [],
-                         deadline: ContinuousClock.Instant, what: String,
-                         billable: inout Int) async throws -> (response: HTTPResponse, answer: JSONValue) {
-        let request = HTTPRequest(method: method, url: try url(path, query: query), headers: headers(json: body != nil),
-                                  body: body?.data())
+    package func sendJSON(
+        _ method: String, _ path: String, body: JSONValue?, query: [(String, String)] = [],
+        deadline: ContinuousClock.Instant, what: String,
+        billable: inout Int
+    ) async throws -> (response: HTTPResponse, answer: JSONValue) {
+        let request = HTTPRequest(
+            method: method, url: try url(path, query: query), headers: headers(json: body != nil),
+            body: body?.data())
         return try await exchange(request, deadline: deadline, what: what, billable: &billable)
     }
 
@@ -152,19 +163,22 @@ package struct ProviderClient: Sendable {
         let trimmed = location.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.lowercased().hasPrefix("data:") {
             guard let bytes = ResultDecoder.dataURL(trimmed) else {
-                throw ProviderFailure("the result is a data URL that is not base64 image data",
-                                      rawAnswer: redactor.redact(String(trimmed.prefix(200))))
+                throw ProviderFailure(
+                    "the result is a data URL that is not base64 image data",
+                    rawAnswer: redactor.redact(String(trimmed.prefix(200))))
             }
             return try await writeImage(bytes, to: destination)
         }
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              url.host != nil else {
+            url.host != nil
+        else {
             throw ProviderFailure("the result location is not an http(s) URL: \(redactor.redact(String(trimmed.prefix(200))))")
         }
         let shown = redactor.redact(trimmed)
         var attempt = 0
-        let downloadPolicy = RetryPolicy(maxAttempts: 3, initialDelay: retry.initialDelay, multiplier: 2,
-                                         maximumDelay: 10, jitter: retry.jitter, longestHonouredWait: 30)
+        let downloadPolicy = RetryPolicy(
+            maxAttempts: 3, initialDelay: retry.initialDelay, multiplier: 2,
+            maximumDelay: 10, jitter: retry.jitter, longestHonouredWait: 30)
         while true {
             attempt += 1
             try Task.checkCancellation()
@@ -174,12 +188,14 @@ package struct ProviderClient: Sendable {
                 guard left > 0 else { throw ProviderFailure("downloading \(shown): the job's deadline passed") }
                 // Result URLs are public: the API key is never sent to them.
                 let request = HTTPRequest(method: "GET", url: url, headers: ["User-Agent": "nanobatch/\(NanobatchCLI.version)"])
-                let response = try await transport.send(request, into: .file(destination, limit: limits.imageBytes),
-                                                        timeout: min(requestTimeout, .seconds(left)))
+                let response = try await transport.send(
+                    request, into: .file(destination, limit: limits.imageBytes),
+                    timeout: min(requestTimeout, .seconds(left)))
                 if response.isSuccess {
                     if let info = ImageInspector.inspectFile(at: destination.path) { return info }
-                    failure = ProviderFailure("downloading \(shown): \(response.bytesWritten) bytes that are not a whole PNG, JPEG or WebP image",
-                                              httpStatus: response.status, retryable: true)
+                    failure = ProviderFailure(
+                        "downloading \(shown): \(response.bytesWritten) bytes that are not a whole PNG, JPEG or WebP image",
+                        httpStatus: response.status, retryable: true)
                 } else {
                     failure = ProviderErrorReader.failure(response, redactor: redactor, apiKeyEnv: nil)
                     failure.message = "downloading \(shown): \(failure.message)"
@@ -230,7 +246,7 @@ package struct ProviderClient: Sendable {
     package func writeImage(_ bytes: Data, to destination: URL) async throws -> ImageInfo {
         let info = try checkImage(bytes)
         do {
-            try await WorkerThreads.fileIO.run { try FileIO.writeNew(bytes, to: destination.path) }   // the store fsyncs it when it takes it
+            try await WorkerThreads.fileIO.run { try FileIO.writeNew(bytes, to: destination.path) }  // the store fsyncs it when it takes it
         } catch {
             throw ProviderFailure("cannot write the image: \(error.localizedDescription)")
         }
@@ -248,13 +264,17 @@ package struct ProviderClient: Sendable {
 
     /// Polls until the task ends or the deadline passes. Poll requests that fail for a reason worth
     /// retrying (rate limit, server error, lost connection) count as "still running".
-    package func waitForTask(id: String, deadline: ContinuousClock.Instant,
-                            check: () async throws -> TaskState) async throws -> (locations: [String], answer: JSONValue) {
+    package func waitForTask(
+        id: String, deadline: ContinuousClock.Instant,
+        check: () async throws -> TaskState
+    ) async throws -> (locations: [String], answer: JSONValue) {
         var pollNumber = 0
         var lastStatus = "submitted"
         var consecutiveErrors = 0
         func deadlinePassed() -> ProviderFailure {
-            var failure = ProviderFailure("task \(id) did not finish before the job's deadline (\(String(format: "%g", config.deadlineSeconds)) s); last status: \(lastStatus); a rerun polls it again")
+            var failure = ProviderFailure(
+                "task \(id) did not finish before the job's deadline (\(String(format: "%g", config.deadlineSeconds)) s); last status: \(lastStatus); a rerun polls it again"
+            )
             failure.outcomeUnknown = true
             return failure
         }

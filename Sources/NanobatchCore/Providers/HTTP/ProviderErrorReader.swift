@@ -3,8 +3,10 @@ import Foundation
 /// Turns a provider's error answer (OpenAI style, Google style, task errors, or plain text) into a
 /// readable `ProviderFailure`: HTTP status, provider code, message, and what to do about it.
 package enum ProviderErrorReader {
-    package static func failure(_ response: HTTPResponse, redactor: Redactor, apiKeyEnv: String?,
-                               now: Date = Date()) -> ProviderFailure {
+    package static func failure(
+        _ response: HTTPResponse, redactor: Redactor, apiKeyEnv: String?,
+        now: Date = Date()
+    ) -> ProviderFailure {
         let answer = try? JSONParser.parse(response.body, maxDepth: 64)
         var (code, message) = codeAndMessage(answer)
         if message?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { message = nil }
@@ -13,9 +15,10 @@ package enum ProviderErrorReader {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             message = text.isEmpty ? "no error message" : String(text.prefix(200))
         }
-        var failure = ProviderFailure(redactor.redact(message ?? ""), httpStatus: response.status,
-                                      providerCode: code.map(redactor.redact),
-                                      rawAnswer: response.body.isEmpty ? nil : redactor.record(response.body))
+        var failure = ProviderFailure(
+            redactor.redact(message ?? ""), httpStatus: response.status,
+            providerCode: code.map(redactor.redact),
+            rawAnswer: response.body.isEmpty ? nil : redactor.record(response.body))
         let keyHint = apiKeyEnv.map { " (check the key in \($0))" } ?? ""
         switch response.status {
         case 401, 403:
@@ -30,7 +33,8 @@ package enum ProviderErrorReader {
                 failure.message += " — quota used up; no more requests to this provider in this run"
             } else {
                 failure.retryable = true
-                failure.retryAfter = RetryAfter.parse(response.header("retry-after"), now: now)
+                failure.retryAfter =
+                    RetryAfter.parse(response.header("retry-after"), now: now)
                     ?? RetryAfter.googleRetryDelay(answer)
             }
         default:

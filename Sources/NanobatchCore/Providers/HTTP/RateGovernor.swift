@@ -71,8 +71,10 @@ package final class RateGovernor: @unchecked Sendable {
     private var cuts = 0
     private let clock: @Sendable () -> Double
 
-    package init(concurrency: Int, requestsPerMinute: Double?,
-                clock: @escaping @Sendable () -> Double = { ProcessInfo.processInfo.systemUptime }) {
+    package init(
+        concurrency: Int, requestsPerMinute: Double?,
+        clock: @escaping @Sendable () -> Double = { ProcessInfo.processInfo.systemUptime }
+    ) {
         limit = AdaptiveLimit(maximum: concurrency)
         self.clock = clock
         bucket = requestsPerMinute.map { TokenBucket(ratePerMinute: $0, now: clock()) }

@@ -11,9 +11,10 @@ struct RedirectPolicy: Sendable {
     /// The request to send next, or `nil` when the redirect is not followed (the 3xx answer is the result).
     func next(after request: HTTPRequest, status: Int, location: String?, hops: Int) -> HTTPRequest? {
         guard ["GET", "HEAD"].contains(request.method.uppercased()), request.body == nil,
-              [301, 302, 303, 307, 308].contains(status), hops < RedirectPolicy.maximum,
-              let location, let target = URL(string: location, relativeTo: request.url)?.absoluteURL,
-              ["http", "https"].contains(target.scheme?.lowercased() ?? "") else { return nil }
+            [301, 302, 303, 307, 308].contains(status), hops < RedirectPolicy.maximum,
+            let location, let target = URL(string: location, relativeTo: request.url)?.absoluteURL,
+            ["http", "https"].contains(target.scheme?.lowercased() ?? "")
+        else { return nil }
         var next = request
         next.url = target
         if !RedirectPolicy.sameOrigin(request.url, target) {

@@ -22,11 +22,14 @@ package struct RetryPolicy: Sendable, Equatable {
     /// A Retry-After longer than this is not waited for: the job fails with the provider's message.
     package var longestHonouredWait: Double
 
-    package static let standard = RetryPolicy(maxAttempts: 4, initialDelay: 1, multiplier: 2, maximumDelay: 60, jitter: 0.25,
-                                             longestHonouredWait: 300)
+    package static let standard = RetryPolicy(
+        maxAttempts: 4, initialDelay: 1, multiplier: 2, maximumDelay: 60, jitter: 0.25,
+        longestHonouredWait: 300)
 
-    package init(maxAttempts: Int, initialDelay: Double, multiplier: Double, maximumDelay: Double, jitter: Double,
-                longestHonouredWait: Double) {
+    package init(
+        maxAttempts: Int, initialDelay: Double, multiplier: Double, maximumDelay: Double, jitter: Double,
+        longestHonouredWait: Double
+    ) {
         self.maxAttempts = max(1, maxAttempts)
         self.initialDelay = initialDelay
         self.multiplier = multiplier

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The transport the tool uses. `https://` URLs, and every URL when a proxy variable is set, go through
@@ -46,8 +47,11 @@ package final class StandardTransport: HTTPTransport, @unchecked Sendable {
                 return try await urlSession.send(request, into: sink, timeout: ContinuousClock.now.duration(to: deadline))
             }
             let response = try await plain.send(request, into: sink, timeout: ContinuousClock.now.duration(to: deadline))
-            guard let next = RedirectPolicy.standard.next(after: request, status: response.status, location: response.header("location"),
-                                                         hops: hops) else { return response }
+            guard
+                let next = RedirectPolicy.standard.next(
+                    after: request, status: response.status, location: response.header("location"),
+                    hops: hops)
+            else { return response }
             hops += 1
             request = next
         }

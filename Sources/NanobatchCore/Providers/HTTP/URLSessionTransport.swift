@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The real transport: URLSession with a delegate that streams bodies into memory or a file,
@@ -114,16 +115,22 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
 
     /// Redirects follow `RedirectPolicy`: a request with a body is never sent again, and the key headers
     /// never go to another origin (URLSession would copy them to any host).
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         guard let exchange = exchange(task), let current = task.currentRequest ?? task.originalRequest, let url = current.url else {
             completionHandler(nil)
             return
         }
-        let sent = HTTPRequest(method: current.httpMethod ?? "GET", url: url, headers: current.allHTTPHeaderFields ?? [:],
-                               body: current.httpBody)
-        guard let next = RedirectPolicy.standard.next(after: sent, status: response.statusCode, location: request.url?.absoluteString,
-                                                      hops: exchange.redirects) else {
+        let sent = HTTPRequest(
+            method: current.httpMethod ?? "GET", url: url, headers: current.allHTTPHeaderFields ?? [:],
+            body: current.httpBody)
+        guard
+            let next = RedirectPolicy.standard.next(
+                after: sent, status: response.statusCode, location: request.url?.absoluteString,
+                hops: exchange.redirects)
+        else {
             completionHandler(nil)
             return
         }
@@ -135,8 +142,10 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         completionHandler(followed)
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         guard let exchange = exchange(dataTask), let http = response as? HTTPURLResponse else {
             completionHandler(.cancel)
             return
@@ -155,7 +164,8 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         }
         if case .file(let url, _) = exchange.sink, (200..<300).contains(http.statusCode) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil),
-                  let handle = try? FileHandle(forWritingTo: url) else {
+                let handle = try? FileHandle(forWritingTo: url)
+            else {
                 exchange.failure = .connection("cannot write \(url.lastPathComponent)")
                 completionHandler(.cancel)
                 return
@@ -200,9 +210,10 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
             exchange.continuation.resume(throwing: TransportError.truncated(expected: expected, received: exchange.received))
             return
         }
-        exchange.continuation.resume(returning: HTTPResponse(
-            status: exchange.status, headers: exchange.headers, body: exchange.body,
-            bytesWritten: exchange.file == nil ? 0 : exchange.received))
+        exchange.continuation.resume(
+            returning: HTTPResponse(
+                status: exchange.status, headers: exchange.headers, body: exchange.body,
+                bytesWritten: exchange.file == nil ? 0 : exchange.received))
     }
 
     static func transportError(_ error: any Error) -> TransportError {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NanobatchCore
 
 /// The shared skeleton of async dialects, driven through a stub translator and an in-memory
@@ -44,7 +45,10 @@ import Testing
             let line = "\(request.method) \(request.url.path)"
             let id: Int? = lock.withLock {
                 log.append(line)
-                if request.method == "POST" { created += 1; return created }
+                if request.method == "POST" {
+                    created += 1
+                    return created
+                }
                 return nil
             }
             if let id { return HTTPResponse(status: 200, body: Data(#"{"id":"t\#(id)"}"#.utf8)) }
@@ -70,17 +74,25 @@ import Testing
 
     init() throws { workspace = try TestWorkspace() }
 
-    func run(_ policy: AsyncTaskPolicy, polls: [String: (status: Int, body: String)] = [:],
-             resume: String? = nil) async -> (result: Result<GenerationReceipt, any Error>, created: [String], log: [String]) {
+    func run(
+        _ policy: AsyncTaskPolicy, polls: [String: (status: Int, body: String)] = [:],
+        resume: String? = nil
+    ) async -> (result: Result<GenerationReceipt, any Error>, created: [String], log: [String]) {
         let transport = TableTransport(pollAnswers: polls)
-        let config = ProviderConfig(name: "p", dialect: "test", apiKeyEnv: "K", retry: RetryPolicy(maxAttempts: 3, initialDelay: 0.001,
-                                    multiplier: 1, maximumDelay: 0.001, jitter: 0, longestHonouredWait: 1))
-        let client = ProviderClient(config: config, baseURL: "https://api.test", apiKey: "k", transport: transport, retry: config.retry,
-                                    poll: PollSchedule(initial: 0.001), sleep: { _ in }, random: { 0 })
+        let config = ProviderConfig(
+            name: "p", dialect: "test", apiKeyEnv: "K",
+            retry: RetryPolicy(
+                maxAttempts: 3, initialDelay: 0.001,
+                multiplier: 1, maximumDelay: 0.001, jitter: 0, longestHonouredWait: 1))
+        let client = ProviderClient(
+            config: config, baseURL: "https://api.test", apiKey: "k", transport: transport, retry: config.retry,
+            poll: PollSchedule(initial: 0.001), sleep: { _ in }, random: { 0 })
         let created = IDList()
-        let request = GenerationRequest(job: translatorJob(), key: "key", references: [],
-                                        destination: workspace.url.appendingPathComponent(UUID().uuidString),
-                                        deadline: .now + .seconds(30), resumeTaskID: resume) { id in created.append(id) }
+        let request = GenerationRequest(
+            job: translatorJob(), key: "key", references: [],
+            destination: workspace.url.appendingPathComponent(UUID().uuidString),
+            deadline: .now + .seconds(30), resumeTaskID: resume
+        ) { id in created.append(id) }
         let driver = AsyncTaskDriver(client: client, translator: StubTranslator(policy: policy))
         let result: Result<GenerationReceipt, any Error>
         do { result = .success(try await driver.generate(request)) } catch { result = .failure(error) }
@@ -118,7 +130,11 @@ import Testing
     @Test func aFailedTaskIsFinalUnderTheStandardPolicy() async throws {
         let (result, created, _) = await run(.standard, polls: ["t1": (200, #"{"status":"failed","code":"busy"}"#)])
         #expect(created == ["t1"])
-        if case .failure(let failure as ProviderFailure) = result { #expect(failure.attempts == 1) } else { Issue.record("expected a failure") }
+        if case .failure(let failure as ProviderFailure) = result {
+            #expect(failure.attempts == 1)
+        } else {
+            Issue.record("expected a failure")
+        }
     }
 
     @Test func aRetryLaterFailureIsSubmittedAgain() async throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NanobatchCore
 
 @Suite(.timeLimit(.minutes(2))) struct AsyncTaskPolicyTests {
@@ -14,16 +15,21 @@ import Testing
     }
 
     static let cases = [
-        Case(name: "standard: 404 means unknown", policy: .standard, failure: ProviderFailure("gone", httpStatus: 404),
-             resubmitsAfterResuming: true, note: "journaled task t1 is unknown to the provider; submitted again"),
-        Case(name: "standard: a failed task is final", policy: .standard, failure: ProviderFailure("failed", providerCode: "busy"),
-             resubmitsAfterResuming: false, note: "journaled task t1 is unknown to the provider; submitted again"),
-        Case(name: "retry-later code resubmits", policy: retrying, failure: ProviderFailure("failed", providerCode: "busy"),
-             resubmitsAfterResuming: true, note: "journaled task t1 cannot be resumed (busy); submitted again"),
-        Case(name: "retry-later policy, 410", policy: retrying, failure: ProviderFailure("gone", httpStatus: 410),
-             resubmitsAfterResuming: true, note: "journaled task t1 cannot be resumed (unknown to the provider); submitted again"),
-        Case(name: "retry-later policy, other code is final", policy: retrying, failure: ProviderFailure("no", providerCode: "bad"),
-             resubmitsAfterResuming: false, note: "journaled task t1 cannot be resumed (bad); submitted again"),
+        Case(
+            name: "standard: 404 means unknown", policy: .standard, failure: ProviderFailure("gone", httpStatus: 404),
+            resubmitsAfterResuming: true, note: "journaled task t1 is unknown to the provider; submitted again"),
+        Case(
+            name: "standard: a failed task is final", policy: .standard, failure: ProviderFailure("failed", providerCode: "busy"),
+            resubmitsAfterResuming: false, note: "journaled task t1 is unknown to the provider; submitted again"),
+        Case(
+            name: "retry-later code resubmits", policy: retrying, failure: ProviderFailure("failed", providerCode: "busy"),
+            resubmitsAfterResuming: true, note: "journaled task t1 cannot be resumed (busy); submitted again"),
+        Case(
+            name: "retry-later policy, 410", policy: retrying, failure: ProviderFailure("gone", httpStatus: 410),
+            resubmitsAfterResuming: true, note: "journaled task t1 cannot be resumed (unknown to the provider); submitted again"),
+        Case(
+            name: "retry-later policy, other code is final", policy: retrying, failure: ProviderFailure("no", providerCode: "bad"),
+            resubmitsAfterResuming: false, note: "journaled task t1 cannot be resumed (bad); submitted again"),
     ]
 
     @Test(arguments: cases)

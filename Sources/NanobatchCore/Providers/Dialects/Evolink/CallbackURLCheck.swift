@@ -25,7 +25,8 @@ package enum CallbackURLCheck {
     package static func isPrivate(_ host: String) -> Bool {
         let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
         if octets.count == 4, octets.allSatisfy({ $0 != nil && (0...255).contains($0!) }) {
-            let a = octets[0]!, b = octets[1]!
+            let a = octets[0]!
+            let b = octets[1]!
             return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
                 || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b))
         }

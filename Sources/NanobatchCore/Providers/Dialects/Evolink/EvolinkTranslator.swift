@@ -53,8 +53,10 @@ struct EvolinkTranslator: AsyncTaskTranslator {
             let message = answer.at("error", "message")?.stringValue ?? "no reason given"
             let retryLater = Self.retryLaterCodes.contains(code)
             let advice = retryLater ? "the provider may succeed later" : "change the request before submitting again"
-            return .failed(ProviderFailure("task \(taskID) \(status): \(redactor.redact(message)) (\(advice))", providerCode: code,
-                                           rawAnswer: redactor.record(answer.data()), retryable: retryLater))
+            return .failed(
+                ProviderFailure(
+                    "task \(taskID) \(status): \(redactor.redact(message)) (\(advice))", providerCode: code,
+                    rawAnswer: redactor.record(answer.data()), retryable: retryLater))
         default:
             return .running(status: status)
         }

@@ -10,20 +10,26 @@ struct GeminiDialect: Dialect {
 
     let name = "gemini"
     let models = [
-        ModelSpec(id: "gemini-2.5-flash-image", aspectRatios: AspectRatio.standard, prices: ["": 0.039],
-                  tokenPrices: GeminiDialect.flashImageTokens),
-        ModelSpec(id: "gemini-3-pro-image", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK],
-                  maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: GeminiDialect.proImageTokens),
-        ModelSpec(id: "gemini-3-pro-image-preview", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK],
-                  maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: GeminiDialect.proImageTokens),
-        ModelSpec(id: "gemini-3.1-flash-image", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
-                  maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
-                  tokenPrices: GeminiDialect.flash31ImageTokens),
-        ModelSpec(id: "gemini-3.1-flash-image-preview", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
-                  maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
-                  tokenPrices: GeminiDialect.flash31ImageTokens),
-        ModelSpec(id: "gemini-3.1-flash-lite-image", aspectRatios: AspectRatio.standard, imageSizes: [.oneK],
-                  maxReferences: 14),
+        ModelSpec(
+            id: "gemini-2.5-flash-image", aspectRatios: AspectRatio.standard, prices: ["": 0.039],
+            tokenPrices: GeminiDialect.flashImageTokens),
+        ModelSpec(
+            id: "gemini-3-pro-image", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK],
+            maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: GeminiDialect.proImageTokens),
+        ModelSpec(
+            id: "gemini-3-pro-image-preview", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK],
+            maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: GeminiDialect.proImageTokens),
+        ModelSpec(
+            id: "gemini-3.1-flash-image", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
+            maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
+            tokenPrices: GeminiDialect.flash31ImageTokens),
+        ModelSpec(
+            id: "gemini-3.1-flash-image-preview", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
+            maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
+            tokenPrices: GeminiDialect.flash31ImageTokens),
+        ModelSpec(
+            id: "gemini-3.1-flash-lite-image", aspectRatios: AspectRatio.standard, imageSizes: [.oneK],
+            maxReferences: 14),
     ]
     let anyModel: ModelSpec? = nil
     let usesHTTP = true

@@ -17,8 +17,9 @@ package struct GeminiProvider: ImageProvider {
         }
         let body = GeminiTranslator.requestBody(job: job, references: references)
         var billable = 0
-        let (_, answer) = try await client.sendJSON("POST", GeminiTranslator.path(model: job.model), body: body, deadline: request.deadline,
-                                                    what: "generateContent", billable: &billable)
+        let (_, answer) = try await client.sendJSON(
+            "POST", GeminiTranslator.path(model: job.model), body: body, deadline: request.deadline,
+            what: "generateContent", billable: &billable)
         let image: Data?
         do {
             let text = try GeminiTranslator.image(in: answer, redactor: client.redactor)

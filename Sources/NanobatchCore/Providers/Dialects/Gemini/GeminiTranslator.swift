@@ -19,8 +19,12 @@ enum GeminiTranslator {
     static func requestBody(job: Job, references: [ReferenceImage]) -> JSONValue {
         var parts: [JSONValue] = [["text": .string(job.promptText)]]
         for image in references {
-            parts.append(["inline_data": ["mime_type": .string(image.format.mimeType),
-                                          "data": .string(image.bytes.base64EncodedString())]])
+            parts.append([
+                "inline_data": [
+                    "mime_type": .string(image.format.mimeType),
+                    "data": .string(image.bytes.base64EncodedString()),
+                ]
+            ])
         }
         var imageConfig = JSONObject([("aspectRatio", .string(job.aspectRatio))])
         // gemini-2.5-flash-image takes no imageSize: its catalog entry lists none, so its jobs carry none.

@@ -4,7 +4,8 @@ import Foundation
 /// the size is part of the model name.
 struct ImageTasksDialect: Dialect {
     let name = "image-tasks"
-    let models = [ModelSpec(id: "NanoBanana", aspectRatios: AspectRatio.standard, formats: [.png, .jpeg, .webp])]
+    let models =
+        [ModelSpec(id: "NanoBanana", aspectRatios: AspectRatio.standard, formats: [.png, .jpeg, .webp])]
         + ["0.5K", "1K", "2K", "4K"].map {
             ModelSpec(id: "NanoBanana2-\($0)", aspectRatios: AspectRatio.standard, formats: [.png, .jpeg])
         }

@@ -12,10 +12,12 @@ struct ImageTasksTranslator: AsyncTaskTranslator {
     let policy = AsyncTaskPolicy.standard
 
     func createBody(for job: Job, referenceURLs: [String]) -> JSONValue {
-        var body = JSONObject([("model", .string(job.model)),
-                               ("task_type", .string(referenceURLs.isEmpty ? "text2image" : "image2image")),
-                               ("prompt", .string(job.promptText)), ("aspect_ratio", .string(job.aspectRatio)),
-                               ("output_format", .string(job.format.rawValue)), ("n", 1), ("response_format", "url")])
+        var body = JSONObject([
+            ("model", .string(job.model)),
+            ("task_type", .string(referenceURLs.isEmpty ? "text2image" : "image2image")),
+            ("prompt", .string(job.promptText)), ("aspect_ratio", .string(job.aspectRatio)),
+            ("output_format", .string(job.format.rawValue)), ("n", 1), ("response_format", "url"),
+        ])
         if !referenceURLs.isEmpty { body["images"] = .array(referenceURLs.map { .string($0) }) }
         return .object(body)
     }
@@ -52,16 +54,20 @@ struct ImageTasksTranslator: AsyncTaskTranslator {
             locations += (task["result_urls"]?.arrayValue ?? []).compactMap(\.stringValue)
             if locations.isEmpty { locations = ResultDecoder.urls(in: task) }
             if locations.isEmpty {
-                return .failed(ProviderFailure("task \(taskID) succeeded, but its answer has no result_url",
-                                               rawAnswer: redactor.record(answer.data())))
+                return .failed(
+                    ProviderFailure(
+                        "task \(taskID) succeeded, but its answer has no result_url",
+                        rawAnswer: redactor.record(answer.data())))
             }
             return .succeeded(resultLocations: locations, answer: answer)
         }
         if Self.failedStatuses.contains(status) {
             let error = task["error"]
             let message = error?.stringValue ?? error?["message"]?.stringValue ?? "no reason given"
-            return .failed(ProviderFailure("task \(taskID) \(status): \(redactor.redact(message))",
-                                           providerCode: error?["code"]?.textValue, rawAnswer: redactor.record(answer.data())))
+            return .failed(
+                ProviderFailure(
+                    "task \(taskID) \(status): \(redactor.redact(message))",
+                    providerCode: error?["code"]?.textValue, rawAnswer: redactor.record(answer.data())))
         }
         return .running(status: status)
     }

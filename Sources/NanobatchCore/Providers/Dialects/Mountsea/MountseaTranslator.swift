@@ -12,10 +12,12 @@ struct MountseaTranslator: AsyncTaskTranslator {
     let policy = AsyncTaskPolicy.standard
 
     func createBody(for job: Job, referenceURLs: [String]) -> JSONValue {
-        var body = JSONObject([("prompt", .string(job.promptText)),
-                               ("action", .string(referenceURLs.isEmpty ? "generate" : "edit")),
-                               ("model", .string(job.model)), ("aspect_ratio", .string(job.aspectRatio)),
-                               ("num_images", 1)])
+        var body = JSONObject([
+            ("prompt", .string(job.promptText)),
+            ("action", .string(referenceURLs.isEmpty ? "generate" : "edit")),
+            ("model", .string(job.model)), ("aspect_ratio", .string(job.aspectRatio)),
+            ("num_images", 1),
+        ])
         if !referenceURLs.isEmpty { body["image_urls"] = .array(referenceURLs.map { .string($0) }) }
         // `resolution` only for nano-banana-pro and nano-banana-2: only their jobs carry a size.
         if let size = job.imageSize {
@@ -46,15 +48,19 @@ struct MountseaTranslator: AsyncTaskTranslator {
             var locations = (result?["imageUrls"]?.arrayValue ?? []).compactMap(\.stringValue)
             locations += ResultDecoder.urls(in: result).filter { !locations.contains($0) }
             if locations.isEmpty {
-                return .failed(ProviderFailure("task \(taskID) completed, but no image URL was found in its result",
-                                               rawAnswer: redactor.record(answer.data())))
+                return .failed(
+                    ProviderFailure(
+                        "task \(taskID) completed, but no image URL was found in its result",
+                        rawAnswer: redactor.record(answer.data())))
             }
             return .succeeded(resultLocations: locations, answer: answer)
         }
         if Self.failedStatuses.contains(status) {
             let message = task["errorMessage"]?.stringValue ?? task["error"]?.stringValue ?? "no reason given"
-            return .failed(ProviderFailure("task \(taskID) \(status): \(redactor.redact(message))",
-                                           providerCode: task["errorCode"]?.textValue, rawAnswer: redactor.record(answer.data())))
+            return .failed(
+                ProviderFailure(
+                    "task \(taskID) \(status): \(redactor.redact(message))",
+                    providerCode: task["errorCode"]?.textValue, rawAnswer: redactor.record(answer.data())))
         }
         return .running(status: status)
     }

@@ -4,8 +4,9 @@ import Foundation
 struct OfflineDialect: Dialect {
     let name = "offline"
     let models: [ModelSpec] = []
-    let anyModel: ModelSpec? = ModelSpec(id: "*", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
-                                         formats: [.png], prices: ["": 0])
+    let anyModel: ModelSpec? = ModelSpec(
+        id: "*", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
+        formats: [.png], prices: ["": 0])
     let usesHTTP = false
     let defaultBaseURL: String? = nil
     let needsAPIKey = false

@@ -15,14 +15,18 @@ package enum PlaceholderImage {
         let text = "\(aspectRatio) \(imageSize ?? "")".uppercased().trimmingCharacters(in: .whitespaces)
         let glyphs = BitmapFont.rasterize(text)
         let scale = max(1, min(width * 2 / 3 / max(glyphs.width, 1), height / 4 / BitmapFont.height))
-        let textWidth = glyphs.width * scale, textHeight = BitmapFont.height * scale
-        let textX = (width - textWidth) / 2, textY = (height - textHeight) / 2
+        let textWidth = glyphs.width * scale
+        let textHeight = BitmapFont.height * scale
+        let textX = (width - textWidth) / 2
+        let textY = (height - textHeight) / 2
         return PNGEncoder(width: width, height: height).encode { y, row in
             for x in 0..<width {
                 var color = background
                 let onFrame = x < border || y < border || x >= width - border || y >= height - border
-                let onDiagonal = abs(x * height - y * width) < width * border / 2 || abs((width - 1 - x) * height - y * width) < width * border / 2
-                let inText = y >= textY && y < textY + textHeight && x >= textX && x < textX + textWidth
+                let onDiagonal =
+                    abs(x * height - y * width) < width * border / 2 || abs((width - 1 - x) * height - y * width) < width * border / 2
+                let inText =
+                    y >= textY && y < textY + textHeight && x >= textX && x < textX + textWidth
                     && glyphs.pixel((x - textX) / scale, (y - textY) / scale)
                 if onFrame || inText {
                     color = ink

@@ -16,14 +16,16 @@ package struct OpenAIImagesProvider: ImageProvider {
     package func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
         let job = request.job
         let route = OpenAIImagesTranslator.route(for: request.references)
-        let httpRequest = route == .edits
+        let httpRequest =
+            route == .edits
             ? try editsRequest(job: job, references: request.references)
             : try generationsRequest(job: job, references: request.references)
         var billable = 0
         let (_, answer) = try await client.exchange(httpRequest, deadline: request.deadline, what: route.what, billable: &billable)
         guard let location = OpenAIImagesTranslator.resultLocation(answer) else {
-            throw ProviderFailure("\(route.what): the answer holds no image (expected data[0].url or data[0].b64_json)",
-                                  rawAnswer: client.redactor.record(answer.data()), attempts: billable)
+            throw ProviderFailure(
+                "\(route.what): the answer holds no image (expected data[0].url or data[0].b64_json)",
+                rawAnswer: client.redactor.record(answer.data()), attempts: billable)
         }
         var image: Data?
         do {
@@ -50,8 +52,9 @@ package struct OpenAIImagesProvider: ImageProvider {
             return OpenAIImagesTranslator.dataURL(try client.referenceFile(reference))
         }
         let body = OpenAIImagesTranslator.generationsBody(job: job, responseFormat: responseFormat, images: images)
-        return HTTPRequest(method: "POST", url: try client.url(OpenAIImagesTranslator.Route.generations.path),
-                           headers: client.headers(json: true), body: body.data())
+        return HTTPRequest(
+            method: "POST", url: try client.url(OpenAIImagesTranslator.Route.generations.path),
+            headers: client.headers(json: true), body: body.data())
     }
 
     func editsRequest(job: Job, references: [Reference]) throws -> HTTPRequest {
@@ -59,7 +62,8 @@ package struct OpenAIImagesProvider: ImageProvider {
         let form = OpenAIImagesTranslator.editsForm(job: job, responseFormat: responseFormat, files: files)
         var headers = client.headers(json: false)
         headers["Content-Type"] = form.contentType
-        return HTTPRequest(method: "POST", url: try client.url(OpenAIImagesTranslator.Route.edits.path), headers: headers,
-                           body: form.finished())
+        return HTTPRequest(
+            method: "POST", url: try client.url(OpenAIImagesTranslator.Route.edits.path), headers: headers,
+            body: form.finished())
     }
 }

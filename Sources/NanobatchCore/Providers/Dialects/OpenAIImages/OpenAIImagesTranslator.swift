@@ -29,8 +29,10 @@ enum OpenAIImagesTranslator {
 
     /// The generations body; `images` are the references as sent: URLs, or `data:` URLs of local files.
     static func generationsBody(job: Job, responseFormat: String, images: [String]) -> JSONValue {
-        var body = JSONObject([("model", .string(job.model)), ("prompt", .string(job.promptText)),
-                               ("response_format", .string(responseFormat)), ("aspect_ratio", .string(job.aspectRatio))])
+        var body = JSONObject([
+            ("model", .string(job.model)), ("prompt", .string(job.promptText)),
+            ("response_format", .string(responseFormat)), ("aspect_ratio", .string(job.aspectRatio)),
+        ])
         if !images.isEmpty { body["image"] = .array(images.map { .string($0) }) }
         // Only nano-banana-2 has sizes, so only its jobs carry one (see `Job.imageSize`).
         if let size = job.imageSize { body["image_size"] = .string(size) }
@@ -43,7 +45,9 @@ enum OpenAIImagesTranslator {
     }
 
     /// The edits form: the job's fields, then one `image` part per reference file, numbered.
-    static func editsForm(job: Job, responseFormat: String, files: [ReferenceImage], into form: MultipartBody = MultipartBody()) -> MultipartBody {
+    static func editsForm(job: Job, responseFormat: String, files: [ReferenceImage], into form: MultipartBody = MultipartBody())
+        -> MultipartBody
+    {
         var form = form
         form.addField("model", job.model)
         form.addField("prompt", job.promptText)
