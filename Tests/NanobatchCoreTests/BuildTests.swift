@@ -38,8 +38,8 @@ import Testing
             plan, lanes: lanes, limits: RunLimits(concurrency: 4), journal: journal, stop: StopSignal(),
             progress: nil)
         #expect(outcomes.map(\.status) == [.made, .made, .made, .made])
-        let report = IndexReport(
-            plan: plan, outcomes: outcomes, outputRoot: build.layout.root, wallSeconds: 0, stoppedBecause: nil,
+        let report = build.report(
+            plan, outcomes, wallSeconds: 0, stoppedBecause: nil,
             facts: IndexReport.RunFacts(budget: nil, unresolvedSubmissions: [], diff: nil))
         try build.write(report)
         for file in OutputLayout.Report.allCases {

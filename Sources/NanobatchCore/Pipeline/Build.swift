@@ -52,6 +52,14 @@ struct Build {
         ).run()
     }
 
+    /// Report: the index of the build, from its plan and the outcome of every job.
+    func report(
+        _ plan: EvaluatedJobs, _ outcomes: RunOutcomes, wallSeconds: Double, stoppedBecause: String?, facts: IndexReport.RunFacts
+    ) -> RenderedReport {
+        IndexReport(
+            plan: plan, outcomes: outcomes, outputRoot: layout.root, wallSeconds: wallSeconds, stoppedBecause: stoppedBecause, facts: facts)
+    }
+
     /// Write: the three reports into the manifest's folder, each atomically (rendered in parallel).
     func write(_ report: RenderedReport) throws {
         let temporaryDirectory = store.temporaryDirectory

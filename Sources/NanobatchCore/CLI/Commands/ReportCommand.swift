@@ -33,9 +33,8 @@ enum ReportCommand {
             build.journalRecords(), hasResult: { store.lookup($0) != nil },
             now: Date().timeIntervalSince1970
         ).unresolved
-        let report = IndexReport(
-            plan: evaluated, outcomes: outcomes, outputRoot: build.layout.root,
-            wallSeconds: previous?.recordedWallSeconds ?? 0, stoppedBecause: nil,
+        let report = build.report(
+            evaluated, outcomes, wallSeconds: previous?.recordedWallSeconds ?? 0, stoppedBecause: nil,
             facts: IndexReport.RunFacts(
                 budget: build.manifest.budget?.maxCost, unresolvedSubmissions: unresolved,
                 diff: previous?.recordedDiff))

@@ -65,9 +65,8 @@ enum RunCommand {
         let start = clock.now
         let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
-        let report = IndexReport(
-            plan: evaluated, outcomes: outcomes, outputRoot: layout.root,
-            wallSeconds: start.duration(to: clock.now).seconds,
+        let report = build.report(
+            evaluated, outcomes, wallSeconds: start.duration(to: clock.now).seconds,
             stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
             facts: IndexReport.RunFacts(
                 budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,

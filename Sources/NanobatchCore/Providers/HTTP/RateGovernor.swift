@@ -64,36 +64,40 @@ package struct TokenBucket: Sendable, Equatable {
 
 /// Shared per provider by its client (which reports 429s and successes and waits for tokens) and
 /// the runner (which reads the current limit before starting a job).
-package final class RateGovernor: @unchecked Sendable {
-    private let lock = NSLock()
-    private var limit: AdaptiveLimit
-    private var bucket: TokenBucket?
-    private var cuts = 0
+package final class RateGovernor: Sendable {
+    private struct State {
+        var limit: AdaptiveLimit
+        var bucket: TokenBucket?
+        var cuts = 0
+    }
+
+    private let state: Locked<State>
     private let clock: @Sendable () -> Double
 
     package init(
         concurrency: Int, requestsPerMinute: Double?,
         clock: @escaping @Sendable () -> Double = { ProcessInfo.processInfo.systemUptime }
     ) {
-        limit = AdaptiveLimit(maximum: concurrency)
         self.clock = clock
-        bucket = requestsPerMinute.map { TokenBucket(ratePerMinute: $0, now: clock()) }
+        state = Locked(
+            State(
+                limit: AdaptiveLimit(maximum: concurrency), bucket: requestsPerMinute.map { TokenBucket(ratePerMinute: $0, now: clock()) }))
     }
 
-    package var currentLimit: Int { lock.withLock { limit.current } }
+    package var currentLimit: Int { state.withLock { $0.limit.current } }
     /// How many times a 429 cut the limit in this run.
-    package var cutCount: Int { lock.withLock { cuts } }
+    package var cutCount: Int { state.withLock { $0.cuts } }
 
     package func rateLimited() {
         let now = clock()
-        lock.withLock { if limit.rateLimited(at: now) { cuts += 1 } }
+        state.withLock { if $0.limit.rateLimited(at: now) { $0.cuts += 1 } }
     }
 
-    package func succeeded() { lock.withLock { limit.succeeded() } }
+    package func succeeded() { state.withLock { $0.limit.succeeded() } }
 
     /// Seconds to wait before the next request to this provider (0 without a requests-per-minute limit).
     package func reserveRequest() -> Double {
         let now = clock()
-        return lock.withLock { bucket?.reserve(at: now) ?? 0 }
+        return state.withLock { $0.bucket?.reserve(at: now) ?? 0 }
     }
 }

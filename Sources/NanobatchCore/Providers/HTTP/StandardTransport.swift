@@ -12,10 +12,10 @@ import Foundation
 ///
 /// Redirects follow `RedirectPolicy` in both: here for `plainHTTP`, in `URLSessionTransport`'s delegate
 /// for URLSession.
-package final class StandardTransport: HTTPTransport, @unchecked Sendable {
+package final class StandardTransport: HTTPTransport, Sendable {
     private let plain: (any HTTPTransport)?
-    private let lock = NSLock()
-    private var session: URLSessionTransport?
+    /// Made on first use: a run that sends nothing over URLSession never starts it.
+    private let session = Locked<URLSessionTransport?>(nil)
     static let proxyVariables = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
 
     /// `plainHTTP` has no default, so that every caller decides (nil: URLSession for http:// too).
@@ -30,7 +30,7 @@ package final class StandardTransport: HTTPTransport, @unchecked Sendable {
     }
 
     private var urlSession: URLSessionTransport {
-        lock.withLock {
+        session.withLock { session in
             if let session { return session }
             let made = URLSessionTransport()
             session = made
