@@ -39,6 +39,23 @@ import Testing
         return outcome
     }
 
+    /// Prompt `p` with `variants` jobs and a step `night` chained on each; the scheduler started and filled once.
+    struct Chain {
+        let graph: JobGraph
+        let plan: EvaluatedPlan
+        var scheduler: RunScheduler
+        let started: [Int]
+    }
+
+    static func chain(variants: Int = 1, globalLimit: Int = 4) throws -> Chain {
+        let graph = try Self.graph(variants: variants, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
+        let plan = Self.plan(graph)
+        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: globalLimit, budget: nil)
+        _ = scheduler.start()
+        let started = Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false))
+        return Chain(graph: graph, plan: plan, scheduler: scheduler, started: started)
+    }
+
     static func starts(_ actions: [RunScheduler.Action]) -> [Int] {
         actions.compactMap { if case .start(let start) = $0 { return start.index } else { return nil } }
     }
@@ -103,86 +120,75 @@ import Testing
     }
 
     @Test func aChainedJobIsLookedUpWithItsUpstreamsOutputThenStarted() throws {
-        let graph = try Self.graph(steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
-        let plan = Self.plan(graph)
-        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: 4, budget: nil)
-        _ = scheduler.start()
-        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0])
-        scheduler.providerAnswered(0)
-        let actions = scheduler.jobFinished(0, Self.made("k0"))
-        let expectedKey = plan.key(for: graph.jobs[1], upstreamOutputHash: "hash-k0")
+        var chain = try Self.chain(variants: 1, globalLimit: 4)
+        #expect(chain.started == [0])
+        chain.scheduler.providerAnswered(0)
+        let actions = chain.scheduler.jobFinished(0, Self.made("k0"))
+        let expectedKey = chain.plan.key(for: chain.graph.jobs[1], upstreamOutputHash: "hash-k0")
         guard case .lookUp(1, let key)? = actions.last else {
             Issue.record("no lookup: \(actions)")
             return
         }
         #expect(key == expectedKey)
-        #expect(scheduler.keyLookedUp(1, key: key, entry: nil).isEmpty)
-        let started = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        guard case .start(let start)? = started.first else {
-            Issue.record("not started: \(started)")
+        #expect(chain.scheduler.keyLookedUp(1, key: key, entry: nil).isEmpty)
+        let next = chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
+        guard case .start(let start)? = next.first else {
+            Issue.record("not started: \(next)")
             return
         }
         #expect(start == RunScheduler.JobStart(index: 1, lane: 0, key: expectedKey, upstream: Self.entry("k0")))
     }
 
     @Test func aChainedJobFoundInTheStoreIsCachedWithoutStarting() throws {
-        let graph = try Self.graph(steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 4, budget: nil)
-        _ = scheduler.start()
-        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        scheduler.providerAnswered(0)
-        _ = scheduler.jobFinished(0, Self.made("k0"))
-        let settled = Self.settled(scheduler.keyLookedUp(1, key: "chained", entry: Self.entry("chained")))
+        var chain = try Self.chain(variants: 1, globalLimit: 4)
+        chain.scheduler.providerAnswered(0)
+        _ = chain.scheduler.jobFinished(0, Self.made("k0"))
+        let settled = Self.settled(chain.scheduler.keyLookedUp(1, key: "chained", entry: Self.entry("chained")))
         #expect(settled[1]?.status == .cached)
-        #expect(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false).isEmpty)
+        #expect(chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false).isEmpty)
     }
 
     @Test func twoChainedJobsWithOneKeyAreMadeOnce() throws {
-        let graph = try Self.graph(variants: 2, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 4, budget: nil)
-        _ = scheduler.start()
-        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0, 1])
+        var chain = try Self.chain(variants: 2, globalLimit: 4)
+        #expect(chain.started == [0, 1])
         // Both upstream jobs came back with the same image, so their chained jobs ask for one request.
         var image = Self.entry("k0")
         image.outputHash = "same image"
         var lookups: [(Int, String)] = []
         for index in [0, 1] {
-            scheduler.providerAnswered(index)
+            chain.scheduler.providerAnswered(index)
             var outcome = Self.made("k\(index)")
             outcome.entry = image
-            for case .lookUp(let dependent, let key) in scheduler.jobFinished(index, outcome) { lookups.append((dependent, key)) }
+            for case .lookUp(let dependent, let key) in chain.scheduler.jobFinished(index, outcome) { lookups.append((dependent, key)) }
         }
         #expect(lookups.map(\.0) == [2, 3] && lookups[0].1 == lookups[1].1)
-        #expect(scheduler.keyLookedUp(2, key: lookups[0].1, entry: nil).isEmpty)
-        #expect(scheduler.keyLookedUp(3, key: lookups[1].1, entry: nil).isEmpty)
-        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
-        scheduler.providerAnswered(2)
-        let settled = Self.settled(scheduler.jobFinished(2, Self.made(lookups[0].1)))
-        #expect(settled[3]?.notes == ["same request as \(graph.jobs[2].id)"])
+        #expect(chain.scheduler.keyLookedUp(2, key: lookups[0].1, entry: nil).isEmpty)
+        #expect(chain.scheduler.keyLookedUp(3, key: lookups[1].1, entry: nil).isEmpty)
+        #expect(Self.starts(chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
+        chain.scheduler.providerAnswered(2)
+        let settled = Self.settled(chain.scheduler.jobFinished(2, Self.made(lookups[0].1)))
+        #expect(settled[3]?.notes == ["same request as \(chain.graph.jobs[2].id)"])
     }
 
     @Test func aJobAskingForARequestThatAlreadyFailedSharesTheFailureAtOnce() throws {
-        let graph = try Self.graph(variants: 2, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 1, budget: nil)
-        _ = scheduler.start()
-        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        scheduler.providerAnswered(0)
+        var chain = try Self.chain(variants: 2, globalLimit: 1)
+        chain.scheduler.providerAnswered(0)
         var lookups: [(Int, String)] = []
-        for case .lookUp(let dependent, let key) in scheduler.jobFinished(0, Self.made("k0")) { lookups.append((dependent, key)) }
-        _ = scheduler.keyLookedUp(lookups[0].0, key: lookups[0].1, entry: nil)
+        for case .lookUp(let dependent, let key) in chain.scheduler.jobFinished(0, Self.made("k0")) { lookups.append((dependent, key)) }
+        _ = chain.scheduler.keyLookedUp(lookups[0].0, key: lookups[0].1, entry: nil)
         // Job 2 runs and fails; job 3 then turns out to ask for the very same request.
-        let next = Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false))
+        let next = Self.starts(chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false))
         #expect(next == [1])
-        scheduler.providerAnswered(1)
+        chain.scheduler.providerAnswered(1)
         let image = Self.made("k1")
         var sameLookups: [(Int, String)] = []
-        for case .lookUp(let dependent, _) in scheduler.jobFinished(1, image) { sameLookups.append((dependent, lookups[0].1)) }
-        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
-        scheduler.providerAnswered(2)
-        _ = scheduler.jobFinished(2, JobOutcome(status: .skipped, key: lookups[0].1, error: "over budget", skippedForBudget: true))
-        let settled = Self.settled(scheduler.keyLookedUp(sameLookups[0].0, key: sameLookups[0].1, entry: nil))
+        for case .lookUp(let dependent, _) in chain.scheduler.jobFinished(1, image) { sameLookups.append((dependent, lookups[0].1)) }
+        #expect(Self.starts(chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
+        chain.scheduler.providerAnswered(2)
+        _ = chain.scheduler.jobFinished(2, JobOutcome(status: .skipped, key: lookups[0].1, error: "over budget", skippedForBudget: true))
+        let settled = Self.settled(chain.scheduler.keyLookedUp(sameLookups[0].0, key: sameLookups[0].1, entry: nil))
         #expect(settled[3]?.status == .skipped && settled[3]?.skippedForBudget == true)
-        #expect(settled[3]?.error == "same request as \(graph.jobs[2].id), which skipped: over budget")
+        #expect(settled[3]?.error == "same request as \(chain.graph.jobs[2].id), which skipped: over budget")
     }
 
     @Test func duplicatesOfAJobWithoutALaneFailWithIt() throws {
@@ -196,15 +202,12 @@ import Testing
     }
 
     @Test func aFailureSkipsOnlyItsDependents() throws {
-        let graph = try Self.graph(variants: 2, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 4, budget: nil)
-        _ = scheduler.start()
-        _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        scheduler.providerAnswered(0)
-        let settled = Self.settled(scheduler.jobFinished(0, JobOutcome(status: .failed, key: "k0", error: "refused")))
+        var chain = try Self.chain(variants: 2, globalLimit: 4)
+        chain.scheduler.providerAnswered(0)
+        let settled = Self.settled(chain.scheduler.jobFinished(0, JobOutcome(status: .failed, key: "k0", error: "refused")))
         #expect(settled.keys.sorted() == [0, 2])
-        #expect(settled[2]?.status == .skipped && settled[2]?.error == "upstream \(graph.jobs[0].id) failed")
-        #expect(!scheduler.isSettled(1) && !scheduler.isSettled(3))
+        #expect(settled[2]?.status == .skipped && settled[2]?.error == "upstream \(chain.graph.jobs[0].id) failed")
+        #expect(!chain.scheduler.isSettled(1) && !chain.scheduler.isSettled(3))
     }
 
     @Test func noJobStartsThatWouldExceedTheBudget() throws {

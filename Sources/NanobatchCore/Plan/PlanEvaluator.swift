@@ -1,28 +1,5 @@
 import Foundation
 
-/// Where a job stands before a run.
-package enum JobState: Sendable {
-    /// A verified store entry already holds this job's image.
-    case cached(key: String, entry: StoreEntry)
-    case toMake(key: String)
-    /// Waiting on an upstream job that is not made yet; its key is not known until then.
-    case blocked(upstream: Int)
-    /// The same request as an earlier job in this build: made once, shared.
-    case duplicate(key: String, of: Int)
-
-    /// Cached when the store has a verified entry for `key`, else to make.
-    static func lookUp(_ key: String, in store: any ImageStore) -> JobState {
-        store.lookup(key).map { .cached(key: key, entry: $0) } ?? .toMake(key: key)
-    }
-
-    package var key: String? {
-        switch self {
-        case .cached(let key, _), .toMake(let key), .duplicate(let key, _): return key
-        case .blocked: return nil
-        }
-    }
-}
-
 /// Evaluation stage: `JobGraph` + store in, `EvaluatedPlan` out (keys and cache state, no network).
 package struct EvaluatedPlan: Sendable {
     package let graph: JobGraph
@@ -30,30 +7,10 @@ package struct EvaluatedPlan: Sendable {
     /// Reference hash strings by reference, as they enter content keys.
     package let referenceHashes: [Reference: String]
 
-    package var cachedCount: Int {
-        states.filter {
-            if case .cached = $0 { return true }
-            return false
-        }.count
-    }
-    package var toMakeCount: Int {
-        states.filter {
-            if case .toMake = $0 { return true }
-            return false
-        }.count
-    }
-    package var blockedCount: Int {
-        states.filter {
-            if case .blocked = $0 { return true }
-            return false
-        }.count
-    }
-    package var duplicateCount: Int {
-        states.filter {
-            if case .duplicate = $0 { return true }
-            return false
-        }.count
-    }
+    package var cachedCount: Int { states.count { $0.kind == .cached } }
+    package var toMakeCount: Int { states.count { $0.kind == .toMake } }
+    package var blockedCount: Int { states.count { $0.kind == .blocked } }
+    package var duplicateCount: Int { states.count { $0.kind == .duplicate } }
 
     /// Jobs that will be sent to a provider: to make now, or blocked on an upstream that will be made.
     package func willBeMade(_ index: Int) -> Bool {
