@@ -2,25 +2,28 @@ import Foundation
 
 /// At most `limit` holders at once; the others wait in order. A cancelled waiter leaves the queue
 /// and gets `CancellationError`. The limit can change while holders are inside.
-package final class AsyncGate: @unchecked Sendable {
-    private var currentLimit: Int
-    private let lock = NSLock()
-    private var holders = 0
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-    private var nextID: UInt64 = 0
+package final class AsyncGate: Sendable {
+    private struct State {
+        var limit: Int
+        var holders = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        var nextID: UInt64 = 0
+    }
 
-    package init(limit: Int) { currentLimit = max(1, limit) }
+    private let state: Locked<State>
 
-    package var limit: Int { lock.withLock { currentLimit } }
+    package init(limit: Int) { state = Locked(State(limit: max(1, limit))) }
+
+    package var limit: Int { state.withLock { $0.limit } }
 
     /// A higher limit admits waiters at once; a lower one lets holders leave until they fit.
     package func setLimit(_ newLimit: Int) {
-        let admitted = lock.withLock { () -> [CheckedContinuation<Void, any Error>] in
-            currentLimit = max(1, newLimit)
+        let admitted = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            state.limit = max(1, newLimit)
             var admitted: [CheckedContinuation<Void, any Error>] = []
-            while holders < currentLimit, !waiters.isEmpty {
-                holders += 1
-                admitted.append(waiters.removeFirst().continuation)
+            while state.holders < state.limit, !state.waiters.isEmpty {
+                state.holders += 1
+                admitted.append(state.waiters.removeFirst().continuation)
             }
             return admitted
         }
@@ -34,20 +37,20 @@ package final class AsyncGate: @unchecked Sendable {
     }
 
     func enter() async throws {
-        let id: UInt64 = lock.withLock {
-            nextID += 1
-            return nextID
+        let id: UInt64 = state.withLock {
+            $0.nextID += 1
+            return $0.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 enum Entry { case admitted, queued, cancelled }
-                let entry: Entry = lock.withLock {
+                let entry: Entry = state.withLock { state in
                     if Task.isCancelled { return .cancelled }
-                    if holders < currentLimit {
-                        holders += 1
+                    if state.holders < state.limit {
+                        state.holders += 1
                         return .admitted
                     }
-                    waiters.append((id, continuation))
+                    state.waiters.append((id, continuation))
                     return .queued
                 }
                 switch entry {
@@ -57,27 +60,27 @@ package final class AsyncGate: @unchecked Sendable {
                 }
             }
         } onCancel: {
-            let cancelled = lock.withLock { () -> CheckedContinuation<Void, any Error>? in
-                guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return waiters.remove(at: index).continuation
+            let cancelled = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
             }
             cancelled?.resume(throwing: CancellationError())
         }
     }
 
     func leave() {
-        let next = lock.withLock { () -> CheckedContinuation<Void, any Error>? in
-            if waiters.isEmpty || holders > currentLimit {
-                holders -= 1
+        let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            if state.waiters.isEmpty || state.holders > state.limit {
+                state.holders -= 1
                 return nil
             }
-            return waiters.removeFirst().continuation  // the slot passes straight to the next waiter
+            return state.waiters.removeFirst().continuation  // the slot passes straight to the next waiter
         }
         next?.resume()
     }
 
     /// Holders right now (for tests).
-    package var occupied: Int { lock.withLock { holders } }
+    package var occupied: Int { state.withLock { $0.holders } }
     /// Callers waiting for a slot.
-    var waiting: Int { lock.withLock { waiters.count } }
+    var waiting: Int { state.withLock { $0.waiters.count } }
 }

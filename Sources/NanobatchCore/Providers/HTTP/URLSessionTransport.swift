@@ -262,19 +262,22 @@ package struct DownloadLimit: Sendable, Equatable {
 }
 
 /// The last `capacity` download sizes; `add` returns the largest of them.
-final class RecentSizes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sizes: [Int] = []
-    private var next = 0
+final class RecentSizes: Sendable {
+    private struct Ring {
+        var sizes: [Int] = []
+        var next = 0
+    }
+
+    private let ring = Locked(Ring())
     private let capacity: Int
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
     func add(_ size: Int) -> Int {
-        lock.withLock {
-            if sizes.count < capacity { sizes.append(size) } else { sizes[next] = size }
-            next = (next + 1) % capacity
-            return sizes.max() ?? size
+        ring.withLock { ring in
+            if ring.sizes.count < capacity { ring.sizes.append(size) } else { ring.sizes[ring.next] = size }
+            ring.next = (ring.next + 1) % capacity
+            return ring.sizes.max() ?? size
         }
     }
 }
