@@ -50,7 +50,7 @@ import Testing
     static func chain(variants: Int = 1, globalLimit: Int = 4) throws -> Chain {
         let graph = try Self.graph(variants: variants, steps: #"[ { "id": "night", "from": "p", "prompt": "at night" } ]"#)
         let plan = Self.plan(graph)
-        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: globalLimit, budget: nil)
+        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], limits: RunLimits(concurrency: globalLimit))
         _ = scheduler.start()
         let started = Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false))
         return Chain(graph: graph, plan: plan, scheduler: scheduler, started: started)
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func neverMoreThanTheGlobalLimitInFlight() throws {
-        var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 5)), laneNames: ["a"], globalLimit: 2, budget: nil)
+        var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 5)), laneNames: ["a"], limits: RunLimits(concurrency: 2))
         #expect(scheduler.start().isEmpty)
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)) == [0, 1])
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)).isEmpty)
@@ -78,7 +78,7 @@ import Testing
 
     @Test func aLaneNeverExceedsItsCurrentLimitAndOthersUseTheFreeSlots() throws {
         let graph = try Self.graph(models: #"["a:m", "b:m"]"#, variants: 3)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a", "b"], globalLimit: 8, budget: nil)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a", "b"], limits: RunLimits(concurrency: 8))
         _ = scheduler.start()
         let started = Self.starts(scheduler.fill(laneLimit: { $0 == 0 ? 1 : 2 }, stopRequested: false))
         #expect(started.map { graph.jobs[$0].provider } == ["a", "b", "b"])
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func aStopRequestStartsNothingAndSaysWhy() throws {
-        var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 2)), laneNames: ["a"], globalLimit: 4, budget: nil)
+        var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 2)), laneNames: ["a"], limits: RunLimits(concurrency: 4))
         _ = scheduler.start()
         #expect(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: true).isEmpty)
         #expect(scheduler.unsettledOutcome(0, reason: "interrupted (Ctrl-C)").error == "not submitted: interrupted (Ctrl-C)")
@@ -96,7 +96,7 @@ import Testing
     @Test func identicalRequestsAreMadeOnceAndShareTheResult() throws {
         let graph = try Self.graph(variants: 3)
         let plan = Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0), 2: .duplicate(key: "k0", of: 0)])
-        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: 4, budget: nil)
+        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], limits: RunLimits(concurrency: 4))
         _ = scheduler.start()
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0])
         scheduler.providerAnswered(0)
@@ -110,7 +110,7 @@ import Testing
         let graph = try Self.graph(variants: 2)
         var scheduler = RunScheduler(
             plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: ["a"],
-            globalLimit: 4, budget: nil)
+            limits: RunLimits(concurrency: 4))
         _ = scheduler.start()
         _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
         scheduler.providerAnswered(0)
@@ -194,8 +194,7 @@ import Testing
     @Test func duplicatesOfAJobWithoutALaneFailWithIt() throws {
         let graph = try Self.graph(variants: 2)
         var scheduler = RunScheduler(
-            plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: [], globalLimit: 1,
-            budget: nil)
+            plan: Self.plan(graph, states: [1: .duplicate(key: "k0", of: 0)]), laneNames: [], limits: RunLimits(concurrency: 1))
         let settled = Self.settled(scheduler.start())
         #expect(settled[1]?.status == .failed)
         #expect(settled[1]?.error == "same request as \(graph.jobs[0].id), which failed: no provider \"a\" is configured")
@@ -212,7 +211,7 @@ import Testing
 
     @Test func noJobStartsThatWouldExceedTheBudget() throws {
         let graph = try Self.graph(variants: 4, pricing: #"{ "a:m": 0.10 }"#)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], globalLimit: 2, budget: 0.25)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], limits: RunLimits(concurrency: 2, maxCost: 0.25))
         _ = scheduler.start()
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0, 1])
         scheduler.providerAnswered(0)
@@ -228,7 +227,7 @@ import Testing
 
     @Test func aProviderThatRefusesFurtherWorkStopsOnlyItsLane() throws {
         let graph = try Self.graph(models: #"["a:m", "b:m"]"#, variants: 2)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a", "b"], globalLimit: 1, budget: nil)
+        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a", "b"], limits: RunLimits(concurrency: 1))
         _ = scheduler.start()
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 1 }, stopRequested: false)) == [0])
         scheduler.providerAnswered(0)
@@ -241,7 +240,7 @@ import Testing
     }
 
     @Test func jobsOfAProviderWithoutALaneFailAtTheStart() throws {
-        var scheduler = RunScheduler(plan: Self.plan(try Self.graph()), laneNames: [], globalLimit: 1, budget: nil)
+        var scheduler = RunScheduler(plan: Self.plan(try Self.graph()), laneNames: [], limits: RunLimits(concurrency: 1))
         let settled = Self.settled(scheduler.start())
         #expect(settled[0]?.status == .failed && settled[0]?.error == "no provider \"a\" is configured")
     }
@@ -249,7 +248,7 @@ import Testing
     @Test func cachedJobsSettleAtTheStartAndCountNothing() throws {
         let graph = try Self.graph(variants: 2)
         let plan = Self.plan(graph, states: [0: .cached(key: "k0", entry: Self.entry("k0"))])
-        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], globalLimit: 4, budget: 1)
+        var scheduler = RunScheduler(plan: plan, laneNames: ["a"], limits: RunLimits(concurrency: 4, maxCost: 1))
         #expect(Self.settled(scheduler.start())[0]?.status == .cached)
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [1])
         #expect(scheduler.spent == 0)

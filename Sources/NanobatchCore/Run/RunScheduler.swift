@@ -8,7 +8,7 @@ import Foundation
 /// look up the key of a chained job whose upstream is now made. It reads no clock and does no I/O;
 /// `Runner` performs its actions, so every rule here is tested with plain values.
 ///
-/// The rules: at most `globalLimit` jobs in flight and each lane's current limit; lanes are served
+/// The rules: at most `limits.concurrency` jobs in flight and each lane's current limit; lanes are served
 /// in the order they first got work; a job starts only after its upstream is made; a failure skips
 /// only its dependents; identical requests are made once (`RequestOwners`); no job starts when
 /// spent plus in-flight estimates plus its own would exceed the budget; a lane whose provider
@@ -33,8 +33,7 @@ struct RunScheduler {
     /// `laneOfJob[i]`: the lane of job `i`'s provider, `nil` when no lane serves it.
     private let laneOfJob: [Int?]
     private let laneNames: [String]
-    private let globalLimit: Int
-    private let budget: Double?
+    private let limits: RunLimits
 
     private var keys: [String?]
     private var outcomes: [JobOutcome?]
@@ -56,11 +55,10 @@ struct RunScheduler {
     /// USD: the estimates of jobs in flight.
     private(set) var inFlightEstimate = 0.0
 
-    init(plan: EvaluatedPlan, laneNames: [String], globalLimit: Int, budget: Double?) {
+    init(plan: EvaluatedPlan, laneNames: [String], limits: RunLimits) {
         self.plan = plan
         self.laneNames = laneNames
-        self.globalLimit = max(1, globalLimit)
-        self.budget = budget
+        self.limits = limits
         let laneIndex = Dictionary(laneNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         laneOfJob = plan.graph.jobs.map { laneIndex[$0.provider] }
         keys = plan.states.map(\.key)
@@ -101,14 +99,14 @@ struct RunScheduler {
     /// Starts queued jobs while slots are free. `laneLimit(l)` is lane `l`'s current limit.
     mutating func fill(laneLimit: (Int) -> Int, stopRequested: Bool) -> [Action] {
         var actions: [Action] = []
-        while inFlight < globalLimit, !stopRequested, let index = nextReady(laneLimit) {
+        while inFlight < limits.concurrency, !stopRequested, let index = nextReady(laneLimit) {
             let job = plan.graph.jobs[index]
             // Only jobs with a lane are queued, and only with their key.
             guard let lane = laneOfJob[index], let key = keys[index] else {
                 preconditionFailure("job \(index) queued without a lane or key")
             }
             let estimate = job.unitPrice ?? 0
-            if let budget, spent + inFlightEstimate + estimate > budget + 1e-9 {
+            if let budget = limits.maxCost, spent + inFlightEstimate + estimate > budget + 1e-9 {
                 let error =
                     "skipped for budget: spent \(Money.format(spent)) + in flight \(Money.format(inFlightEstimate))"
                     + " + this job \(Money.format(estimate)) would exceed \(Money.format(budget))"

@@ -44,7 +44,7 @@ package struct Runner: Sendable {
     /// Runs every job that is not cached; one outcome per job, in job order.
     package func run() async -> [JobOutcome] {
         let jobs = plan.graph.jobs
-        var scheduler = RunScheduler(plan: plan, laneNames: lanes.map(\.name), globalLimit: limits.concurrency, budget: limits.maxCost)
+        var scheduler = RunScheduler(plan: plan, laneNames: lanes.map(\.name), limits: limits)
         var outcomes = [JobOutcome?](repeating: nil, count: jobs.count)
         var tally = RunProgress(total: jobs.count, toMake: plan.toMakeCount + plan.blockedCount)
         let clock = ContinuousClock()
@@ -58,7 +58,7 @@ package struct Runner: Sendable {
                 case .settle(let index, var outcome):
                     if outcome.succeeded, !outcome.friendlyFileWritten, !alreadyLinked[index], let entry = outcome.entry {
                         do {
-                            try store.link(entry, to: friendlyPath(jobs[index], entry.info.format))
+                            try store.link(entry, to: layout.friendlyPath(jobs[index], entry.info.format, manifest: manifestName))
                         } catch {
                             outcome.notes.append("could not write the friendly file: \(error)")
                         }
@@ -150,7 +150,4 @@ package struct Runner: Sendable {
         }
     }
 
-    func friendlyPath(_ job: Job, _ format: ImageFormat) -> String {
-        layout.friendlyPath(job, format, manifest: manifestName)
-    }
 }
