@@ -76,6 +76,27 @@ func nanobatchExecutable() -> URL? {
         try assertNoBrokenImages(workspace)
     }
 
+    @Test func sigtermAbandonsJobsInFlightButWritesTheIndexAndSaysWhy() async throws {
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let (workspace, manifest) = try slowManifest(concurrency: 2, latencyMs: 400, variants: 10)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", manifest, "--output", workspace.outputRoot.path]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        await signal(SIGTERM, to: process, once: 2, storedIn: workspace)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("terminated (SIGTERM)"))
+        let index = try readIndex(workspace, manifest: "test")
+        #expect(index["stoppedBecause"]?.stringValue?.contains("SIGTERM") == true)
+        let made = statuses(index).values.filter { $0 == "made" }.count
+        #expect(made >= 2 && made < 40)
+        try assertNoBrokenImages(workspace)
+    }
+
     func slowManifest(concurrency: Int, latencyMs: Int, variants: Int) throws -> (TestWorkspace, String) {
         let workspace = try TestWorkspace()
         let providers = #"{ "local": { "dialect": "offline", "concurrency": \#(concurrency), "latencyMs": \#(latencyMs) } }"#

@@ -1,16 +1,21 @@
 import Dispatch
 import Foundation
 
-/// Turns Ctrl-C into a stop request (first press) and cancellation (second press).
+/// Turns Ctrl-C into a stop request (first press) and cancellation (second press), and SIGTERM (a CI
+/// job cancelled, a container stopped) into both at once: the process is about to be killed, so jobs
+/// in flight are abandoned at once and the run still writes its index and says why it stopped.
+/// Abandoned async tasks stay open in the journal, so the next run resumes them instead of paying again.
 package final class InterruptHandler: @unchecked Sendable {
-    private let source: DispatchSourceSignal
+    private let sources: [DispatchSourceSignal]
     private let presses = Locked(0)
 
     package init(stop: StopSignal, cancel: @escaping @Sendable () -> Void) {
         signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        signal(SIGTERM, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         let presses = self.presses
-        source.setEventHandler { @Sendable in
+        interrupt.setEventHandler { @Sendable in
             if presses.withLock({
                 $0 += 1
                 return $0
@@ -22,6 +27,13 @@ package final class InterruptHandler: @unchecked Sendable {
                 cancel()
             }
         }
-        source.resume()
+        terminate.setEventHandler { @Sendable in
+            stop.requestStop("terminated (SIGTERM)")
+            FileHandle.standardError.write(
+                Data("\nstopping: terminated (SIGTERM); abandoning jobs in flight, writing the index\n".utf8))
+            cancel()
+        }
+        sources = [interrupt, terminate]
+        for source in sources { source.resume() }
     }
 }

@@ -26,7 +26,9 @@ package enum ProviderFactory {
         if let variable = config.apiKeyEnv {
             apiKey = environment[variable]
             if (apiKey ?? "").isEmpty {
-                throw UsageError("provider \"\(config.name)\" needs an API key: set the environment variable \(variable)")
+                // A key pasted in place of the name is never printed.
+                let name = ManifestLoader.looksLikeKey(variable) ? "named by apiKeyEnv (its value looks like a key: not shown)" : variable
+                throw UsageError("provider \"\(config.name)\" needs an API key: set the environment variable \(name)")
             }
         }
         guard let base = config.baseURL ?? dialect.defaultBaseURL else {

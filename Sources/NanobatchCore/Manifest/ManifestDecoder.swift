@@ -59,7 +59,12 @@ struct ManifestDecoder {
         return Int(number)
     }
 
-    mutating func number(_ key: String, in object: JSONObject, at path: JSONPath, minimum: Double, exclusive: Bool) -> Double? {
+    /// A number above `minimum` (or equal, unless `exclusive`) and at most `maximum`: every number a
+    /// manifest gives stays finite and small enough to become a `Duration` or a count without trapping.
+    mutating func number(
+        _ key: String, in object: JSONObject, at path: JSONPath, minimum: Double, exclusive: Bool,
+        maximum: Double = ManifestDecoder.largestNumber
+    ) -> Double? {
         let at = path.key(key)
         guard let value = object[key] else { return nil }
         guard case .number(let number) = value else {
@@ -70,8 +75,15 @@ struct ManifestDecoder {
             problem(at, "\(number) must be \(exclusive ? "greater than" : "at least") \(minimum)")
             return nil
         }
+        guard number <= maximum else {
+            problem(at, "\(String(format: "%g", number)) is too large; at most \(String(format: "%g", maximum))")
+            return nil
+        }
         return number
     }
+
+    /// The bound on any number without a tighter one of its own.
+    static let largestNumber: Double = 1e9
 
     mutating func stringArray(_ value: JSONValue?, at path: JSONPath, nonEmpty: Bool) -> [String]? {
         guard let value else { return nil }

@@ -10,6 +10,10 @@ enum ManifestDefaults {
     static let latencyMilliseconds = 0
     /// `providers.*.deadlineSeconds`: how long one job may take, polling included.
     static let deadlineSeconds: Double = 600
+    /// The longest `deadlineSeconds` allowed: a week (a batch may take two days).
+    static let longestDeadlineSeconds: Double = 7 * 24 * 3600
+    /// The longest poll interval or retry delay allowed: an hour.
+    static let longestWaitSeconds: Double = 3600
     /// `providers.*.retry`.
     static let retry = RetryPolicy.standard
     /// `matrix.variants` and `steps[*].variants`.

@@ -62,6 +62,16 @@ package enum ManifestLoader {
         return letter(first) && bytes.dropFirst().allSatisfy { letter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }
 
+    /// Whether a would-be variable name looks like an API key pasted in its place: Google's `AIza…`
+    /// keys, or a long mix of upper case, lower case and digits that no one names a variable with.
+    static func looksLikeKey(_ name: String) -> Bool {
+        if name.hasPrefix("AIza") && name.count >= 30 { return true }
+        let hasLower = name.contains { $0.isLowercase }
+        let hasUpper = name.contains { $0.isUppercase }
+        let hasDigit = name.contains { $0.isNumber }
+        return name.count >= 24 && hasLower && hasUpper && hasDigit
+    }
+
     static func isURL(_ string: String) -> Bool {
         string.hasPrefix("https://") || string.hasPrefix("http://")
     }

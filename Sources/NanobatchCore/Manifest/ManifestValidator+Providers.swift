@@ -42,7 +42,7 @@ extension ManifestValidator {
         }
         let apiKeyEnv = decoder.string("apiKeyEnv", in: fields, at: path)
         if let apiKeyEnv {
-            if !ManifestLoader.isEnvironmentVariableName(apiKeyEnv) {
+            if !ManifestLoader.isEnvironmentVariableName(apiKeyEnv) || ManifestLoader.looksLikeKey(apiKeyEnv) {
                 problem(path.key("apiKeyEnv"), "must be the name of an environment variable (like GEMINI_API_KEY), not the key itself")
             }
         } else if dialect.needsAPIKey {
@@ -55,9 +55,12 @@ extension ManifestValidator {
             ?? ManifestDefaults.latencyMilliseconds
         if fields[ProviderOption.latencyMs.key] != nil { checkOption(.latencyMs, value: nil, of: dialect, at: path) }
         let deadline =
-            decoder.number("deadlineSeconds", in: fields, at: path, minimum: 0, exclusive: true) ?? ManifestDefaults.deadlineSeconds
+            decoder.number(
+                "deadlineSeconds", in: fields, at: path, minimum: 0, exclusive: true, maximum: ManifestDefaults.longestDeadlineSeconds)
+            ?? ManifestDefaults.deadlineSeconds
         let referenceURLs = validateReferenceURLs(fields["referenceURLs"], at: path.key("referenceURLs"))
-        let pollSeconds = decoder.number(ProviderOption.pollSeconds.key, in: fields, at: path, minimum: 0, exclusive: true)
+        let pollSeconds = decoder.number(
+            ProviderOption.pollSeconds.key, in: fields, at: path, minimum: 0, exclusive: true, maximum: ManifestDefaults.longestWaitSeconds)
         if fields[ProviderOption.pollSeconds.key] != nil { checkOption(.pollSeconds, value: nil, of: dialect, at: path) }
         let responseFormat = decoder.string(ProviderOption.responseFormat.key, in: fields, at: path)
         if let responseFormat { checkOption(.responseFormat, value: responseFormat, of: dialect, at: path) }
@@ -103,8 +106,14 @@ extension ManifestValidator {
         var retry = ManifestDefaults.retry
         guard let fields = decoder.object(value, at: path, allowed: ManifestLoader.retryKeys) else { return retry }
         retry.maxAttempts = decoder.integer("maxAttempts", in: fields, at: path, range: 1...20) ?? retry.maxAttempts
-        retry.initialDelay = decoder.number("initialDelaySeconds", in: fields, at: path, minimum: 0, exclusive: true) ?? retry.initialDelay
-        retry.maximumDelay = decoder.number("maximumDelaySeconds", in: fields, at: path, minimum: 0, exclusive: true) ?? retry.maximumDelay
+        retry.initialDelay =
+            decoder.number(
+                "initialDelaySeconds", in: fields, at: path, minimum: 0, exclusive: true, maximum: ManifestDefaults.longestWaitSeconds)
+            ?? retry.initialDelay
+        retry.maximumDelay =
+            decoder.number(
+                "maximumDelaySeconds", in: fields, at: path, minimum: 0, exclusive: true, maximum: ManifestDefaults.longestWaitSeconds)
+            ?? retry.maximumDelay
         if retry.maximumDelay < retry.initialDelay {
             problem(path.key("maximumDelaySeconds"), "\(retry.maximumDelay) is below initialDelaySeconds \(retry.initialDelay)")
         }

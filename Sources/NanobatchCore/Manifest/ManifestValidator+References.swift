@@ -19,6 +19,8 @@ extension ManifestValidator {
             problem(path, "reference file \"\(reference)\" does not exist (looked for \(url.path))")
         } else if isDirectory.boolValue {
             problem(path, "reference \"\(reference)\" is a folder, not an image file")
+        } else if !FileIO.isRegularFile(url.path) {
+            problem(path, "reference \"\(reference)\" is not a regular file (a device, FIFO or socket), so it cannot be an image")
         }
     }
 

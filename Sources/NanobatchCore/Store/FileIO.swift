@@ -109,6 +109,12 @@ enum FileIO {
         return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 
+    /// Whether `path` is a regular file (following symlinks): not a folder, device, FIFO or socket.
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     static func isProcessAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM
     }

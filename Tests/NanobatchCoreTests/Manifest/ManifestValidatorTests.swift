@@ -34,6 +34,14 @@ import Testing
                 path: "providers.local.baseURL",
                 message: "must not carry credentials; put the key in the environment variable named by apiKeyEnv")),
         Case(
+            name: "providers: a key pasted as apiKeyEnv",
+            json: baseManifest(
+                providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "AIzaSyD4x9Qm2LrT7vWk3nPq8sZb1cYh6JfE0uA" } }"#,
+                models: #"["g:gemini-3.1-flash-image"]"#, references: "[[]]"),
+            issue: ManifestIssue(
+                path: "providers.g.apiKeyEnv",
+                message: "must be the name of an environment variable (like GEMINI_API_KEY), not the key itself")),
+        Case(
             name: "providers: latency outside offline",
             json: baseManifest(
                 providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K", "latencyMs": 5 } }"#,
@@ -80,6 +88,30 @@ import Testing
         Case(
             name: "references: a folder", json: baseManifest(references: #"[["."]]"#),
             issue: ManifestIssue(path: "matrix.references[0][0]", message: "reference \".\" is a folder, not an image file")),
+        Case(
+            name: "references: a device", json: baseManifest(references: #"[["/dev/zero"]]"#),
+            issue: ManifestIssue(
+                path: "matrix.references[0][0]",
+                message: "reference \"/dev/zero\" is not a regular file (a device, FIFO or socket), so it cannot be an image")),
+        Case(
+            name: "providers: a deadline no clock can hold",
+            json: baseManifest(providers: #"{ "local": { "dialect": "offline", "deadlineSeconds": 2e20 } }"#, references: "[[]]"),
+            issue: ManifestIssue(path: "providers.local.deadlineSeconds", message: "2e+20 is too large; at most 604800")),
+        Case(
+            name: "providers: an endless poll interval",
+            json: baseManifest(
+                providers: #"{ "m": { "dialect": "mountsea", "apiKeyEnv": "K", "pollSeconds": 1e300 } }"#,
+                models: #"["m:nano-banana-2"]"#, references: "[[]]"),
+            issue: ManifestIssue(path: "providers.m.pollSeconds", message: "1e+300 is too large; at most 3600")),
+        Case(
+            name: "providers: retry delay beyond an hour",
+            json: baseManifest(
+                providers: #"{ "local": { "dialect": "offline", "retry": { "maximumDelaySeconds": 1e12 } } }"#, references: "[[]]"),
+            issue: ManifestIssue(path: "providers.local.retry.maximumDelaySeconds", message: "1e+12 is too large; at most 3600")),
+        Case(
+            name: "document: a budget beyond any bound",
+            json: baseManifest(references: "[[]]", extra: #", "budget": { "maxCost": 1e300 }"#),
+            issue: ManifestIssue(path: "budget.maxCost", message: "1e+300 is too large; at most 1e+09")),
     ]
 
     @Test(arguments: cases)
