@@ -84,7 +84,7 @@ import Testing
             requestedFormat: row["requestedFormat"]?.stringValue, variant: row["variant"]?.numberValue.flatMap { Int(exactly: $0) },
             references: (row["references"]?.arrayValue ?? []).compactMap(\.stringValue),
             referenceHashes: row["referenceHashes"]?.arrayValue?.compactMap(\.stringValue),
-            upstreamOutputHash: row["upstreamOutputHash"]?.stringValue)
+            upstreamOutputHash: row["upstreamOutputHash"]?.stringValue, file: row["file"]?.stringValue)
     }
 
     func check(_ data: Data) throws {

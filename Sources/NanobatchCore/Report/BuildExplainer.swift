@@ -15,6 +15,8 @@ struct PreviousJob: Sendable, Equatable {
     var references: [String] = []
     var referenceHashes: [String]?
     var upstreamOutputHash: String?
+    /// The friendly file, relative to the manifest's folder.
+    var file: String?
 }
 
 /// The previous build of a manifest, read from its `index.json` (absent or unreadable: no previous build).
@@ -87,6 +89,7 @@ struct PreviousBuild: Sendable {
             case "references": job.references = try cursor.stringsIfArray() ?? []
             case "referenceHashes": job.referenceHashes = try cursor.stringsIfArray()
             case "upstreamOutputHash": job.upstreamOutputHash = try cursor.stringIfString()
+            case "file": job.file = try cursor.stringIfString()
             default: try cursor.skipValue()
             }
         }

@@ -22,10 +22,14 @@ enum CleanCommand {
             let entries = plan.keptForOthers == 1 ? "y" : "ies"
             cli.console.out("kept \(plan.keptForOthers) store entr\(entries) other manifests under \(layout.rootPath) still use\n")
         }
+        for other in plan.foldersWithoutIndex {
+            cli.console.out("note: \(other)/ has no readable index.json (a run stopped early?); the images its folder links are kept\n")
+        }
         if delete {
             BuildStamp.remove(at: layout.stampPath(manifest: name))
-            for file in plan.friendlyFiles { try? FileManager.default.removeItem(at: folder.appendingPathComponent(file)) }
-            for entry in plan.storeFiles { try? FileManager.default.removeItem(at: layout.root.appendingPathComponent(entry)) }
+            // unlink(2): a name is removed, never what a symbolic link points to.
+            for file in plan.friendlyFiles { unlink(folder.appendingPathComponent(file).path) }
+            for entry in plan.storeFiles { unlink(layout.root.appendingPathComponent(entry).path) }
             try BuildFailure.during("update the store's entries log", .noWork) { try build.store.forget(plan.removedKeys) }
             cli.console.out("\(name): removed \(plan.friendlyFiles.count) friendly file(s) and \(plan.storeFiles.count) store file(s)\n")
         } else {
