@@ -36,6 +36,7 @@ package struct NanobatchCLI: Sendable {
 
     package static let commands: [CommandSpec] = [
         ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, CleanCommand.spec,
+        VerifyCommand.spec,
         helpSpec, versionSpec,
     ]
 
@@ -84,6 +85,7 @@ package struct NanobatchCLI: Sendable {
         case ExplainCommand.spec.name: return try ExplainCommand.execute(parsed, self)
         case ReportCommand.spec.name: return try ReportCommand.execute(parsed, self)
         case CleanCommand.spec.name: return try CleanCommand.execute(parsed, self)
+        case VerifyCommand.spec.name: return try VerifyCommand.execute(parsed, self)
         default: throw UsageError("unknown command \(parsed.command)")
         }
     }

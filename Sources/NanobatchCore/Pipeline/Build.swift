@@ -26,10 +26,11 @@ struct Build {
 
     /// Load: reads and validates the manifest; the output root is `outputOption`, else the manifest's
     /// `output` (relative to the manifest), else ./output.
-    static func load(manifestPath: String, outputOption: String?) throws -> Build {
+    /// `verifyingStore`: hash every cached image before trusting it (see `ContentStore.verifiesContents`).
+    static func load(manifestPath: String, outputOption: String?, verifyingStore: Bool = false) throws -> Build {
         let manifest = try ManifestLoader.load(path: manifestPath)
         let layout = OutputLayout(root: outputRoot(option: outputOption, manifest: manifest))
-        return Build(manifest: manifest, layout: layout, store: ContentStore(root: layout.root))
+        return Build(manifest: manifest, layout: layout, store: ContentStore(root: layout.root, verifiesContents: verifyingStore))
     }
 
     /// Expand: every job of the manifest, in a fixed order, with its dependency edges. No I/O.

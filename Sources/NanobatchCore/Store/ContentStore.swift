@@ -45,8 +45,13 @@ final class ContentStore: ImageStore, Sendable {
         var shardListings: [String: Set<String>] = [:]
     }
 
-    init(root: URL) {
+    /// Whether a lookup hashes the blob even when its size and modification time match its record:
+    /// what finds bit rot that left both unchanged (`run --verify`, `verify`).
+    let verifiesContents: Bool
+
+    init(root: URL, verifiesContents: Bool = false) {
         self.root = root
+        self.verifiesContents = verifiesContents
         let layout = OutputLayout(root: root)
         self.storeDirectory = layout.storeDirectory
         self.temporaryDirectory = layout.temporaryDirectory
@@ -64,12 +69,15 @@ final class ContentStore: ImageStore, Sendable {
         let blob = blobPath(for: key, format: record.info.format)
         guard let status = FileIO.status(blob) else { return nil }
         let entry = StoreEntry(key: key, info: record.info, bytes: record.bytes, outputHash: record.sha256, blobPath: blob)
-        if status.size == record.bytes && status.modified == record.modified { return entry }
-        // Touched since it was recorded: trust it only if it is still the same whole image.
+        let unchanged = status.size == record.bytes && status.modified == record.modified
+        if unchanged && !verifiesContents { return entry }
+        // Touched since it was recorded (or asked to verify): trust it only if it is still the same whole image.
         guard status.size == record.bytes, let image = try? ImageInspector.examineFile(at: blob),
             image.info == record.info, image.sha256 == record.sha256
         else { return nil }
-        append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: status.modified))
+        if !unchanged {
+            append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: status.modified))
+        }
         return entry
     }
 

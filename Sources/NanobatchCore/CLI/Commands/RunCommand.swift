@@ -8,10 +8,13 @@ enum RunCommand {
         options: NanobatchCLI.outputOption.merging([
             "max-cost": "budget in USD (overrides the manifest's)",
             "concurrency": "global limit on jobs in flight (overrides the manifest's)",
-        ]) { $1 }, flags: ["quiet": "no progress lines"], minPositionals: 1, maxPositionals: 1)
+        ]) { $1 },
+        flags: ["quiet": "no progress lines", "verify": "hash every cached image before trusting it; remake what fails"],
+        minPositionals: 1, maxPositionals: 1)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) async throws -> ExitCode {
-        let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
+        let verify = parsed.flags.contains("verify")
+        let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"], verifyingStore: verify)
         let (layout, name) = (build.layout, build.name)
         let limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
@@ -22,7 +25,7 @@ enum RunCommand {
 
         let stampPath = layout.stampPath(manifest: name)
         let stampContext = BuildStamp.context(manifest: build.manifest, root: layout.rootPath, maxCost: limits.maxCost)
-        if let jobs = BuildStamp.check(at: stampPath, context: stampContext, root: layout.rootPath) {
+        if !verify, let jobs = BuildStamp.check(at: stampPath, context: stampContext, root: layout.rootPath) {
             cli.console.err(RunSummary.noOp(build, jobs: jobs))
             return .success
         }
