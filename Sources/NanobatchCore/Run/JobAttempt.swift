@@ -31,8 +31,8 @@ struct JobAttempt: Sendable {
                     case .bytes(let bytes): try store.commit(image: bytes, key: key)
                     }
                 do {
-                    try store.link(entry, to: friendlyPath(entry.info.format))
-                    return (entry, nil)
+                    let keptEdit = try store.link(entry, to: friendlyPath(entry.info.format))
+                    return (entry, keptEdit.map { "an edited file was in its place: kept as \(($0 as NSString).lastPathComponent)" })
                 } catch {
                     return (entry, "could not write the friendly file: \(error)")
                 }

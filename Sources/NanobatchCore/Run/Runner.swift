@@ -58,7 +58,10 @@ package struct Runner: Sendable {
                 case .settle(let index, var outcome):
                     if outcome.succeeded, !outcome.friendlyFileWritten, !alreadyLinked[index], let entry = outcome.entry {
                         do {
-                            try store.link(entry, to: layout.friendlyPath(jobs[index], entry.info.format, manifest: manifestName))
+                            let path = layout.friendlyPath(jobs[index], entry.info.format, manifest: manifestName)
+                            if let kept = try store.link(entry, to: path) {
+                                outcome.notes.append("an edited file was in its place: kept as \((kept as NSString).lastPathComponent)")
+                            }
                         } catch {
                             outcome.notes.append("could not write the friendly file: \(error)")
                         }

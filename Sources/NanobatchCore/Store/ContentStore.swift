@@ -219,6 +219,9 @@ final class ContentStore: ImageStore, Sendable {
     private func place(_ temporary: String, _ image: ExaminedImage, key: String) throws -> StoreEntry {
         try ensureDirectory(folder(for: key))
         let blob = blobPath(for: key, format: image.info.format)
+        // Read-only: the friendly file is the same file (a hard link), so an editor saving in place
+        // is refused instead of changing the store's image.
+        chmod(temporary, 0o444)
         try FileIO.rename(temporary, to: blob)
         let modified = FileIO.status(blob)?.modified ?? 0
         append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: modified))
@@ -254,13 +257,22 @@ final class ContentStore: ImageStore, Sendable {
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
-    func link(_ entry: StoreEntry, to friendlyPath: String) throws {
-        if let existing = FileIO.inode(friendlyPath) {
-            if isBlob(of: entry, existing) { return }
-        } else {
+    /// A file already there that no store entry holds and whose bytes are no image the store ever
+    /// recorded is someone's edit saved in place: it is kept beside, as `<stem>.edited.<ext>`, and
+    /// that path is returned.
+    @discardableResult
+    func link(_ entry: StoreEntry, to friendlyPath: String) throws -> String? {
+        var keptEdit: String?
+        if let existing = FileEntry.at(friendlyPath) {
+            if isBlob(of: entry, (existing.identity.device, existing.identity.inode)) { return nil }
+            if existing.kind == .file && existing.links == 1 && !isRecordedImage(friendlyPath) {
+                keptEdit = try keepAside(friendlyPath)
+            }
+        }
+        if keptEdit != nil || FileEntry.at(friendlyPath) == nil {
             try ensureDirectory((friendlyPath as NSString).deletingLastPathComponent)
-            // Nothing there yet: one link(2) puts the whole file in place or fails.
-            if Foundation.link(entry.blobPath, friendlyPath) == 0 { return }
+            // Nothing there (any more): one link(2) puts the whole file in place or fails.
+            if Foundation.link(entry.blobPath, friendlyPath) == 0 { return keptEdit }
         }
         try ensureDirectory((friendlyPath as NSString).deletingLastPathComponent)
         try ensureDirectory(temporaryDirectory)
@@ -270,6 +282,28 @@ final class ContentStore: ImageStore, Sendable {
             try FileIO.fsync(path: temporary)
         }
         try FileIO.rename(temporary, to: friendlyPath)
+        return keptEdit
+    }
+
+    /// Whether the file's bytes are an image the store recorded (a copy delivered where links fail).
+    private func isRecordedImage(_ path: String) -> Bool {
+        guard let hash = try? SHA256.hashFile(at: URL(fileURLWithPath: path)).hexString else { return false }
+        return loadedRecords().values.contains { $0.sha256 == hash }
+    }
+
+    /// Renames `path` to the first free `<stem>.edited[-n].<ext>` beside it.
+    private func keepAside(_ path: String) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().path
+        let ext = url.pathExtension
+        var candidate = "\(stem).edited.\(ext)"
+        var number = 2
+        while FileEntry.at(candidate) != nil {
+            candidate = "\(stem).edited-\(number).\(ext)"
+            number += 1
+        }
+        try FileIO.rename(path, to: candidate)
+        return candidate
     }
 
     /// Removes temporary files left by processes that are no longer running.

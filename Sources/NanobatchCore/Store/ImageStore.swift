@@ -15,6 +15,7 @@ package protocol ImageStore: AnyObject, Sendable {
     func commit(image: Data, key: String) throws -> StoreEntry
     /// Whether `friendlyPath` already is the entry's image (the same file, not a copy).
     func isLinked(_ entry: StoreEntry, at friendlyPath: String) -> Bool
-    /// Points a friendly path at a stored image, atomically.
-    func link(_ entry: StoreEntry, to friendlyPath: String) throws
+    /// Points a friendly path at a stored image, atomically; returns where an edit found there was kept.
+    @discardableResult
+    func link(_ entry: StoreEntry, to friendlyPath: String) throws -> String?
 }

@@ -19,7 +19,7 @@ enum ReportCommand {
         for (index, state) in evaluated.states.enumerated() {
             let job = evaluated.graph.jobs[index]
             if case .cached(let key, let entry) = state {
-                try? build.store.link(entry, to: build.layout.friendlyPath(job, entry.info.format, manifest: build.name))
+                _ = try? build.store.link(entry, to: build.layout.friendlyPath(job, entry.info.format, manifest: build.name))
                 outcomes.append(JobOutcome(status: .cached, key: key, entry: entry))
             } else if let before = previous?.jobs[job.id], before.status == "failed" || before.status == "skipped", before.key == state.key
             {
