@@ -4,14 +4,18 @@ import Testing
 
 @testable import NanobatchCore
 
-/// Every file under the output root, and the given texts, searched for `secret`.
+/// Every file under the output root (the journal included), and the given texts, searched for
+/// `secret` in every form it could leak in (see `SecretForms`).
 func filesAndTextsMentioning(_ secret: String, under workspace: TestWorkspace, texts: [String] = []) -> [String] {
+    let forms = SecretForms(secret)
     var found: [String] = []
     for file in workspace.filesUnderOutput() {
         let data = (try? Data(contentsOf: workspace.outputRoot.appendingPathComponent(file))) ?? Data()
-        if data.range(of: Data(secret.utf8)) != nil { found.append(file) }
+        if let form = forms.found(in: String(decoding: data, as: UTF8.self)) { found.append("\(file) (\(form))") }
     }
-    for (number, text) in texts.enumerated() where text.contains(secret) { found.append("printed text #\(number)") }
+    for (number, text) in texts.enumerated() {
+        if let form = forms.found(in: text) { found.append("printed text #\(number) (\(form))") }
+    }
     return found
 }
 
