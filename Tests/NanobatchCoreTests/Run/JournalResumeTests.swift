@@ -134,6 +134,41 @@ func firstJob(of manifest: String, in workspace: TestWorkspace) throws -> (key: 
         #expect(row?["attempts"]?.numberValue == 0)
     }
 
+    /// The journaled result URL is gone by the rerun: the job fails, nothing is paid, and the
+    /// record is closed as lost (the next run pays, as the message says).
+    @Test func aSynchronousResultThatIsGoneFailsWithoutPayingAgain() async throws {
+        let fake = try DialectFakes.openAIImages()
+        let workspace = try TestWorkspace()
+        fake.injectFaults { _, request in request.path.hasPrefix("/files/") ? .json(#"{"error":"busy"}"#, status: 503) : nil }
+        let manifest = apiManifest(dialect: "openai-images", fake: fake, models: ["nano-banana"], providerExtra: Self.fastRetry)
+        #expect(try await runAgainst(fake, manifest, in: workspace).status == 1)
+        fake.injectFaults { _, request in request.path.hasPrefix("/files/") ? .json(#"{"error":"gone"}"#, status: 404) : nil }
+        let second = try await runAgainst(fake, manifest, in: workspace)
+        #expect(second.status == 1)
+        #expect(paidRequests(fake) == 1)
+        #expect(second.err.contains("can no longer be downloaded"), "\(second.err)")
+        fake.injectFaults { _, _ in nil }
+        #expect(try await runAgainst(fake, manifest, in: workspace).status == 0)
+        #expect(paidRequests(fake) == 2)
+    }
+
+    /// evolink submits a task again when it fails with a "retry later" code; a failed download of a
+    /// finished task is not such a failure, whatever the download's error body says.
+    @Test func aFinishedTaskWhoseDownloadFailsIsNotSubmittedAgain() async throws {
+        let fake = try DialectFakes.evolink()
+        let workspace = try TestWorkspace()
+        fake.injectFaults { _, request in
+            request.path.hasPrefix("/files/") ? FakeAPI.openAIError(503, code: "service_unavailable", message: "busy") : nil
+        }
+        let manifest = apiManifest(dialect: "evolink", fake: fake, models: ["nano-banana-beta"], providerExtra: Self.fastRetry)
+        let first = try await runAgainst(fake, manifest, in: workspace)
+        #expect(first.status == 1)
+        #expect(paidRequests(fake) == 1, "a finished task was paid for again")
+        let job = try firstJob(of: manifest, in: workspace)
+        let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "api-test") { _ in false }
+        #expect(journal.openTask(for: job.key, provider: "api")?.taskID == fake.createdTasks.first?.id, "kept for the rerun")
+    }
+
     @Test func aTaskWithALongIDIsResumedNotPaidAgain() async throws {
         let fake = try DialectFakes.mountsea()
         fake.taskIDFiller = String(repeating: "0123456789", count: 150)
