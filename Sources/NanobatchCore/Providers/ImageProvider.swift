@@ -138,7 +138,8 @@ package struct ProviderFailure: Error, Sendable, CustomStringConvertible {
 package enum SubmissionKind: Sendable {
     /// Nothing is paid (the offline provider): nothing is journaled.
     case free
-    /// One paid request answers with the image: the journal marks it in flight.
+    /// One paid request answers with the image: the journal marks it in flight, and journals its
+    /// result URL (when it answers with one) so a rerun downloads it again instead of paying.
     case synchronous
     /// A paid request returns a task id that is polled: the id is journaled and a rerun resumes it.
     case asyncTask

@@ -55,7 +55,13 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: ImageProvider {
         while true {
             submission += 1
             // Every paid request is journaled before it is sent; this throws when it cannot be.
-            if !paidAlready || submission > 1 { try await request.willPayAgain() }
+            if !paidAlready || submission > 1 {
+                do {
+                    try await request.willPayAgain()
+                } catch let failure as JournalFailure {
+                    throw ProviderFailure("not submitted again: \(failure)", attempts: billable)
+                }
+            }
             let (_, created) = try await client.sendJSON(
                 "POST", endpoint.path, body: body, query: endpoint.query,
                 deadline: request.deadline, what: endpoint.what, billable: &billable)
