@@ -14,10 +14,23 @@ package struct GenerationRequest: Sendable {
     package var resumeTaskID: String?
     /// Called the moment a provider returns an async task id, before polling (the runner journals it).
     package var taskCreated: @Sendable (String) -> Void
+    /// A synchronous request's result URL an earlier run was answered with (from the journal):
+    /// download it, do not send the request again.
+    package var resumeResultLocation: String?
+    /// Called with a synchronous request's result URL before it is downloaded (the runner journals it).
+    package var resultLocated: @Sendable (String) -> Void
+    /// Called before every further paid request of the job (a task submitted again): returns once
+    /// the submission is journaled, throws when it cannot be (then the request must not be sent).
+    package var willPayAgain: @Sendable () async throws -> Void
+
+    /// Longest task id or result URL worth journaling (UTF-8 bytes); longer ones are not resumable.
+    package static let longestJournaledHandle = 8192
 
     package init(
         job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant,
-        resumeTaskID: String? = nil, taskCreated: @escaping @Sendable (String) -> Void = { _ in }
+        resumeTaskID: String? = nil, resumeResultLocation: String? = nil,
+        taskCreated: @escaping @Sendable (String) -> Void = { _ in }, resultLocated: @escaping @Sendable (String) -> Void = { _ in },
+        willPayAgain: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.job = job
         self.key = key
@@ -25,7 +38,10 @@ package struct GenerationRequest: Sendable {
         self.destination = destination
         self.deadline = deadline
         self.resumeTaskID = resumeTaskID
+        self.resumeResultLocation = resumeResultLocation
         self.taskCreated = taskCreated
+        self.resultLocated = resultLocated
+        self.willPayAgain = willPayAgain
     }
 }
 
@@ -69,6 +85,10 @@ package struct ProviderFailure: Error, Sendable, CustomStringConvertible {
     /// The provider may still finish (or charge for) this request: a task that outlived the deadline,
     /// a result that could not be downloaded, a request whose connection died. The journal keeps it open.
     package var outcomeUnknown = false
+    /// The provider finished (and charged for) the request, but its result can no longer be
+    /// downloaded (404 or 410 on the result URL of an earlier run's task): the journal closes the
+    /// record, so the next run pays again, and the job's message says so.
+    package var resultLost = false
 
     package init(
         _ message: String, httpStatus: Int? = nil, providerCode: String? = nil, rawAnswer: String? = nil,
@@ -84,8 +104,26 @@ package struct ProviderFailure: Error, Sendable, CustomStringConvertible {
         self.stopsProvider = stopsProvider
     }
 
-    /// A poll of a journaled task found no such task (it expired or never existed).
-    package var saysTaskUnknown: Bool { httpStatus == 404 || httpStatus == 410 }
+    /// A poll of a journaled task found no such task (it expired or never existed). Only a poll's
+    /// answer may say this; a 404 on a result download says the image is gone, not the task.
+    package var saysTaskUnknown: Bool { saysGone }
+
+    /// 404 or 410.
+    package var saysGone: Bool { httpStatus == 404 || httpStatus == 410 }
+
+    /// This download failure of an earlier run's paid result, as the job's final failure.
+    package func asResultLost(of what: String) -> ProviderFailure {
+        var lost = self
+        lost.message =
+            "\(what) was finished and paid for by an earlier run, but its image can no longer be downloaded "
+            + "(result URLs live about 24 h): \(message). Not submitted again in this run; the journal marks it lost, "
+            + "so the next run pays for a new image"
+        lost.resultLost = true
+        lost.outcomeUnknown = false
+        lost.retryable = false
+        lost.attempts = 0
+        return lost
+    }
 
     package var description: String {
         var parts: [String] = []
@@ -100,7 +138,8 @@ package struct ProviderFailure: Error, Sendable, CustomStringConvertible {
 package enum SubmissionKind: Sendable {
     /// Nothing is paid (the offline provider): nothing is journaled.
     case free
-    /// One paid request answers with the image: the journal marks it in flight.
+    /// One paid request answers with the image: the journal marks it in flight, and journals its
+    /// result URL (when it answers with one) so a rerun downloads it again instead of paying.
     case synchronous
     /// A paid request returns a task id that is polled: the id is journaled and a rerun resumes it.
     case asyncTask

@@ -47,9 +47,15 @@ struct JobAttempt: Sendable {
             }
         } catch {
             outcome.status = .failed
-            outcome.error = "\(error)"
             outcome.attempts = max(outcome.attempts, 1)
             if case .file(let temporary) = image { try? FileManager.default.removeItem(at: temporary) }
+            // Paid and made: the journal record stays open, so a rerun fetches the image again if it can.
+            outcome.error =
+                outcome.usesJournal
+                ? JobAttempt.notStoredMessage(error, resumable: journal?.openTask(for: key, provider: provider) != nil)
+                : "could not store the image: \(error)"
+            outcome.duration = start.duration(to: ContinuousClock.now).seconds
+            return outcome
         }
         if outcome.usesJournal { journal?.ended(key: key, provider: provider, job: job) }
         outcome.duration = start.duration(to: ContinuousClock.now).seconds
@@ -71,23 +77,26 @@ struct JobAttempt: Sendable {
         let kind = provider.submissionKind
         let journal = kind == .free ? nil : journal
         outcome.usesJournal = journal != nil
-        let resumed = kind == .asyncTask ? journal?.openTask(for: key, provider: job.provider) : nil
-        outcome.resumedTaskID = resumed?.taskID
+        let open = journal?.openTask(for: key, provider: job.provider)
+        let resumedTask = kind == .asyncTask ? open?.taskID : nil
+        let resumedResult = kind == .synchronous ? open?.resultLocation : nil
+        outcome.resumedTaskID = resumedTask
         // Whether the journal may close this submission: not when the provider may still finish it.
         var settled = true
         do {
             let destination = try store.temporaryFile(for: key)
             temporary = destination
-            if resumed == nil, let journal {
+            if resumedTask == nil, resumedResult == nil, let journal {
                 // Durable before the request goes out; the journal syncs on its own thread, not the cooperative pool.
-                await journal.submitting(key: key, provider: job.provider, job: job.id)
+                try await journal.submitting(key: key, provider: job.provider, job: job.id)
             }
+            let (providerName, jobID) = (job.provider, job.id)
             let request = GenerationRequest(
                 job: job, key: key, references: references, destination: destination, deadline: deadline,
-                resumeTaskID: resumed?.taskID
-            ) { taskID in
-                journal?.taskCreated(key: key, provider: job.provider, job: job.id, taskID: taskID)
-            }
+                resumeTaskID: resumedTask, resumeResultLocation: resumedResult,
+                taskCreated: { journal?.taskCreated(key: key, provider: providerName, job: jobID, taskID: $0) },
+                resultLocated: { journal?.resultLocated(key: key, provider: providerName, job: jobID, location: $0) },
+                willPayAgain: { try await journal?.submitting(key: key, provider: providerName, job: jobID) })
             let receipt = try await provider.generate(request)
             outcome.attempts = receipt.attempts
             outcome.actualCost = receipt.actualCost
@@ -104,6 +113,14 @@ struct JobAttempt: Sendable {
             outcome.attempts = failure.attempts
             outcome.stopsProvider = failure.stopsProvider
             settled = !failure.outcomeUnknown
+            if failure.resultLost {
+                journal?.resultLost(key: key, provider: job.provider, job: job.id)
+                settled = false
+            }
+        } catch let failure as JournalFailure {
+            // Nothing more was sent; the run stops submitting (the runner reads `journal.failure`).
+            outcome.error = "not submitted: \(failure)"
+            settled = false
         } catch is CancellationError {
             outcome.error = "interrupted"
             settled = false
@@ -115,5 +132,14 @@ struct JobAttempt: Sendable {
         if settled { journal?.ended(key: key, provider: job.provider, job: job.id) }
         outcome.duration = start.duration(to: clock.now).seconds
         return JobAttempt(outcome: outcome, image: nil, start: start)
+    }
+
+    /// A made image the store could not take: paid for, and not lost if the journal can fetch it again.
+    static func notStoredMessage(_ error: any Error, resumable: Bool) -> String {
+        let then =
+            resumable
+            ? "the journal keeps its task or result URL, so the next run downloads it again instead of paying"
+            : "the provider answered in place, so the next run pays again (its submission is reported as possibly paid)"
+        return "the image was made (and paid for), but the store could not take it: \(error); \(then)"
     }
 }

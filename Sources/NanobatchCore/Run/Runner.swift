@@ -82,7 +82,8 @@ package struct Runner: Sendable {
             perform(scheduler.start(), group: &group)
             progress?(tally)
             func fill() {
-                let stopRequested = stop.stopReason != nil || Task.isCancelled
+                // A journal that cannot be written stops every new paid submission.
+                let stopRequested = stop.stopReason != nil || Task.isCancelled || journal?.failure != nil
                 let actions = scheduler.fill(laneLimit: { lanes[$0].currentLimit }, stopRequested: stopRequested)
                 perform(actions, group: &group)
                 // Jobs skipped for the budget are settled here, not by a finishing child.
@@ -107,7 +108,8 @@ package struct Runner: Sendable {
             }
         }
 
-        let reason = stop.stopReason ?? (Task.isCancelled ? "interrupted" : "not started")
+        let reason =
+            stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil) ?? journal?.failure.map { "\($0)" } ?? "not started"
         return outcomes.enumerated().map { index, outcome in outcome ?? scheduler.unsettledOutcome(index, reason: reason) }
     }
 

@@ -25,6 +25,8 @@ final class FakeAPI: @unchecked Sendable {
     var pollsBeforeDone = 2
     /// The pixel size of result images is `ratio × scale` (21:9 → 168×72 at scale 8).
     var imageScale = 8
+    /// Put inside every new task id ("task<filler>-7"): long ids, or ids holding odd text.
+    var taskIDFiller = ""
     /// When set, every result image is this ratio instead of the requested one.
     var forcedRatio: String?
     /// Asked first for every request (after recording it); a reply replaces the normal answer.
@@ -145,7 +147,7 @@ final class FakeAPI: @unchecked Sendable {
     }
 
     func createTask(ratio: String, outcome: Outcome, prompt: String = "") -> String {
-        let id = nextID("task")
+        let id = nextID("task" + taskIDFiller)
         lock.withLock { tasks[id] = FakeTask(ratio: ratio, outcome: outcome, created: id, prompt: prompt) }
         return id
     }

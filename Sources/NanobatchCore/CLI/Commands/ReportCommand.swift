@@ -30,7 +30,7 @@ enum ReportCommand {
         }
         let store = build.store
         let unresolved = SubmissionJournal.analyse(
-            build.journalRecords(), hasResult: { store.lookup($0) != nil },
+            build.journalRecords(), manifest: build.name, hasResult: { store.lookup($0) != nil },
             now: Date().timeIntervalSince1970
         ).unresolved
         let report = build.report(

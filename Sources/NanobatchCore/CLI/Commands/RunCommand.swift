@@ -45,7 +45,7 @@ enum RunCommand {
         }
         let store = build.store
         let journal = try BuildFailure.during("open the journal", .beforeWork) {
-            try SubmissionJournal(root: layout.root) { store.lookup($0) != nil }
+            try SubmissionJournal(root: layout.root, manifest: name) { store.lookup($0) != nil }
         }
         let previous = await previousRead.value
         let diff = previous.map {
@@ -68,9 +68,10 @@ enum RunCommand {
         let start = clock.now
         let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
+        let journalFailure = journal.failure
         let report = build.report(
             evaluated, outcomes, wallSeconds: start.duration(to: clock.now).seconds,
-            stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil),
+            stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil) ?? journalFailure.map { "\($0)" },
             facts: IndexReport.RunFacts(
                 budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
                 rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
@@ -86,6 +87,13 @@ enum RunCommand {
             RunSummary.finished(
                 build, report: report, diff: diff, evaluated: evaluated, outcomes: outcomes,
                 maxCost: limits.maxCost))
+        if let journalFailure, !interrupted {
+            // Fail closed: no paid request went out without its record; the run cannot go on.
+            throw BuildFailure(
+                "write the submission journal \(journalFailure.path)",
+                because: "\(journalFailure.reason); no paid request was sent without its record, and new submissions were stopped",
+                moment: .afterWork)
+        }
         if interrupted {
             cli.console.err("stopped: \(report.stoppedBecause ?? "interrupted"); finished images are kept, rerun to continue\n")
             return .interrupted

@@ -20,7 +20,8 @@ struct AsyncTaskPolicy: Sendable, Equatable {
         failure.providerCode.map(retryLaterCodes.contains) == true
     }
 
-    /// Whether a journaled task that could not be finished is replaced by a new one (instead of failing the job).
+    /// Whether a journaled task whose poll failed is replaced by a new one (instead of failing the job).
+    /// A task that finished but whose image could not be downloaded never comes here: it was paid for.
     func resubmitsAfterResuming(_ failure: ProviderFailure) -> Bool {
         failure.saysTaskUnknown || isRetryLater(failure)
     }

@@ -14,6 +14,7 @@ package struct OpenAIImagesProvider: ImageProvider {
     }
 
     package func generate(_ request: GenerationRequest) async throws -> GenerationReceipt {
+        if let location = request.resumeResultLocation { return try await downloadAgain(location, request: request) }
         let job = request.job
         let route = OpenAIImagesTranslator.route(for: request.references)
         let httpRequest =
@@ -34,6 +35,7 @@ package struct OpenAIImagesProvider: ImageProvider {
                 guard let bytes = ResultDecoder.base64(text) else { throw ProviderFailure("b64_json is not valid base64") }
                 image = try await client.acceptImage(bytes, destination: request.destination)
             case .location(let text):
+                journal(text, request: request)
                 _ = try await client.fetchResult(text, to: request.destination, deadline: request.deadline)
             }
         } catch var failure as ProviderFailure {
@@ -43,6 +45,31 @@ package struct OpenAIImagesProvider: ImageProvider {
         var notes: [String] = []
         if let revised = answer.at("data", 0, "revised_prompt")?.stringValue { notes.append("revised prompt: \(revised)") }
         return GenerationReceipt(actualCost: nil, attempts: billable, notes: notes, image: image)
+    }
+
+    /// The result URL an earlier run was answered with, downloaded instead of paying again. When
+    /// it is gone (404, 410) the job fails and the journal marks the result lost.
+    func downloadAgain(_ location: String, request: GenerationRequest) async throws -> GenerationReceipt {
+        do {
+            _ = try await client.fetchResult(location, to: request.destination, deadline: request.deadline)
+        } catch var failure as ProviderFailure {
+            guard failure.saysGone else {
+                failure.attempts = 0
+                throw failure
+            }
+            throw failure.asResultLost(of: "the request")
+        }
+        return GenerationReceipt(attempts: 0, notes: ["downloaded the result an earlier run was answered with (from the journal)"])
+    }
+
+    /// Reports an http(s) result URL for the journal before it is downloaded, unless it must not be
+    /// written there (it holds the API key, or is absurdly long): then a crash pays again.
+    func journal(_ location: String, request: GenerationRequest) {
+        let lowercased = location.lowercased()
+        guard lowercased.hasPrefix("https://") || lowercased.hasPrefix("http://"),
+            location.utf8.count <= GenerationRequest.longestJournaledHandle, client.redactor.redact(location) == location
+        else { return }
+        request.resultLocated(location)
     }
 
     /// URLs as they are; local files (when mixed with URLs) inline as base64 data URLs.
