@@ -34,13 +34,15 @@ import Testing
 
     static let refusals: [Refusal] = [
         Refusal(arguments: [], message: "missing command"),
-        Refusal(arguments: ["rnu"], message: "unknown command \"rnu\"; commands: run"),
+        Refusal(arguments: ["rnu"], message: "unknown command \"rnu\" (did you mean \"run\"?); commands: run"),
+        Refusal(arguments: ["deploy"], message: "unknown command \"deploy\"; commands: run"),
         Refusal(arguments: ["run", "m.json", "--output"], message: "--output needs a value"),
         Refusal(arguments: ["run", "m.json", "--quiet=yes"], message: "--quiet takes no value"),
         Refusal(arguments: ["run", "m.json", "-q"], message: "unknown option \"-q\" for run"),
         Refusal(
             arguments: ["run", "m.json", "--concurency", "2"],
-            message: "unknown option --concurency for run; options: --concurrency, --output, --quiet"),
+            message: "unknown option --concurency for run (did you mean \"--concurrency\"?); options: --concurrency, --output, --quiet"),
+        Refusal(arguments: ["run", "m.json", "-quite"], message: "unknown option \"-quite\" for run (did you mean \"--quiet\"?)"),
         Refusal(arguments: ["run"], message: "run needs MANIFEST"),
         Refusal(arguments: ["run", "a.json", "b.json"], message: "run takes MANIFEST, got 2 arguments"),
     ]
@@ -48,6 +50,29 @@ import Testing
     @Test(arguments: refusals)
     func usageErrors(_ refusal: Refusal) {
         #expect(throws: UsageError(refusal.message)) { try Self.parse(refusal.arguments) }
+    }
+
+    @Test func argumentErrorsPointAtTheCommandsHelp() throws {
+        do {
+            _ = try Self.parse(["run", "m.json", "--verbose"])
+            Issue.record("--verbose was accepted")
+        } catch let error as UsageError {
+            #expect(error.hint == "Run `nanobatch run --help` for its options.")
+        }
+    }
+
+    @Test func helpAnywhereBeforeADoubleDashAsksForTheCommandsHelp() throws {
+        #expect(try Self.parse(["run", "--help"]).flags == ["help"])
+        #expect(try Self.parse(["run", "m.json", "-h", "--bogus"]).flags == ["help"])
+        #expect(try Self.parse(["run", "--", "-h"]).positionals == ["-h"])
+    }
+
+    @Test(arguments: [
+        ("offlline", ["offline", "gemini", "mountsea"], "offline"), ("varients", ["variants", "models"], "variants"),
+        ("concurency", ["concurrency", "output"], "concurrency"), ("lpan", ["plan", "run"], "plan"), ("xyz", ["plan", "run"], nil),
+    ])
+    func suggestionsCatchTyposNotStrangers(_ word: String, _ known: [String], _ expected: String?) {
+        #expect(Suggestion.closest(to: word, among: known) == expected)
     }
 
     @Test func numbersAreCheckedWithTheirRange() throws {

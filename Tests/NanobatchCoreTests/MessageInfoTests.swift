@@ -16,8 +16,11 @@ import Testing
 
     static let cases: [Case] = [
         Case(
-            name: "usage error", error: { UsageError("--jobs needs a value") }, exitCode: .usage,
-            text: "error: --jobs needs a value\nRun `nanobatch help` for usage.\n"),
+            name: "usage error", error: { UsageError("--jobs needs a value", hint: "Run `nanobatch run --help` for its options.") },
+            exitCode: .usage, text: "error: --jobs needs a value\nRun `nanobatch run --help` for its options.\n"),
+        Case(
+            name: "configuration error", error: { UsageError("provider \"g\" needs an API key: set the environment variable K") },
+            exitCode: .usage, text: "error: provider \"g\" needs an API key: set the environment variable K\n"),
         Case(
             name: "manifest error", error: { ManifestError(file: "m.json", issues: [ManifestIssue(path: "name", message: "is missing")]) },
             exitCode: .usage, text: "error: m.json: 1 problem\n  name: is missing\n"),

@@ -8,10 +8,17 @@ package struct ParsedArguments: Sendable, Equatable {
     package var flags: Set<String> = []
 }
 
+/// A command line the tool cannot take (nothing ran), or a setting missing from the environment.
+/// `hint` says where help is; two errors are equal when they say the same thing.
 package struct UsageError: Error, CustomStringConvertible, Equatable {
     package let message: String
-    package init(_ message: String) { self.message = message }
+    package var hint: String?
+    package init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
     package var description: String { message }
+    package static func == (a: UsageError, b: UsageError) -> Bool { a.message == b.message }
 }
 
 package struct CommandSpec: Sendable {
@@ -26,11 +33,29 @@ package struct CommandSpec: Sendable {
 
 package enum ArgumentParser {
     package static func parse(_ arguments: [String], commands: [CommandSpec]) throws -> (CommandSpec, ParsedArguments) {
-        guard let first = arguments.first else { throw UsageError("missing command") }
+        let generalHelp = "Run `nanobatch help` for usage."
+        guard let first = arguments.first else { throw UsageError("missing command", hint: generalHelp) }
         guard let spec = commands.first(where: { $0.name == first }) else {
-            throw UsageError("unknown command \"\(first)\"; commands: \(commands.map(\.name).joined(separator: ", "))")
+            let names = commands.map(\.name)
+            throw UsageError(
+                "unknown command \"\(first)\"\(Suggestion.hint(for: first, among: names)); commands: \(names.joined(separator: ", "))",
+                hint: generalHelp)
         }
-        var parsed = ParsedArguments(command: first)
+        let commandHelp = "Run `nanobatch \(spec.name) --help` for its options."
+        do {
+            return (spec, try parse(arguments, spec: spec))
+        } catch var error as UsageError {
+            error.hint = error.hint ?? commandHelp
+            throw error
+        }
+    }
+
+    private static func parse(_ arguments: [String], spec: CommandSpec) throws -> ParsedArguments {
+        var parsed = ParsedArguments(command: spec.name)
+        if arguments.dropFirst().prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
+            parsed.flags.insert("help")
+            return parsed
+        }
         var index = 1
         var onlyPositionals = false
         while index < arguments.count {
@@ -44,7 +69,11 @@ package enum ArgumentParser {
                 onlyPositionals = true
                 continue
             }
-            guard argument.hasPrefix("--") else { throw UsageError("unknown option \"\(argument)\" for \(spec.name)") }
+            let known = (Array(spec.flags.keys) + Array(spec.options.keys)).sorted()
+            guard argument.hasPrefix("--") else {
+                let hint = Suggestion.hint(for: String(argument.drop { $0 == "-" }), among: known, prefix: "--")
+                throw UsageError("unknown option \"\(argument)\" for \(spec.name)\(hint)")
+            }
             var name = String(argument.dropFirst(2))
             var inlineValue: String?
             if let equals = name.firstIndex(of: "=") {
@@ -63,9 +92,9 @@ package enum ArgumentParser {
                     index += 1
                 }
             } else {
-                let known = (Array(spec.flags.keys) + Array(spec.options.keys)).sorted().map { "--\($0)" }
-                throw UsageError(
-                    "unknown option --\(name) for \(spec.name)" + (known.isEmpty ? "" : "; options: \(known.joined(separator: ", "))"))
+                let hint = Suggestion.hint(for: name, among: known, prefix: "--")
+                let list = known.isEmpty ? "" : "; options: \(known.map { "--\($0)" }.joined(separator: ", "))"
+                throw UsageError("unknown option --\(name) for \(spec.name)\(hint)\(list)")
             }
         }
         if parsed.positionals.count < spec.minPositionals {
@@ -74,7 +103,7 @@ package enum ArgumentParser {
         if let max = spec.maxPositionals, parsed.positionals.count > max {
             throw UsageError("\(spec.name) takes \(spec.positionals), got \(parsed.positionals.count) arguments")
         }
-        return (spec, parsed)
+        return parsed
     }
 
     package static func integer(_ parsed: ParsedArguments, _ name: String, range: ClosedRange<Int>) throws -> Int? {

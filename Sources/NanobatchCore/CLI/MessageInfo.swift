@@ -13,7 +13,7 @@ struct MessageInfo: Equatable {
     init(_ error: any Error) {
         switch error {
         case let usage as UsageError:
-            self.init(text: "error: \(usage.message)\nRun `nanobatch help` for usage.\n", exitCode: .usage)
+            self.init(text: "error: \(usage.message)\n" + (usage.hint.map { "\($0)\n" } ?? ""), exitCode: .usage)
         case let manifest as ManifestError:
             self.init(text: "error: \(manifest)\n", exitCode: .usage)
         case let plan as PlanError:

@@ -42,25 +42,25 @@ package struct NanobatchCLI: Sendable {
 
     package static var usage: String {
         var text = "nanobatch \(version) — turn a JSON manifest into a finished, cached set of AI-generated images\n\n"
-        text += "Usage: nanobatch <command> [options] MANIFEST\n\nCommands:\n"
+        text += "Usage: nanobatch <command> [options] MANIFEST\n       nanobatch <command> --help\n\nCommands:\n"
         for spec in commands { text += "  \(spec.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(spec.summary)\n" }
-        text += "\nOptions:\n"
-        var seen = Set<String>()
-        for spec in commands {
-            for (name, help) in spec.options.merging(spec.flags, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key })
-            where seen.insert(name).inserted {
-                let label = spec.options[name] != nil ? "--\(name) VALUE" : "--\(name)"
-                text += "  \(label.padding(toLength: 20, withPad: " ", startingAt: 0)) \(help)\n"
-            }
-        }
+        text += "\nRun `nanobatch <command> --help` for the options each command takes.\n"
         text += "\nExit status: \(ExitCode.summary).\n"
         return text
     }
 
     package func run(_ arguments: [String]) async -> Int32 {
-        if arguments.isEmpty || ["-h", "--help"].contains(arguments.first!) {
+        guard let first = arguments.first else {
+            console.err(NanobatchCLI.usage)
+            return ExitCode.usage.rawValue
+        }
+        if first == "-h" || first == "--help" {
             console.out(NanobatchCLI.usage)
-            return arguments.isEmpty ? ExitCode.usage.rawValue : ExitCode.success.rawValue
+            return ExitCode.success.rawValue
+        }
+        if first == "--version" {
+            console.out("nanobatch \(NanobatchCLI.version)\n")
+            return ExitCode.success.rawValue
         }
         do {
             return try await execute(try ArgumentParser.parse(arguments, commands: NanobatchCLI.commands).1).rawValue
@@ -73,8 +73,20 @@ package struct NanobatchCLI: Sendable {
 
     private func execute(_ parsed: ParsedArguments) async throws -> ExitCode {
         switch parsed.command {
+        case _ where parsed.flags.contains("help"):
+            console.out(NanobatchCLI.commands.first { $0.name == parsed.command }?.help ?? NanobatchCLI.usage)
+            return .success
         case "help":
-            console.out(NanobatchCLI.usage)
+            guard let topic = parsed.positionals.first else {
+                console.out(NanobatchCLI.usage)
+                return .success
+            }
+            guard let spec = NanobatchCLI.commands.first(where: { $0.name == topic }) else {
+                let names = NanobatchCLI.commands.map(\.name)
+                throw UsageError(
+                    "no command \"\(topic)\"\(Suggestion.hint(for: topic, among: names)); commands: \(names.joined(separator: ", "))")
+            }
+            console.out(spec.help)
             return .success
         case "version":
             console.out("nanobatch \(NanobatchCLI.version)\n")
