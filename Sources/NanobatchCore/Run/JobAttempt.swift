@@ -103,9 +103,16 @@ struct JobAttempt: Sendable {
             outcome.rawAnswer = failure.rawAnswer
             outcome.attempts = failure.attempts
             outcome.stopsProvider = failure.stopsProvider
+            outcome.outcomeUnknown = failure.outcomeUnknown
             settled = !failure.outcomeUnknown
+        } catch let stopped as ProviderStopped {
+            // Another job's answer stopped the provider before this one's request left.
+            outcome.status = .skipped
+            outcome.error = stopped.description
+            outcome.attempts = stopped.attempts
         } catch is CancellationError {
             outcome.error = "interrupted"
+            outcome.outcomeUnknown = true
             settled = false
         } catch {
             outcome.error = "\(error)"

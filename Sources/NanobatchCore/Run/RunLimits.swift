@@ -4,9 +4,12 @@ package struct RunLimits: Sendable {
     package var concurrency: Int
     /// USD; `nil` for no budget.
     package var maxCost: Double?
+    /// What each job reserves before it starts and which reported costs are believed.
+    package var budgetPolicy: BudgetPolicy
 
-    package init(concurrency: Int, maxCost: Double? = nil) {
+    package init(concurrency: Int, maxCost: Double? = nil, budgetPolicy: BudgetPolicy = .standard) {
         self.concurrency = max(1, concurrency)
         self.maxCost = maxCost
+        self.budgetPolicy = budgetPolicy
     }
 }

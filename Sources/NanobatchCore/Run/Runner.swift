@@ -89,7 +89,7 @@ package struct Runner: Sendable {
             while let step = await group.next() {
                 switch step {
                 case .answered(let index, let attempt):
-                    scheduler.providerAnswered(index)
+                    scheduler.providerAnswered(index, attempt.outcome)
                     if attempt.awaitsCommit {
                         commit(attempt, index: index, group: &group)
                     } else {

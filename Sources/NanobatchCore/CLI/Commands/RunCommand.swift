@@ -88,7 +88,8 @@ enum RunCommand {
             return .interrupted
         }
         let totals = report.totals
-        if totals.failed == 0 && totals.skippedForBudget > 0 { return .overBudget }
+        let overspent = report.budgetSpent.map { $0 > (limits.maxCost ?? .infinity) + 1e-9 } ?? false
+        if totals.failed == 0 && (totals.skippedForBudget > 0 || overspent) { return .overBudget }
         return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
     }
 }
