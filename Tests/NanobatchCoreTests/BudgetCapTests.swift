@@ -68,6 +68,22 @@ import Testing
         #expect(result.status == ExitCode.overBudget.rawValue)
     }
 
+    /// A believable cost above the reservation is counted as reported; the run then says it went over (exit 3).
+    @Test func aChargeAboveTheReservationIsCountedAndReported() async throws {
+        let workspace = try TestWorkspace()
+        let fake = try DialectFakes.gemini()
+        // 3000 image tokens × $30/M = $0.09 against a reservation of $0.0585 (1.5 × $0.039).
+        fake.injectFaults { fake, _ in Self.answer(fake, usage: #"{"promptTokenCount":0,"candidatesTokenCount":3000}"#) }
+        let manifest = apiManifest(
+            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"], extra: #", "budget": { "maxCost": 0.06 }"#)
+        let result = try await runAgainst(fake, manifest, in: workspace)
+        let index = try readIndex(workspace, manifest: "api-test")
+        #expect(index.jobRows.first?["actualCost"] == .number(0.09))
+        #expect(index["budgetSpent"] == .number(0.09))
+        #expect(result.err.contains("budget: $0.090 of $0.060 counted — over the budget"))
+        #expect(result.status == ExitCode.overBudget.rawValue)
+    }
+
     @Test(arguments: [
         #"{"promptTokenCount":1e308,"candidatesTokenCount":1e308}"#, #"{"promptTokenCount":10,"candidatesTokenCount":-5000000}"#,
     ])
