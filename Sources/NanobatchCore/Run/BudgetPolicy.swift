@@ -23,12 +23,15 @@ package struct BudgetPolicy: Sendable, Equatable {
     /// A reported cost above this many times the most one image of the model may cost (its highest
     /// list price, or the job's reservation if higher) is not believed.
     package var plausibleCostFactor: Double
+    /// The rolling window of a provider's `spendPerTenMinutes` (600 s; shorter in tests).
+    package var spendWindowSeconds: Double
 
     package static let standard = BudgetPolicy(variableCostFactor: 1.5, plausibleCostFactor: 10)
 
-    package init(variableCostFactor: Double, plausibleCostFactor: Double) {
+    package init(variableCostFactor: Double, plausibleCostFactor: Double, spendWindowSeconds: Double = 600) {
         self.variableCostFactor = variableCostFactor
         self.plausibleCostFactor = plausibleCostFactor
+        self.spendWindowSeconds = spendWindowSeconds
     }
 
     /// What a job counts at once its provider answered, and why a reported figure was not believed.

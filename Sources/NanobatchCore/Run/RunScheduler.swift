@@ -14,13 +14,17 @@ import Foundation
 /// refused further work starts nothing more. The budget (`BudgetPolicy`): a job starts only if
 /// spent plus the reservations in flight plus its own reservation stays within `maxCost`; one that
 /// would fit once jobs in flight are counted waits, one that cannot fit any more is skipped. A job's
-/// reservation is replaced by what it counts at the moment its provider answers.
+/// reservation is replaced by what it counts at the moment its provider answers. A provider with
+/// `spendPerTenMinutes` starts a job only while its window has room (`SpendWindow`); `fill` then asks
+/// to be called again when the window opens (`wake`), as it reads no clock of its own.
 struct RunScheduler {
     enum Action {
         case start(JobStart)
         case settle(index: Int, JobOutcome)
         /// Look the key up in the store and report back with `keyLookedUp`.
         case lookUp(index: Int, key: String)
+        /// Call `fill` again at this time (seconds, the clock `fill` is given): a spend window opens.
+        case wake(at: Double)
     }
 
     /// A job to send: its lane, its key, and its upstream's image (chained steps).
@@ -60,6 +64,8 @@ struct RunScheduler {
     private var reservations: [Int: BudgetPolicy.Prices] = [:]
     /// Answered jobs not yet finished: what they counted at.
     private var charges: [Int: BudgetPolicy.Charge] = [:]
+    /// Per lane: its provider's `spendPerTenMinutes`, when it has one.
+    private var windows: [SpendWindow?]
 
     init(plan: EvaluatedPlan, laneNames: [String], limits: RunLimits) {
         self.plan = plan
@@ -73,6 +79,9 @@ struct RunScheduler {
         queues = Array(repeating: [], count: laneNames.count)
         queueHeads = Array(repeating: 0, count: laneNames.count)
         running = Array(repeating: 0, count: laneNames.count)
+        windows = laneNames.map { name in
+            limits.spendPerTenMinutes[name].map { SpendWindow(limit: $0, seconds: limits.budgetPolicy.spendWindowSeconds) }
+        }
     }
 
     /// Whether `index` has its outcome.
@@ -102,11 +111,14 @@ struct RunScheduler {
         return actions
     }
 
-    /// Starts queued jobs while slots are free. `laneLimit(l)` is lane `l`'s current limit.
-    mutating func fill(laneLimit: (Int) -> Int, stopRequested: Bool) -> [Action] {
+    /// Starts queued jobs while slots are free. `laneLimit(l)` is lane `l`'s current limit; `now` (seconds,
+    /// any steady clock) places answered jobs' charges in their providers' spend windows.
+    mutating func fill(laneLimit: (Int) -> Int, stopRequested: Bool, now: Double = 0) -> [Action] {
         var actions: [Action] = []
-        // Lanes whose next job waits until jobs in flight are counted.
+        // Lanes whose next job waits until jobs in flight are counted or a spend window opens.
         var waiting = Set<Int>()
+        var wake: Double?
+        for lane in windows.indices { windows[lane]?.advance(to: now) }
         while inFlight < limits.concurrency, !stopRequested, let next = nextReady(laneLimit, passing: waiting) {
             let (lane, index) = (next.lane, next.index)
             let job = plan.graph.jobs[index]
@@ -125,6 +137,22 @@ struct RunScheduler {
                 settle(index, JobOutcome(status: .skipped, key: key, error: error, skippedForBudget: true), into: &actions)
                 continue
             }
+            switch windows[lane]?.fit(prices.reservation) ?? .now {
+            case .now:
+                break
+            case .wait(let until):
+                waiting.insert(lane)
+                if let until { wake = min(wake ?? until, until) }
+                continue
+            case .never:
+                queueHeads[lane] += 1
+                let error =
+                    "not submitted: its reservation \(Money.format(prices.reservation)) is more than"
+                    + " providers.\(laneNames[lane]).spendPerTenMinutes (\(Money.format(windows[lane]?.limit ?? 0)))"
+                settle(index, JobOutcome(status: .skipped, key: key, error: error, skippedForBudget: true), into: &actions)
+                continue
+            }
+            windows[lane]?.started(reserving: prices.reservation)
             queueHeads[lane] += 1
             reservations[index] = prices
             inFlightReserved += prices.reservation
@@ -133,6 +161,7 @@ struct RunScheduler {
             awaitingAnswer.insert(index)
             actions.append(.start(JobStart(index: index, lane: lane, key: key, upstream: job.upstream.flatMap { outcomes[$0]?.entry })))
         }
+        if let wake { actions.append(.wake(at: wake)) }
         return actions
     }
 
@@ -149,6 +178,7 @@ struct RunScheduler {
         inFlightReserved = reservations.isEmpty ? 0 : max(0, inFlightReserved - prices.reservation)
         spent += charge.amount
         charges[index] = charge
+        windows[lane]?.answered(reserved: prices.reservation, charged: charge.amount)
     }
 
     /// A started job is over. Its outcome carries what it counted at; a rejected cost figure is
