@@ -100,4 +100,27 @@ import Testing
         let csv = try String(contentsOf: workspace.outputRoot.appendingPathComponent("api-test/index.csv"), encoding: .utf8)
         #expect(!csv.contains("inf") && !csv.contains("nan"))
     }
+
+    /// Whatever numbers reach a report, its three files stay valid and say nothing like "inf" or "nan".
+    @Test func reportsWriteNonFiniteNumbersAsAbsent() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("m.json", baseManifest(references: "[[]]"))
+        #expect(await runCLI(["run", manifest, "--output", workspace.outputRoot.path, "--quiet"]).status == 0)
+        let written = try Data(contentsOf: workspace.outputRoot.appendingPathComponent("test/index.json"))
+        var report = try JSONDecoder().decode(IndexReport.self, from: written)
+        report.jobs[0].actualCost = .infinity
+        report.jobs[0].costUnit = "credits"
+        report.jobs[1].actualCost = -.infinity
+        report.jobs[1].estimatedCost = .nan
+        report.totals.actualCost = ["USD": .infinity, "credits": .nan]
+        report.budget = 1
+        report.budgetSpent = .nan
+        let json = try JSONParser.parse(report.encodedText().data)
+        #expect(json["budgetSpent"] == .null && json.jobRows[0]["actualCost"] == .null)
+        for file in [CSVReport.renderBytes(report).string, HTMLReport.renderBytes(report).string] {
+            let text = file.replacingOccurrences(of: "nano-banana", with: "model").replacingOccurrences(of: "nanobatch", with: "tool")
+                .lowercased()
+            #expect(!text.contains("inf") && !text.contains("nan"))
+        }
+    }
 }

@@ -46,9 +46,7 @@ struct TextBuffer {
     }
 
     /// `value` with `decimals` digits after the point, exactly as printf's `%.Nf` writes it.
-    /// Nothing for a value that is not finite (an empty CSV cell rather than "inf").
     mutating func appendFixed(_ value: Double, decimals: Int) {
-        guard value.isFinite else { return }
         if let (whole, fraction) = FixedPoint.split(value, decimals: decimals) {
             appendDigits(whole, minimumCount: 1)
             if decimals > 0 {
