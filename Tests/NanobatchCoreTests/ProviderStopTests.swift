@@ -54,6 +54,50 @@ import Testing
         #expect(result.err.contains("provider api stopped: HTTP 402: insufficient_quota"))
         #expect(result.err.contains("out of credit or quota"))
     }
+
+    /// A gateway that answers 402 to every create, holding each answer so that every slot is in flight.
+    @Test(arguments: [1, 4]) func aRefusalAtFullConcurrencyLetsNoFurtherCreateLeave(concurrency: Int) async throws {
+        let gate = try FakeAPI { _, _ in
+            usleep(150_000)
+            return FakeAPI.openAIError(402, code: "insufficient_quota", message: "Insufficient quota.", type: "insufficient_quota")
+        }
+        let workspace = try TestWorkspace()
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: gate, models: ["nano-banana"], prompts: ProviderStopTests.prompts,
+            ratios: ["1:1", "16:9"], providerExtra: #", "concurrency": \#(concurrency)"#)
+        let result = try await runAgainst(gate, manifest, in: workspace)
+        #expect(result.status == 1)
+        #expect(gate.apiRequests.count <= concurrency)
+        #expect(statuses(try readIndex(workspace, manifest: "api-test")).values.filter { $0 == "skipped" }.count >= 12 - concurrency)
+    }
+
+    /// Jobs waiting to retry (after a 503) when another job's create is refused with 402 send nothing more.
+    @Test func jobsWaitingToRetrySendNothingAfterARefusal() async throws {
+        let refused = Locked(false)
+        let gate = try FakeAPI { fake, request in
+            let prompt = fake.json(request)?["prompt"]?.stringValue ?? ""
+            if prompt == "Cube number 1" {
+                refused.withLock { $0 = true }
+                return FakeAPI.openAIError(402, code: "insufficient_quota", message: "Insufficient quota.", type: "insufficient_quota")
+            }
+            // The others' first tries fail after the refusal went out; their retries come about 50 ms later.
+            for _ in 0..<100 where !refused.withLock({ $0 }) { usleep(20_000) }
+            usleep(200_000)
+            return FakeAPI.openAIError(503, code: "unavailable", message: "try again", type: "server_error")
+        }
+        let workspace = try TestWorkspace()
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: gate, models: ["nano-banana"], prompts: Array(ProviderStopTests.prompts.prefix(4)),
+            ratios: ["1:1"],
+            providerExtra: #", "concurrency": 4, "retry": { "maxAttempts": 3, "initialDelaySeconds": 0.05 }"#)
+        let result = try await runAgainst(gate, manifest, in: workspace)
+        #expect(result.status == 1)
+        #expect(gate.apiRequests.count == 4, "one create per job: no retry leaves after the 402")
+        let rows = try readIndex(workspace, manifest: "api-test").jobRows
+        let waiting = rows.filter { $0["status"] == "skipped" }
+        #expect(waiting.count == 3)
+        #expect(waiting.allSatisfy { $0["error"]?.stringValue?.contains("provider api stopped after: HTTP 402") == true })
+    }
 }
 
 final class FakeCounter: @unchecked Sendable {

@@ -7,10 +7,13 @@ import Testing
 /// no provider, no clock.
 @Suite(.timeLimit(.minutes(2))) struct RunSchedulerTests {
     /// Two offline providers `a` and `b`; prompt `p` makes `variants` jobs on each listed model.
-    static func graph(models: String = #"["a:m"]"#, variants: Int = 1, steps: String = "[]", pricing: String = "{}") throws -> JobGraph {
+    static func graph(
+        models: String = #"["a:m"]"#, variants: Int = 1, steps: String = "[]", pricing: String = "{}",
+        providers: String = #"{ "a": { "dialect": "offline" }, "b": { "dialect": "offline" } }"#
+    ) throws -> JobGraph {
         let json = """
             { "version": 1, "name": "s",
-              "providers": { "a": { "dialect": "offline" }, "b": { "dialect": "offline" } },
+              "providers": \(providers),
               "matrix": { "prompts": [ { "id": "p", "text": "a cube" } ], "aspectRatios": ["1:1"],
                           "models": \(models), "variants": \(variants) },
               "steps": \(steps), "pricing": \(pricing) }
@@ -71,7 +74,7 @@ import Testing
         #expect(scheduler.start().isEmpty)
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)) == [0, 1])
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)).isEmpty)
-        scheduler.providerAnswered(0)
+        scheduler.providerAnswered(0, Self.made("k0"))
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 10 }, stopRequested: false)) == [2])
         #expect(scheduler.jobsInFlight == 2)
     }
@@ -99,7 +102,6 @@ import Testing
         var scheduler = RunScheduler(plan: plan, laneNames: ["a"], limits: RunLimits(concurrency: 4))
         _ = scheduler.start()
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0])
-        scheduler.providerAnswered(0)
         let settled = Self.settled(scheduler.jobFinished(0, Self.made("k0")))
         #expect(settled.keys.sorted() == [0, 1, 2])
         #expect(settled[1]?.status == .cached && settled[1]?.notes == ["same request as \(graph.jobs[0].id)"])
@@ -113,7 +115,6 @@ import Testing
             limits: RunLimits(concurrency: 4))
         _ = scheduler.start()
         _ = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        scheduler.providerAnswered(0)
         let settled = Self.settled(scheduler.jobFinished(0, JobOutcome(status: .failed, key: "k0", error: "HTTP 500")))
         #expect(settled[1]?.status == .failed)
         #expect(settled[1]?.error == "same request as \(graph.jobs[0].id), which failed: HTTP 500")
@@ -122,7 +123,6 @@ import Testing
     @Test func aChainedJobIsLookedUpWithItsUpstreamsOutputThenStarted() throws {
         var chain = try Self.chain(variants: 1, globalLimit: 4)
         #expect(chain.started == [0])
-        chain.scheduler.providerAnswered(0)
         let actions = chain.scheduler.jobFinished(0, Self.made("k0"))
         let expectedKey = chain.plan.key(for: chain.graph.jobs[1], upstreamOutputHash: "hash-k0")
         guard case .lookUp(1, let key)? = actions.last else {
@@ -141,7 +141,6 @@ import Testing
 
     @Test func aChainedJobFoundInTheStoreIsCachedWithoutStarting() throws {
         var chain = try Self.chain(variants: 1, globalLimit: 4)
-        chain.scheduler.providerAnswered(0)
         _ = chain.scheduler.jobFinished(0, Self.made("k0"))
         let settled = Self.settled(chain.scheduler.keyLookedUp(1, key: "chained", entry: Self.entry("chained")))
         #expect(settled[1]?.status == .cached)
@@ -156,7 +155,6 @@ import Testing
         image.outputHash = "same image"
         var lookups: [(Int, String)] = []
         for index in [0, 1] {
-            chain.scheduler.providerAnswered(index)
             var outcome = Self.made("k\(index)")
             outcome.entry = image
             for case .lookUp(let dependent, let key) in chain.scheduler.jobFinished(index, outcome) { lookups.append((dependent, key)) }
@@ -165,26 +163,22 @@ import Testing
         #expect(chain.scheduler.keyLookedUp(2, key: lookups[0].1, entry: nil).isEmpty)
         #expect(chain.scheduler.keyLookedUp(3, key: lookups[1].1, entry: nil).isEmpty)
         #expect(Self.starts(chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
-        chain.scheduler.providerAnswered(2)
         let settled = Self.settled(chain.scheduler.jobFinished(2, Self.made(lookups[0].1)))
         #expect(settled[3]?.notes == ["same request as \(chain.graph.jobs[2].id)"])
     }
 
     @Test func aJobAskingForARequestThatAlreadyFailedSharesTheFailureAtOnce() throws {
         var chain = try Self.chain(variants: 2, globalLimit: 1)
-        chain.scheduler.providerAnswered(0)
         var lookups: [(Int, String)] = []
         for case .lookUp(let dependent, let key) in chain.scheduler.jobFinished(0, Self.made("k0")) { lookups.append((dependent, key)) }
         _ = chain.scheduler.keyLookedUp(lookups[0].0, key: lookups[0].1, entry: nil)
         // Job 2 runs and fails; job 3 then turns out to ask for the very same request.
         let next = Self.starts(chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false))
         #expect(next == [1])
-        chain.scheduler.providerAnswered(1)
         let image = Self.made("k1")
         var sameLookups: [(Int, String)] = []
         for case .lookUp(let dependent, _) in chain.scheduler.jobFinished(1, image) { sameLookups.append((dependent, lookups[0].1)) }
         #expect(Self.starts(chain.scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [2])
-        chain.scheduler.providerAnswered(2)
         _ = chain.scheduler.jobFinished(2, JobOutcome(status: .skipped, key: lookups[0].1, error: "over budget", skippedForBudget: true))
         let settled = Self.settled(chain.scheduler.keyLookedUp(sameLookups[0].0, key: sameLookups[0].1, entry: nil))
         #expect(settled[3]?.status == .skipped && settled[3]?.skippedForBudget == true)
@@ -202,27 +196,10 @@ import Testing
 
     @Test func aFailureSkipsOnlyItsDependents() throws {
         var chain = try Self.chain(variants: 2, globalLimit: 4)
-        chain.scheduler.providerAnswered(0)
         let settled = Self.settled(chain.scheduler.jobFinished(0, JobOutcome(status: .failed, key: "k0", error: "refused")))
         #expect(settled.keys.sorted() == [0, 2])
         #expect(settled[2]?.status == .skipped && settled[2]?.error == "upstream \(chain.graph.jobs[0].id) failed")
         #expect(!chain.scheduler.isSettled(1) && !chain.scheduler.isSettled(3))
-    }
-
-    @Test func noJobStartsThatWouldExceedTheBudget() throws {
-        let graph = try Self.graph(variants: 4, pricing: #"{ "a:m": 0.10 }"#)
-        var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a"], limits: RunLimits(concurrency: 2, maxCost: 0.25))
-        _ = scheduler.start()
-        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)) == [0, 1])
-        scheduler.providerAnswered(0)
-        // Job 0 cost more than its estimate: $0.12 spent + $0.10 in flight leaves no room for another $0.10.
-        _ = scheduler.jobFinished(0, Self.made("k0", cost: 0.12))
-        #expect(abs(scheduler.spent - 0.12) < 1e-9 && abs(scheduler.inFlightEstimate - 0.10) < 1e-9)
-        let actions = scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false)
-        let settled = Self.settled(actions)
-        #expect(Self.starts(actions).isEmpty)
-        #expect(settled.keys.sorted() == [2, 3] && settled.values.allSatisfy(\.skippedForBudget))
-        #expect(settled[2]?.error == "skipped for budget: spent $0.120 + in flight $0.100 + this job $0.100 would exceed $0.250")
     }
 
     @Test func aProviderThatRefusesFurtherWorkStopsOnlyItsLane() throws {
@@ -230,7 +207,6 @@ import Testing
         var scheduler = RunScheduler(plan: Self.plan(graph), laneNames: ["a", "b"], limits: RunLimits(concurrency: 1))
         _ = scheduler.start()
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 1 }, stopRequested: false)) == [0])
-        scheduler.providerAnswered(0)
         var refusal = JobOutcome(status: .failed, key: "k0", error: "HTTP 402: no credit")
         refusal.stopsProvider = true
         _ = scheduler.jobFinished(0, refusal)

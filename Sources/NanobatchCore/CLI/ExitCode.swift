@@ -5,7 +5,9 @@ package enum ExitCode: Int32, Sendable {
     case jobsFailed = 1
     /// Usage, manifest or configuration errors; nothing was run.
     case usage = 2
-    /// The estimate exceeds the budget; nothing was run.
+    /// Over budget: the estimate exceeds it (nothing was run), or, with no job failed, jobs were not
+    /// submitted because their reservations no longer fit (see `BudgetPolicy`) or a provider charged
+    /// more than a job reserved.
     case overBudget = 3
     /// The build could not go on: the output root busy or unwritable, the disk full, or another
     /// unexpected error. Before any job: nothing was run; after: finished images are kept in the store.

@@ -43,14 +43,18 @@ package struct ProviderConfig: Sendable, Equatable {
     package var callbackURL: String?
     /// Attempts and backoff for requests to this provider.
     package var retry: RetryPolicy
+    /// USD: the most this provider's jobs may reserve in any rolling ten minutes (Gemini caps spend per
+    /// 10 minutes by tier); new jobs wait for the window. `nil`: no limit.
+    package var spendPerTenMinutes: Double?
 
     init(
         name: String, dialect: String, baseURL: String? = nil, apiKeyEnv: String? = nil,
         concurrency: Int = ManifestDefaults.providerConcurrency, requestsPerMinute: Double? = nil,
         latencyMilliseconds: Int = ManifestDefaults.latencyMilliseconds, referenceURLs: [String: String] = [:],
         deadlineSeconds: Double = ManifestDefaults.deadlineSeconds, pollSeconds: Double? = nil, responseFormat: String? = nil,
-        callbackURL: String? = nil, retry: RetryPolicy = ManifestDefaults.retry
+        callbackURL: String? = nil, retry: RetryPolicy = ManifestDefaults.retry, spendPerTenMinutes: Double? = nil
     ) {
+        self.spendPerTenMinutes = spendPerTenMinutes
         self.name = name
         self.dialect = dialect
         self.baseURL = baseURL

@@ -67,12 +67,23 @@ extension ManifestValidator {
         let callbackURL = decoder.string(ProviderOption.callbackURL.key, in: fields, at: path)
         if let callbackURL { checkOption(.callbackURL, value: callbackURL, of: dialect, at: path) }
         let retry = validateRetry(fields["retry"], at: path.key("retry"))
+        let spendPerTenMinutes = validateSpendPerTenMinutes(fields, at: path)
         return ProviderConfig(
             name: name, dialect: dialect.name, baseURL: baseURL, apiKeyEnv: apiKeyEnv,
             concurrency: concurrency, requestsPerMinute: rpm,
             latencyMilliseconds: latency, referenceURLs: referenceURLs,
             deadlineSeconds: deadline, pollSeconds: pollSeconds,
-            responseFormat: responseFormat, callbackURL: callbackURL, retry: retry)
+            responseFormat: responseFormat, callbackURL: callbackURL, retry: retry, spendPerTenMinutes: spendPerTenMinutes)
+    }
+
+    /// `spendPerTenMinutes`: USD, positive and finite.
+    mutating func validateSpendPerTenMinutes(_ fields: JSONObject, at path: JSONPath) -> Double? {
+        guard let limit = decoder.number("spendPerTenMinutes", in: fields, at: path, minimum: 0, exclusive: true) else { return nil }
+        guard limit.isFinite else {
+            problem(path.key("spendPerTenMinutes"), "must be a finite amount in USD")
+            return nil
+        }
+        return limit
     }
 
     /// A dialect-specific option: refused unless the dialect takes it, then its value checked by the dialect.

@@ -232,7 +232,8 @@ enum HTMLReport {
         if row.status == .made, let cost = row.actualCost ?? row.estimatedCost {
             html.append(" · ")
             html.append(
-                row.costUnit == "USD" || row.actualCost == nil ? Money.format(cost) : String(format: "%g %@", cost, row.costUnit ?? ""))
+                row.costUnit == "USD" || row.actualCost == nil || !cost.isFinite
+                    ? Money.format(cost) : String(format: "%g %@", cost, row.costUnit ?? ""))
         }
         if row.variant > 1 || !row.references.isEmpty {
             html.append("<br><span class=\"variant\">v")
@@ -336,9 +337,10 @@ enum CSVReport {
             out.append(",")
             if let bytes = row.bytes { out.append(bytes) }
             out.append(",")
-            if let cost = row.estimatedCost { out.appendFixed(cost, decimals: 4) }
+            // A cost that is not a finite number is an empty cell, never "inf".
+            if let cost = row.estimatedCost, cost.isFinite { out.appendFixed(cost, decimals: 4) }
             out.append(",")
-            if let cost = row.actualCost { out.appendFixed(cost, decimals: 4) }
+            if let cost = row.actualCost, cost.isFinite { out.appendFixed(cost, decimals: 4) }
             out.append(",")
             field(row.costUnit ?? "", &out)
             out.append(row.attempts)

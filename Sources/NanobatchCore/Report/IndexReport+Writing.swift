@@ -33,6 +33,7 @@ extension IndexReport {
     var header: JSONObject {
         JSONObject(sorted: [
             "budget": budget.map(JSONValue.number),
+            "budgetSpent": budgetSpent.map(JSONValue.number),
             "diff": diff.map { diff in
                 JSONValue.object(
                     JSONObject(sorted: [

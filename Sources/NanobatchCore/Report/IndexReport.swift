@@ -97,6 +97,9 @@ struct IndexReport: Codable, Sendable {
     var stoppedBecause: String?
     /// USD, when the run had one.
     var budget: Double?
+    /// USD the budget counted (`BudgetPolicy`: reported costs, else list prices; reservations for
+    /// rejected figures and for failures that may have been billed), when the run had a budget.
+    var budgetSpent: Double?
     var totals: Totals
     /// Ids of jobs not submitted because the budget would have been exceeded.
     var skippedForBudget: [String]?
@@ -115,6 +118,7 @@ struct IndexReport: Codable, Sendable {
         generatedAt = UTCTimestamp.iso8601(now)
         self.stoppedBecause = stoppedBecause
         budget = facts.budget
+        budgetSpent = facts.budget == nil ? nil : outcomes.reduce(0) { $0 + ($1.countedCost ?? 0) }
         unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
         rateLimitCuts = facts.rateLimitCuts.isEmpty ? nil : facts.rateLimitCuts
         diff = facts.diff

@@ -137,13 +137,15 @@ enum Money {
         let ordered = amounts.keys.sorted { ($0 == "USD" ? 0 : 1, $0) < ($1 == "USD" ? 0 : 1, $1) }
         let parts: [String] = ordered.map { unit in
             let amount = amounts[unit] ?? 0
-            return unit == "USD" ? format(amount) : "\(amount) \(unit)"
+            return unit == "USD" || !amount.isFinite ? format(amount) : "\(amount) \(unit)"
         }
         return parts.joined(separator: " + ")
     }
 
+    /// "$0.134", "$12.00"; "an unknown amount" for a figure that is not a number.
     static func format(_ amount: Double) -> String {
-        "$" + FixedPoint.format(amount, decimals: amount < 1 && amount > 0 ? 3 : 2)
+        guard amount.isFinite else { return "an unknown amount" }
+        return "$" + FixedPoint.format(amount, decimals: amount < 1 && amount > 0 ? 3 : 2)
     }
 }
 

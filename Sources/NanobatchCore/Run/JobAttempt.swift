@@ -112,6 +112,7 @@ struct JobAttempt: Sendable {
             outcome.rawAnswer = failure.rawAnswer
             outcome.attempts = failure.attempts
             outcome.stopsProvider = failure.stopsProvider
+            outcome.outcomeUnknown = failure.outcomeUnknown
             settled = !failure.outcomeUnknown
             if failure.resultLost {
                 journal?.resultLost(key: key, provider: job.provider, job: job.id)
@@ -121,8 +122,14 @@ struct JobAttempt: Sendable {
             // Nothing more was sent; the run stops submitting (the runner reads `journal.failure`).
             outcome.error = "not submitted: \(failure)"
             settled = false
+        } catch let stopped as ProviderStopped {
+            // Another job's answer stopped the provider before this one's request left.
+            outcome.status = .skipped
+            outcome.error = stopped.description
+            outcome.attempts = stopped.attempts
         } catch is CancellationError {
             outcome.error = "interrupted"
+            outcome.outcomeUnknown = true
             settled = false
         } catch {
             outcome.error = "\(error)"

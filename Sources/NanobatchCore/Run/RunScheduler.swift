@@ -10,15 +10,21 @@ import Foundation
 ///
 /// The rules: at most `limits.concurrency` jobs in flight and each lane's current limit; lanes are served
 /// in the order they first got work; a job starts only after its upstream is made; a failure skips
-/// only its dependents; identical requests are made once (`RequestOwners`); no job starts when
-/// spent plus in-flight estimates plus its own would exceed the budget; a lane whose provider
-/// refused further work starts nothing more.
+/// only its dependents; identical requests are made once (`RequestOwners`); a lane whose provider
+/// refused further work starts nothing more. The budget (`BudgetPolicy`): a job starts only if
+/// spent plus the reservations in flight plus its own reservation stays within `maxCost`; one that
+/// would fit once jobs in flight are counted waits, one that cannot fit any more is skipped. A job's
+/// reservation is replaced by what it counts at the moment its provider answers. A provider with
+/// `spendPerTenMinutes` starts a job only while its window has room (`SpendWindow`); `fill` then asks
+/// to be called again when the window opens (`wake`), as it reads no clock of its own.
 struct RunScheduler {
     enum Action {
         case start(JobStart)
         case settle(index: Int, JobOutcome)
         /// Look the key up in the store and report back with `keyLookedUp`.
         case lookUp(index: Int, key: String)
+        /// Call `fill` again at this time (seconds, the clock `fill` is given): a spend window opens.
+        case wake(at: Double)
     }
 
     /// A job to send: its lane, its key, and its upstream's image (chained steps).
@@ -50,10 +56,16 @@ struct RunScheduler {
     private var awaitingAnswer = Set<Int>()
     /// Lanes whose provider refused further work, with the reason.
     private var stoppedLanes: [Int: String] = [:]
-    /// USD: made jobs at their actual (or estimated) cost.
+    /// USD: answered jobs at what they count at (`BudgetPolicy.charge`).
     private(set) var spent = 0.0
-    /// USD: the estimates of jobs in flight.
-    private(set) var inFlightEstimate = 0.0
+    /// USD: the reservations of jobs in flight.
+    private(set) var inFlightReserved = 0.0
+    /// Jobs in flight: their prices as the budget sees them.
+    private var reservations: [Int: BudgetPolicy.Prices] = [:]
+    /// Answered jobs not yet finished: what they counted at.
+    private var charges: [Int: BudgetPolicy.Charge] = [:]
+    /// Per lane: its provider's `spendPerTenMinutes`, when it has one.
+    private var windows: [SpendWindow?]
 
     init(plan: EvaluatedPlan, laneNames: [String], limits: RunLimits) {
         self.plan = plan
@@ -67,6 +79,9 @@ struct RunScheduler {
         queues = Array(repeating: [], count: laneNames.count)
         queueHeads = Array(repeating: 0, count: laneNames.count)
         running = Array(repeating: 0, count: laneNames.count)
+        windows = laneNames.map { name in
+            limits.spendPerTenMinutes[name].map { SpendWindow(limit: $0, seconds: limits.budgetPolicy.spendWindowSeconds) }
+        }
     }
 
     /// Whether `index` has its outcome.
@@ -96,44 +111,88 @@ struct RunScheduler {
         return actions
     }
 
-    /// Starts queued jobs while slots are free. `laneLimit(l)` is lane `l`'s current limit.
-    mutating func fill(laneLimit: (Int) -> Int, stopRequested: Bool) -> [Action] {
+    /// Starts queued jobs while slots are free. `laneLimit(l)` is lane `l`'s current limit; `now` (seconds,
+    /// any steady clock) places answered jobs' charges in their providers' spend windows.
+    mutating func fill(laneLimit: (Int) -> Int, stopRequested: Bool, now: Double = 0) -> [Action] {
         var actions: [Action] = []
-        while inFlight < limits.concurrency, !stopRequested, let index = nextReady(laneLimit) {
+        // Lanes whose next job waits until jobs in flight are counted or a spend window opens.
+        var waiting = Set<Int>()
+        var wake: Double?
+        for lane in windows.indices { windows[lane]?.advance(to: now) }
+        while inFlight < limits.concurrency, !stopRequested, let next = nextReady(laneLimit, passing: waiting) {
+            let (lane, index) = (next.lane, next.index)
             let job = plan.graph.jobs[index]
             // Only jobs with a lane are queued, and only with their key.
-            guard let lane = laneOfJob[index], let key = keys[index] else {
-                preconditionFailure("job \(index) queued without a lane or key")
-            }
-            let estimate = job.unitPrice ?? 0
-            if let budget = limits.maxCost, spent + inFlightEstimate + estimate > budget + 1e-9 {
+            guard let key = keys[index] else { preconditionFailure("job \(index) queued without a key") }
+            let prices = limits.budgetPolicy.prices(for: job)
+            if let budget = limits.maxCost, spent + inFlightReserved + prices.reservation > budget + 1e-9 {
+                guard spent + prices.reservation > budget + 1e-9 else {
+                    waiting.insert(lane)
+                    continue
+                }
+                queueHeads[lane] += 1
                 let error =
-                    "skipped for budget: spent \(Money.format(spent)) + in flight \(Money.format(inFlightEstimate))"
-                    + " + this job \(Money.format(estimate)) would exceed \(Money.format(budget))"
+                    "skipped for budget: spent \(Money.format(spent)) + this job's reservation"
+                    + " \(Money.format(prices.reservation)) would exceed \(Money.format(budget))"
                 settle(index, JobOutcome(status: .skipped, key: key, error: error, skippedForBudget: true), into: &actions)
                 continue
             }
-            inFlightEstimate += estimate
+            switch windows[lane]?.fit(prices.reservation) ?? .now {
+            case .now:
+                break
+            case .wait(let until):
+                waiting.insert(lane)
+                if let until { wake = min(wake ?? until, until) }
+                continue
+            case .never:
+                queueHeads[lane] += 1
+                let error =
+                    "not submitted: its reservation \(Money.format(prices.reservation)) is more than"
+                    + " providers.\(laneNames[lane]).spendPerTenMinutes (\(Money.format(windows[lane]?.limit ?? 0)))"
+                settle(index, JobOutcome(status: .skipped, key: key, error: error, skippedForBudget: true), into: &actions)
+                continue
+            }
+            windows[lane]?.started(reserving: prices.reservation)
+            queueHeads[lane] += 1
+            reservations[index] = prices
+            inFlightReserved += prices.reservation
             running[lane] += 1
             inFlight += 1
             awaitingAnswer.insert(index)
             actions.append(.start(JobStart(index: index, lane: lane, key: key, upstream: job.upstream.flatMap { outcomes[$0]?.entry })))
         }
+        if let wake { actions.append(.wake(at: wake)) }
         return actions
     }
 
-    /// The provider's part of a job is over: its slot is free (its image may still be being stored).
-    mutating func providerAnswered(_ index: Int) {
-        guard let lane = laneOfJob[index], awaitingAnswer.remove(index) != nil else {
+    /// The provider's part of a job is over (`answer` as it said, before the image is stored): its
+    /// slot is free, and its reservation is replaced by what it counts at.
+    mutating func providerAnswered(_ index: Int, _ answer: JobOutcome) {
+        guard let lane = laneOfJob[index], awaitingAnswer.remove(index) != nil, let prices = reservations.removeValue(forKey: index)
+        else {
             preconditionFailure("job \(index) answered without being started, or twice")
         }
         inFlight -= 1
         running[lane] -= 1
+        let charge = limits.budgetPolicy.charge(for: answer, prices: prices)
+        inFlightReserved = reservations.isEmpty ? 0 : max(0, inFlightReserved - prices.reservation)
+        spent += charge.amount
+        charges[index] = charge
+        windows[lane]?.answered(reserved: prices.reservation, charged: charge.amount)
     }
 
-    /// A started job is over.
+    /// A started job is over. Its outcome carries what it counted at; a rejected cost figure is
+    /// removed and explained in a note.
     mutating func jobFinished(_ index: Int, _ outcome: JobOutcome) -> [Action] {
-        inFlightEstimate = max(0, inFlightEstimate - (plan.graph.jobs[index].unitPrice ?? 0))
+        if awaitingAnswer.contains(index) { providerAnswered(index, outcome) }
+        var outcome = outcome
+        if let charge = charges.removeValue(forKey: index) {
+            outcome.countedCost = charge.amount
+            if let rejection = charge.rejection {
+                outcome.actualCost = nil
+                outcome.notes.append(rejection)
+            }
+        }
         var actions: [Action] = []
         settle(index, outcome, into: &actions)
         return actions
@@ -185,11 +244,11 @@ struct RunScheduler {
         queues[lane].append(index)
     }
 
-    private mutating func nextReady(_ laneLimit: (Int) -> Int) -> Int? {
-        for lane in laneOrder where stoppedLanes[lane] == nil {
+    /// The next job a lane may start (not yet taken from its queue), passing over `waiting` lanes.
+    private func nextReady(_ laneLimit: (Int) -> Int, passing waiting: Set<Int>) -> (lane: Int, index: Int)? {
+        for lane in laneOrder where stoppedLanes[lane] == nil && !waiting.contains(lane) {
             guard running[lane] < laneLimit(lane), queueHeads[lane] < queues[lane].count else { continue }
-            queueHeads[lane] += 1
-            return queues[lane][queueHeads[lane] - 1]
+            return (lane, queues[lane][queueHeads[lane]])
         }
         return nil
     }
@@ -200,9 +259,6 @@ struct RunScheduler {
         let job = plan.graph.jobs[index]
         outcomes[index] = outcome
         actions.append(.settle(index: index, outcome))
-        if outcome.status == .made {
-            spent += outcome.costUnit == CostUnit.usd.rawValue ? (outcome.actualCost ?? job.unitPrice ?? 0) : (job.unitPrice ?? 0)
-        }
         if outcome.stopsProvider, let lane = laneOfJob[index], stoppedLanes[lane] == nil {
             stoppedLanes[lane] = outcome.error ?? "refused"
         }

@@ -35,10 +35,12 @@ package struct Runner: Sendable {
         self.journal = journal
     }
 
-    /// What a child task reports: its provider answered (the slot is free again), or its job is over.
+    /// What a child task reports: its provider answered (the slot is free again), its job is over, or a
+    /// spend window the scheduler waits for may be open.
     enum Step: Sendable {
         case answered(index: Int, JobAttempt)
         case finished(index: Int, JobOutcome)
+        case woke
     }
 
     /// Runs every job that is not cached; one outcome per job, in job order.
@@ -50,6 +52,8 @@ package struct Runner: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let alreadyLinked = friendlyFilesInPlace()
+        /// When the pending wake-up timer fires (one at a time; the earliest wins).
+        var wakeAt: Double?
 
         /// Performs actions in order; a lookup's answer goes back to the scheduler at once.
         func perform(_ actions: [RunScheduler.Action], group: inout TaskGroup<Step>) {
@@ -74,6 +78,18 @@ package struct Runner: Sendable {
                     perform(scheduler.keyLookedUp(index, key: key, entry: store.lookup(key)), group: &group)
                 case .start(let start):
                     launch(start, group: &group)
+                case .wake(let at):
+                    guard wakeAt.map({ at < $0 }) ?? true else { continue }
+                    wakeAt = at
+                    let (stop, delay) = (stop, at - started.duration(to: clock.now).seconds)
+                    group.addTask {
+                        // In steps, so that a stop request does not wait for the window.
+                        let until = ContinuousClock.now + .seconds(max(0, delay))
+                        while ContinuousClock.now < until, stop.stopReason == nil, !Task.isCancelled {
+                            try? await Task.sleep(for: min(.seconds(1), ContinuousClock.now.duration(to: until)))
+                        }
+                        return .woke
+                    }
                 }
             }
         }
@@ -84,7 +100,8 @@ package struct Runner: Sendable {
             func fill() {
                 // A journal that cannot be written stops every new paid submission.
                 let stopRequested = stop.stopReason != nil || Task.isCancelled || journal?.failure != nil
-                let actions = scheduler.fill(laneLimit: { lanes[$0].currentLimit }, stopRequested: stopRequested)
+                let actions = scheduler.fill(
+                    laneLimit: { lanes[$0].currentLimit }, stopRequested: stopRequested, now: started.duration(to: clock.now).seconds)
                 perform(actions, group: &group)
                 // Jobs skipped for the budget are settled here, not by a finishing child.
                 if actions.contains(where: { if case .settle = $0 { return true } else { return false } }) { progress?(tally) }
@@ -93,7 +110,7 @@ package struct Runner: Sendable {
             while let step = await group.next() {
                 switch step {
                 case .answered(let index, let attempt):
-                    scheduler.providerAnswered(index)
+                    scheduler.providerAnswered(index, attempt.outcome)
                     if attempt.awaitsCommit {
                         commit(attempt, index: index, group: &group)
                     } else {
@@ -103,6 +120,8 @@ package struct Runner: Sendable {
                 case .finished(let index, let outcome):
                     perform(scheduler.jobFinished(index, outcome), group: &group)
                     progress?(tally)
+                case .woke:
+                    wakeAt = nil
                 }
                 fill()
             }

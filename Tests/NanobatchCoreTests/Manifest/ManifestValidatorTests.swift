@@ -52,6 +52,14 @@ import Testing
             json: baseManifest(providers: #"{ "local": { "dialect": "offline", "referenceURLs": { "a b.png": 3 } } }"#, references: "[[]]"),
             issue: ManifestIssue(path: #"providers.local.referenceURLs["a b.png"]"#, message: "expected an http(s) URL string")),
         Case(
+            name: "providers: spendPerTenMinutes not positive",
+            json: baseManifest(providers: #"{ "local": { "dialect": "offline", "spendPerTenMinutes": 0 } }"#, references: "[[]]"),
+            issue: ManifestIssue(path: "providers.local.spendPerTenMinutes", message: "0.0 must be greater than 0.0")),
+        Case(
+            name: "providers: spendPerTenMinutes not a number",
+            json: baseManifest(providers: #"{ "local": { "dialect": "offline", "spendPerTenMinutes": "10" } }"#, references: "[[]]"),
+            issue: ManifestIssue(path: "providers.local.spendPerTenMinutes", message: "expected a number, found a string")),
+        Case(
             name: "matrix: format", json: baseManifest(references: "[[]]", matrixExtra: #", "format": "gif""#),
             issue: ManifestIssue(path: "matrix.format", message: "\"gif\" is not one of png, jpeg, webp")),
         Case(

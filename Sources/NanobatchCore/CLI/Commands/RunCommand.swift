@@ -18,7 +18,8 @@ enum RunCommand {
         let (layout, name) = (build.layout, build.name)
         let limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
-            maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost)
+            maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost,
+            spendPerTenMinutes: build.manifest.providers.reduce(into: [:]) { $0[$1.name] = $1.spendPerTenMinutes })
         try BuildFailure.during("create the output root \(layout.rootPath)", .beforeWork) { try FileIO.createDirectory(layout.rootPath) }
         let lock = try build.lock(.beforeWork)
         defer { withExtendedLifetime(lock) {} }
@@ -99,7 +100,8 @@ enum RunCommand {
             return .interrupted
         }
         let totals = report.totals
-        if totals.failed == 0 && totals.skippedForBudget > 0 { return .overBudget }
+        let overspent = report.budgetSpent.map { $0 > (limits.maxCost ?? .infinity) + 1e-9 } ?? false
+        if totals.failed == 0 && (totals.skippedForBudget > 0 || overspent) { return .overBudget }
         return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
     }
 }

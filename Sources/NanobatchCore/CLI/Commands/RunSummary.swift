@@ -44,6 +44,12 @@ enum RunSummary {
         for row in report.jobs where row.status == .failed {
             text += "  failed \(row.id): \(row.error ?? "unknown error")\n"
         }
+        if let maxCost, let counted = report.budgetSpent {
+            text += "budget: \(Money.format(counted)) of \(Money.format(maxCost)) counted"
+            text +=
+                counted > maxCost + 1e-9
+                ? " — over the budget: a provider charged a job more than it reserved (see the jobs' costs)\n" : "\n"
+        }
         if totals.skippedForBudget > 0 {
             let count = totals.skippedForBudget
             text +=

@@ -105,6 +105,10 @@ package struct ProviderClient: Sendable {
                 }
                 try await sleep(.seconds(wait))
             }
+            // Checked after every wait, right before sending: no create leaves after a refusal.
+            if countsAsBillable, let reason = governor?.stop.stopReason {
+                throw ProviderStopped(provider: config.name, reason: reason, attempts: billable)
+            }
             var failure: ProviderFailure
             do {
                 let timeout = min(requestTimeout, .seconds(max(0.001, ContinuousClock.now.duration(to: deadline).seconds)))
@@ -123,6 +127,7 @@ package struct ProviderClient: Sendable {
                 } else {
                     failure = ProviderErrorReader.failure(response, redactor: redactor, apiKeyEnv: config.apiKeyEnv)
                     failure.message = "\(what): \(failure.message)"
+                    if failure.stopsProvider { governor?.stop.stop(because: failure.description) }
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw CancellationError() }

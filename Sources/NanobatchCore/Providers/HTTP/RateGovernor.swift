@@ -73,6 +73,8 @@ package final class RateGovernor: Sendable {
 
     private let state: Locked<State>
     private let clock: @Sendable () -> Double
+    /// Set when the provider refuses further work; the client checks it before each create.
+    package let stop = ProviderStop()
 
     package init(
         concurrency: Int, requestsPerMinute: Double?,
