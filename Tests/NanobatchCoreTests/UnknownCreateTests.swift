@@ -74,4 +74,23 @@ import Testing
         #expect(answer["ok"] == .bool(true))
         #expect(server.count == 3)
     }
+
+    /// Through the real CLI: the dropped create is sent once, the job fails saying why, and the summary
+    /// counts it at its list price instead of saying only "spent $0.00".
+    @Test func aDroppedCreateIsSentOnceAndCountedAsPossiblyPaid() async throws {
+        let fake = try DialectFakes.openAIImages()
+        let workspace = try TestWorkspace()
+        fake.script("/v1/images/generations", [ServerReply(fault: .closeWithoutAnswer)])
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: fake, models: ["nano-banana"],
+            providerExtra: #", "concurrency": 1, "retry": { "initialDelaySeconds": 0.01 }"#,
+            extra: #", "pricing": { "api:nano-banana": 0.039 }"#)
+        let result = try await runAgainst(fake, manifest, in: workspace)
+        #expect(result.status == 1, "\(result.err)")
+        #expect(fake.requests.filter { $0.method == "POST" }.count == 1, "sent once")
+        #expect(result.err.contains(RetryPolicy.notSentAgain), "\(result.err)")
+        #expect(result.err.contains("spent $0.00 + up to $0.039 for 1 failed job that may have been paid"), "\(result.err)")
+        let row = try readIndex(workspace, manifest: "api-test").jobRows.first
+        #expect(row?["status"]?.stringValue == "failed" && row?["attempts"]?.numberValue == 1)
+    }
 }

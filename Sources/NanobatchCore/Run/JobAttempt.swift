@@ -103,6 +103,7 @@ struct JobAttempt: Sendable {
             outcome.rawAnswer = failure.rawAnswer
             outcome.attempts = failure.attempts
             outcome.stopsProvider = failure.stopsProvider
+            outcome.outcomeUnknown = failure.outcomeUnknown
             settled = !failure.outcomeUnknown
         } catch is CancellationError {
             outcome.error = "interrupted"

@@ -22,6 +22,8 @@ package struct JobOutcome: Sendable {
     package var stopsProvider = false
     /// Not submitted because the budget would have been exceeded.
     package var skippedForBudget = false
+    /// The provider may still finish (or charge for) the job's request: the budget counts it as paid.
+    package var outcomeUnknown = false
     /// The async task an earlier run created and this run polled instead of creating another.
     package var resumedTaskID: String?
     /// While the job runs: its ratio (to flag images of another shape) and whether the journal records it.
