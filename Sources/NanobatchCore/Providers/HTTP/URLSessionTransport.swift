@@ -81,7 +81,11 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         let task = session.dataTask(with: urlRequest)
         let delegate = self.delegate
         let queue = session.delegateQueue
-        let expiry = DispatchWorkItem { queue.addOperation { delegate.expire(task) } }
+        // Weak: a finished task (and its body) is not kept alive until its timer would have fired.
+        let expiry = DispatchWorkItem { [weak task] in
+            guard let task else { return }
+            queue.addOperation { delegate.expire(task) }
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds, execute: expiry)
         defer { expiry.cancel() }
         return try await withTaskCancellationHandler {
