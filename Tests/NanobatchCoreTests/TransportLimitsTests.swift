@@ -28,6 +28,27 @@ import Testing
         }
     }
 
+    /// A download queued for URLSession's download slot ends at its own deadline, not when the slot frees.
+    @Test func aDownloadWaitingForASlotEndsAtItsDeadline() async throws {
+        let server = try LoopbackServer { _ in
+            ServerReply(status: 200, body: Data(repeating: 0x61, count: 40), fault: .trickle(milliseconds: 100))
+        }
+        defer { server.stop() }
+        let transport = URLSessionTransport(downloadLimit: .fixed(1))
+        let workspace = try TestWorkspace()
+        let request = HTTPRequest(method: "GET", url: URL(string: server.baseURL + "/slow")!)
+        let first = Task {
+            try await transport.send(request, into: .file(workspace.url.appendingPathComponent("a"), limit: 1 << 20), timeout: .seconds(30))
+        }
+        defer { first.cancel() }
+        while server.requestsServed == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        await #expect(throws: TransportError.notSent("no download slot came free before the deadline")) {
+            try await transport.send(
+                request, into: .file(workspace.url.appendingPathComponent("b"), limit: 1 << 20), timeout: .milliseconds(300))
+        }
+        #expect(server.lastReplyAt == 0, "the first download was still running")
+    }
+
     /// A job's deadline ends a trickling create over either transport, through the provider client.
     @Test(arguments: TransportKind.allCases)
     func aTricklingCreateFailsAtTheJobsDeadline(_ kind: TransportKind) async throws {

@@ -45,13 +45,15 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         guard case .file = sink else { return try await transfer(request, into: sink, deadline: deadline) }
         do {
-            let response = try await downloads.withSlot { try await transfer(request, into: sink, deadline: deadline) }
+            let response = try await downloads.withSlot(until: deadline) { try await transfer(request, into: sink, deadline: deadline) }
             if case .file(let destination, _) = sink, let size = FileIO.fileSize(destination.path) {
                 downloads.setLimit(downloadLimit.limit(recentLargest: recentSizes.add(size)))
             }
             return response
         } catch is CancellationError {
             throw TransportError.cancelled
+        } catch is AsyncGate.GateTimeout {
+            throw TransportError.notSent("no download slot came free before the deadline")
         }
     }
 
