@@ -36,6 +36,10 @@ package struct ServerReply: Sendable {
         case closeWithoutAnswer
         /// Announce the full Content-Length but send only this many body bytes, then close.
         case truncateBody(after: Int)
+        /// Send a chunked body cut off inside a chunk after this many body bytes, then close.
+        case cutChunkedBody(after: Int)
+        /// Send the head at once, then the body one byte at a time, `milliseconds` apart.
+        case trickle(milliseconds: Int)
     }
 
     package var status: Int
@@ -196,6 +200,20 @@ package final class LoopbackServer: @unchecked Sendable {
     private func send(_ reply: ServerReply, to fd: Int32) -> Bool {
         var head = "HTTP/1.1 \(reply.status) \(LoopbackServer.reason(reply.status))\r\n"
         for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
+        if case .cutChunkedBody(let after) = reply.fault {
+            head += "Transfer-Encoding: chunked\r\n\r\n"
+            let announced = Data(String(reply.body.count, radix: 16).utf8) + Data("\r\n".utf8)
+            _ = writeAll(fd, Data(head.utf8) + announced + reply.body.prefix(after))
+            return false
+        }
+        if case .trickle(let milliseconds) = reply.fault {
+            guard writeAll(fd, Data((head + "Content-Length: \(reply.body.count)\r\n\r\n").utf8)) else { return false }
+            for byte in reply.body {
+                usleep(useconds_t(milliseconds * 1000))
+                guard !isStopped, writeAll(fd, Data([byte])) else { return false }
+            }
+            return true
+        }
         if reply.chunked {
             head += "Transfer-Encoding: chunked\r\n\r\n"
             var payload = Data(head.utf8)

@@ -22,6 +22,7 @@ struct ResponseReader {
         var head = try readHead()
         // 1xx answers (100 Continue, 103 Early Hints) come before the real one.
         while (100..<200).contains(head.status) && head.status != 101 { head = try readHead() }
+        if let refusal = TransportError.refusingContentCoding(head.headers["content-encoding"]) { throw refusal }
         var body = try BodyCollector(sink: sink, status: head.status, expected: head.contentLength)
         defer { body.closeFile() }
         let noBody = method == "HEAD" || head.status == 204 || head.status == 304

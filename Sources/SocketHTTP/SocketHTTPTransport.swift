@@ -127,7 +127,9 @@ package final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
         if let query = components?.percentEncodedQuery { target += "?" + query }
         let hostHeader = (host.contains(":") ? "[\(host)]" : host) + (port == 80 ? "" : ":\(port)")
         var head = "\(request.method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
-        let managed: Set<String> = ["host", "content-length", "connection", "transfer-encoding"]
+        // Answers are asked for unencoded (and refused when encoded anyway), as over URLSession.
+        head += "Accept-Encoding: identity\r\n"
+        let managed: Set<String> = ["host", "content-length", "connection", "transfer-encoding", "accept-encoding"]
         for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) where !managed.contains(name.lowercased()) {
             guard !name.isEmpty, !(name + value).utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }),
                 !name.contains(":")

@@ -93,5 +93,6 @@ import Testing
         let created = try await send("POST", "/create")
         #expect(created.status == 307, "a POST's redirect is returned, not followed")
         #expect(target.requestsServed == 1, "only the GET reached the other origin")
+        #expect(origin.requestsServed == 4, "the POST reached its origin once")
     }
 }

@@ -71,7 +71,8 @@ final class FaultPlan: @unchecked Sendable {
                 // Some gateways echo the request's headers in errors: the key must never be kept.
                 reply = .json(
                     #"{"code":"error","message":"upstream failed; request had Authorization: Bearer \#(fake.key)"}"#, status: status)
-            } else if draw < rates.rateLimited + rates.serverError + rates.connectionReset {
+            } else if draw < rates.rateLimited + rates.serverError + rates.connectionReset, request.method != "POST" {
+                // Only reads: a create whose connection dies is not sent again (RetryPolicy.resendsUnknownCreates).
                 kind = "connection reset"
                 reply = ServerReply(fault: .closeWithoutAnswer)
             }

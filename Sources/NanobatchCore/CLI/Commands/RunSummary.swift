@@ -24,6 +24,17 @@ enum RunSummary {
             "error: the estimated cost \(Money.format(estimate.estimatedCost)) exceeds the budget \(Money.format(maxCost)); nothing was run. Raise budget.maxCost or pass --max-cost.\n"
     }
 
+    /// " + up to $0.08 for 2 failed jobs that may have been paid": jobs whose request reached the
+    /// provider but whose outcome is unknown, at their list price. Empty when there are none.
+    static func possiblyPaid(_ jobs: [Job], _ outcomes: [JobOutcome]) -> String {
+        let unknown = zip(jobs, outcomes).filter { $1.status == .failed && $1.outcomeUnknown }.map(\.0)
+        guard !unknown.isEmpty else { return "" }
+        let prices = unknown.compactMap(\.unitPrice)
+        var amount = prices.isEmpty ? "an unknown amount" : "up to " + Money.format(prices.reduce(0, +))
+        if !prices.isEmpty && prices.count < unknown.count { amount += " and an unknown amount" }
+        return " + \(amount) for \(unknown.count) failed job\(unknown.count == 1 ? "" : "s") that may have been paid"
+    }
+
     static func finished(
         _ build: Build, report: IndexReport, diff: BuildDiff?, evaluated: EvaluatedPlan, outcomes: [JobOutcome],
         maxCost: Double?
@@ -31,6 +42,7 @@ enum RunSummary {
         let totals = report.totals
         var text = "\(build.name): \(totals.made) made, \(totals.cached) cached, \(totals.failed) failed, \(totals.skipped) skipped"
         text += " · spent \(Money.describe(totals.actualCost))"
+        text += possiblyPaid(evaluated.graph.jobs, outcomes)
         if totals.made > 0 {
             text += " (list price of what was made: \(Money.format(totals.estimatedCost))"
             text += totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) of unknown price)" : ")"

@@ -30,13 +30,17 @@ package final class AsyncGate: Sendable {
         for continuation in admitted { continuation.resume() }
     }
 
-    package func withSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        try await enter()
+    /// Runs `body` holding a slot. A caller still waiting at `deadline` leaves the queue with `GateTimeout`.
+    package func withSlot<T: Sendable>(until deadline: ContinuousClock.Instant? = nil, _ body: () async throws -> T) async throws -> T {
+        try await enter(until: deadline)
         defer { leave() }
         return try await body()
     }
 
-    func enter() async throws {
+    /// No slot freed before the waiter's deadline.
+    package struct GateTimeout: Error {}
+
+    func enter(until deadline: ContinuousClock.Instant? = nil) async throws {
         let id: UInt64 = state.withLock {
             $0.nextID += 1
             return $0.nextID
@@ -56,15 +60,24 @@ package final class AsyncGate: Sendable {
                 switch entry {
                 case .admitted: continuation.resume()
                 case .cancelled: continuation.resume(throwing: CancellationError())
-                case .queued: break
+                case .queued:
+                    guard let deadline else { break }
+                    let seconds = max(0, ContinuousClock.now.duration(to: deadline).seconds)
+                    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+                        removeWaiter(id)?.resume(throwing: GateTimeout())
+                    }
                 }
             }
         } onCancel: {
-            let cancelled = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index).continuation
-            }
-            cancelled?.resume(throwing: CancellationError())
+            removeWaiter(id)?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// The continuation of a waiter still queued, taken out of the queue.
+    private func removeWaiter(_ id: UInt64) -> CheckedContinuation<Void, any Error>? {
+        state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index).continuation
         }
     }
 

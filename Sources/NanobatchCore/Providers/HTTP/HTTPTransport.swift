@@ -56,7 +56,25 @@ package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible
     case timedOut
     case tooLarge(limit: Int)
     case truncated(expected: Int, received: Int)
+    /// The answer came content-encoded (gzip, …) though none was asked for: refused unread, because a
+    /// few compressed bytes can decode to any size.
+    case encoded(String)
     case cancelled
+
+    /// Whether sending the same request again may help: not for an answer over the cap or encoded.
+    package var mayHelpToRetry: Bool {
+        switch self {
+        case .tooLarge, .encoded: return false
+        default: return true
+        }
+    }
+
+    /// The refusal of an answer whose `Content-Encoding` is not identity (both transports ask for identity).
+    package static func refusingContentCoding(_ header: String?) -> TransportError? {
+        let coding = (header ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard !coding.isEmpty, coding != "identity" else { return nil }
+        return .encoded(String(coding.prefix(40)))
+    }
 
     package var description: String {
         switch self {
@@ -65,6 +83,8 @@ package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible
         case .timedOut: return "timed out"
         case .tooLarge(let limit): return "answer larger than the \(ByteCount.describe(limit)) limit"
         case .truncated(let expected, let received): return "answer cut short: \(received) of \(expected) bytes"
+        case .encoded(let coding):
+            return "answer refused: it is \(coding)-encoded, though only an unencoded answer was asked for (Accept-Encoding: identity)"
         case .cancelled: return "cancelled"
         }
     }

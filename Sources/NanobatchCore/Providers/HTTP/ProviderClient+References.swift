@@ -54,7 +54,9 @@ extension ProviderClient {
                     HTTPRequest(method: "GET", url: url), into: .memory(limit: limits.imageBytes),
                     timeout: min(requestTimeout, .seconds(max(1, left))))
             } catch let error as TransportError {
-                throw ProviderFailure("fetching reference \(redactor.redact(location)): \(error)", retryable: true)
+                throw ProviderFailure(
+                    "fetching reference \(redactor.redact(location)): \(redactor.redact(error.description))",
+                    retryable: error.mayHelpToRetry)
             }
             guard response.isSuccess else {
                 throw ProviderFailure(

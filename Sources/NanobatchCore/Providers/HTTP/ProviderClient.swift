@@ -123,6 +123,8 @@ package struct ProviderClient: Sendable {
                         failure = ProviderFailure(
                             "\(what): the answer is not JSON (\(error))", httpStatus: response.status,
                             rawAnswer: redactor.record(response.body), retryable: true)
+                        // A create the provider accepted (2xx) whose answer is broken was probably made.
+                        failure.outcomeUnknown = countsAsBillable
                     }
                 } else {
                     failure = ProviderErrorReader.failure(response, redactor: redactor, apiKeyEnv: config.apiKeyEnv)
@@ -133,13 +135,17 @@ package struct ProviderClient: Sendable {
                 if error == .cancelled { throw CancellationError() }
                 failure = ProviderFailure(
                     "\(what): \(redactor.redact(error.description))",
-                    retryable: error != .tooLarge(limit: limits.answerBytes))
+                    retryable: error.mayHelpToRetry)
                 if case .notSent = error {
                 } else if countsAsBillable {
                     // The request may have reached the provider before the connection failed.
                     billable += 1
                     failure.outcomeUnknown = true
                 }
+            }
+            if failure.outcomeUnknown && !retry.resendsUnknownCreates {
+                failure.retryable = false
+                failure.message += " — \(RetryPolicy.notSentAgain)"
             }
             failure.attempts = billable
             let wait = retry.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)
@@ -209,7 +215,7 @@ package struct ProviderClient: Sendable {
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw CancellationError() }
-                failure = ProviderFailure("downloading \(shown): \(error)", retryable: error != .tooLarge(limit: limits.imageBytes))
+                failure = ProviderFailure("downloading \(shown): \(redactor.redact(error.description))", retryable: error.mayHelpToRetry)
             }
             try? FileManager.default.removeItem(at: destination)
             failure.outcomeUnknown = true

@@ -21,6 +21,11 @@ package struct RetryPolicy: Sendable, Equatable {
     package var jitter: Double
     /// A Retry-After longer than this is not waited for: the job fails with the provider's message.
     package var longestHonouredWait: Double
+    /// Whether a create (POST) whose outcome is unknown is sent again: its request went out, but the
+    /// connection died before the answer, or a 2xx answer came broken. The provider may have made (and
+    /// charged for) it, so by default it is not: the job fails with `outcomeUnknown`. Creates that
+    /// provably never left (`TransportError.notSent`) and answers with a retryable status are retried either way.
+    package var resendsUnknownCreates: Bool
 
     package static let standard = RetryPolicy(
         maxAttempts: 4, initialDelay: 1, multiplier: 2, maximumDelay: 60, jitter: 0.25,
@@ -28,7 +33,7 @@ package struct RetryPolicy: Sendable, Equatable {
 
     package init(
         maxAttempts: Int, initialDelay: Double, multiplier: Double, maximumDelay: Double, jitter: Double,
-        longestHonouredWait: Double
+        longestHonouredWait: Double, resendsUnknownCreates: Bool = false
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.initialDelay = initialDelay
@@ -36,7 +41,11 @@ package struct RetryPolicy: Sendable, Equatable {
         self.maximumDelay = maximumDelay
         self.jitter = min(max(jitter, 0), 1)
         self.longestHonouredWait = longestHonouredWait
+        self.resendsUnknownCreates = resendsUnknownCreates
     }
+
+    /// Appended to the message of a create that is not sent again because its outcome is unknown.
+    package static let notSentAgain = "it may have been made and paid for; not sent again"
 
     /// HTTP statuses worth another try. 400, 401, 403, 404 never are.
     package static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]

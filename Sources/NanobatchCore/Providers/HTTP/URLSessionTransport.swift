@@ -41,23 +41,33 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     }
 
     package func send(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
-        guard case .file = sink else { return try await transfer(request, into: sink, timeout: timeout) }
+        // The whole exchange, the wait for a download slot included, ends by this deadline.
+        let deadline = ContinuousClock.now + timeout
+        guard case .file = sink else { return try await transfer(request, into: sink, deadline: deadline) }
         do {
-            let response = try await downloads.withSlot { try await transfer(request, into: sink, timeout: timeout) }
+            let response = try await downloads.withSlot(until: deadline) { try await transfer(request, into: sink, deadline: deadline) }
             if case .file(let destination, _) = sink, let size = FileIO.fileSize(destination.path) {
                 downloads.setLimit(downloadLimit.limit(recentLargest: recentSizes.add(size)))
             }
             return response
         } catch is CancellationError {
             throw TransportError.cancelled
+        } catch is AsyncGate.GateTimeout {
+            throw TransportError.notSent("no download slot came free before the deadline")
         }
     }
 
-    private func transfer(_ request: HTTPRequest, into sink: ResponseSink, timeout: Duration) async throws -> HTTPResponse {
+    private func transfer(_ request: HTTPRequest, into sink: ResponseSink, deadline: ContinuousClock.Instant) async throws -> HTTPResponse {
+        let timeout = ContinuousClock.now.duration(to: deadline)
+        guard timeout > .zero else { throw TransportError.notSent("the deadline passed before the request was sent") }
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
+        // URLSession's own timeout restarts with every byte received; the deadline below bounds the whole exchange.
         urlRequest.timeoutInterval = max(1, timeout.seconds)
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        // libcurl decodes gzip and friends itself, faster than the delegate can stop it: ask for none
+        // (answers that come encoded anyway are refused in the delegate).
+        urlRequest.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
         urlRequest.httpBody = request.body
         let session: URLSession
         if request.body != nil {
@@ -71,6 +81,15 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             session = self.session
         }
         let task = session.dataTask(with: urlRequest)
+        let delegate = self.delegate
+        let queue = session.delegateQueue
+        // Weak: a finished task (and its body) is not kept alive until its timer would have fired.
+        let expiry = DispatchWorkItem { [weak task] in
+            guard let task else { return }
+            queue.addOperation { delegate.expire(task) }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds, execute: expiry)
+        defer { expiry.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 delegate.register(task, sink: sink, continuation: continuation)
@@ -113,6 +132,13 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         lock.withLock { exchanges[ObjectIdentifier(task)] }
     }
 
+    /// Ends a task whose deadline passed. Runs on the delegate queue, like every callback.
+    func expire(_ task: URLSessionTask) {
+        guard let exchange = exchange(task), exchange.failure == nil else { return }
+        exchange.failure = .timedOut
+        task.cancel()
+    }
+
     /// Redirects follow `RedirectPolicy`: a request with a body is never sent again, and the key headers
     /// never go to another origin (URLSession would copy them to any host).
     func urlSession(
@@ -153,6 +179,11 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         exchange.status = http.statusCode
         for (name, value) in http.allHeaderFields {
             if let name = name as? String, let value = value as? String { exchange.headers[name.lowercased()] = value }
+        }
+        if let refusal = TransportError.refusingContentCoding(exchange.headers["content-encoding"]) {
+            exchange.failure = refusal
+            completionHandler(.cancel)
+            return
         }
         if let length = exchange.headers["content-length"].flatMap({ Int($0) }), length >= 0 {
             exchange.expectedLength = length
