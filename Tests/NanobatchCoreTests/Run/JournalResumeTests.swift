@@ -175,7 +175,7 @@ func firstJob(of manifest: String, in workspace: TestWorkspace) throws -> (key: 
         let workspace = try TestWorkspace()
         let manifest = apiManifest(
             dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: [("slow", "A slow sunrise [stuck]")],
-            providerExtra: Self.fastRetry + #", "pollSeconds": 0.05"#)
+            providerExtra: Self.fastRetry)
         let first = Task { try await runAgainst(fake, manifest, in: workspace) }
         #expect(try await eventually(within: .seconds(60)) { fake.requests.contains { $0.path.hasSuffix("/gemini/task/result") } })
         first.cancel()
