@@ -173,6 +173,8 @@ struct IndexReport: Codable, Sendable {
         totals.unresolvedSubmissions = facts.unresolvedSubmissions.count
         skippedForBudget = budgetSkips.isEmpty ? nil : budgetSkips
         totals.wallSeconds = (wallSeconds * 1000).rounded() / 1000
+        totals.estimatedCost = Money.rounded(totals.estimatedCost)
+        totals.actualCost = totals.actualCost.mapValues(Money.rounded)
         self.totals = totals
         jobs = rows
     }

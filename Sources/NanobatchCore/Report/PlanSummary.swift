@@ -83,10 +83,14 @@ struct PlanSummary: Codable, Sendable, Equatable {
                 unknown += 1
             }
         }
-        estimatedCost = total
+        estimatedCost = Money.rounded(total)
         unknownPriceJobs = unknown
-        byModel = order.map { lines[$0]! }
-        byProvider = providers
+        byModel = order.map {
+            var line = lines[$0]!
+            line.estimatedCost = Money.rounded(line.estimatedCost)
+            return line
+        }
+        byProvider = providers.mapValues(Money.rounded)
         self.rows = rows
         budget = maxCost
         // Under a budget, a job of unknown price could cost anything: the plan is not within it.
@@ -141,6 +145,13 @@ enum Money {
             return unit == "USD" || !amount.isFinite ? format(amount) : "\(amount) \(unit)"
         }
         return parts.joined(separator: " + ")
+    }
+
+    /// A sum of prices without the float noise of adding them (1.6079999999999997 → 1.608): to a
+    /// millionth of a dollar, far below any price.
+    static func rounded(_ amount: Double) -> Double {
+        guard amount.isFinite, abs(amount) < 1e12 else { return amount }
+        return (amount * 1e6).rounded() / 1e6
     }
 
     /// "$0.134", "$12.00"; "an unknown amount" for a figure that is not a number.

@@ -17,4 +17,17 @@ import Testing
         #expect(Int(toMake) == column, "\(plan.out)")
         #expect(header.contains("after their upstream jobs"), "the example has a chained step: \(header)")
     }
+
+    @Test func sumsOfPricesCarryNoFloatNoise() async throws {
+        let (workspace, path) = try exampleWorkspace()
+        let plan = await runCLI(["plan", path, "--output", workspace.outputRoot.path, "--json"])
+        #expect(plan.status == 0, "\(plan.err)")
+        let run = await runCLI(["run", path, "--output", workspace.outputRoot.path, "--quiet"])
+        #expect(run.status == 0, "\(run.err)")
+        let index = try String(contentsOf: workspace.outputRoot.appendingPathComponent("example/index.json"), encoding: .utf8)
+        for (name, text) in [("plan --json", plan.out), ("index.json", index)] {
+            #expect(text.firstMatch(of: /\d\.\d{9,}/) == nil, "\(name) has float noise")
+        }
+        #expect(index.contains("\"estimatedCost\" : 1.608") || index.contains("\"estimatedCost\": 1.608"), "the example's total")
+    }
 }
