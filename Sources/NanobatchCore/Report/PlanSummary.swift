@@ -100,7 +100,7 @@ struct PlanSummary: Codable, Sendable, Equatable {
     /// The human-readable table `nanobatch plan` prints.
     func renderText() -> String {
         // "to make" counts the jobs that wait on upstream jobs too, as the table's column does.
-        var out = "Plan for \(manifest): \(jobs) jobs — \(cached) cached, \(toMake + blockedByUpstream) to make"
+        var out = "Plan for \(manifest): \(Plural.count(jobs, "job")) — \(cached) cached, \(toMake + blockedByUpstream) to make"
         if blockedByUpstream > 0 { out += " (\(blockedByUpstream) after their upstream jobs)" }
         if duplicates > 0 { out += ", \(duplicates) identical to another job (made once)" }
         out += "\n\n"

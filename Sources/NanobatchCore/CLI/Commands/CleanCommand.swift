@@ -31,13 +31,16 @@ enum CleanCommand {
             for file in plan.friendlyFiles { unlink(folder.appendingPathComponent(file).path) }
             for entry in plan.storeFiles { unlink(layout.root.appendingPathComponent(entry).path) }
             try BuildFailure.during("update the store's entries log", .noWork) { try build.store.forget(plan.removedKeys) }
-            cli.console.out("\(name): removed \(plan.friendlyFiles.count) friendly file(s) and \(plan.storeFiles.count) store file(s)\n")
+            cli.console.out(
+                "\(name): removed \(Plural.count(plan.friendlyFiles.count, "friendly file")) and \(Plural.count(plan.storeFiles.count, "store file"))\n"
+            )
         } else {
             let count = plan.friendlyFiles.count + plan.storeFiles.count
             cli.console.out(
                 count == 0
                     ? "\(name): nothing to clean\n"
-                    : "\(name): \(count) file(s) no longer belong to this manifest; run again with --yes to delete them\n")
+                    : "\(name): \(Plural.count(count, "file")) no longer belong\(count == 1 ? "s" : "") to this manifest; run again with --yes to delete them\n"
+            )
         }
         return .success
     }

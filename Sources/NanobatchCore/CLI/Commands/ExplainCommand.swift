@@ -30,7 +30,7 @@ enum ExplainCommand {
         let total = evaluated.graph.jobs.count
         let sent = evaluated.graph.jobs.indices.filter(evaluated.willBeMade).count
         let comparison = previous == nil ? " (no previous build to compare with)" : ""
-        cli.console.out("\(build.name): \(sent) of \(total) jobs would be made\(comparison)\n")
+        cli.console.out("\(build.name): \(sent) of \(Plural.count(total, "job")) would be made\(comparison)\n")
         for explanation in explanations {
             cli.console.out("  \(explanation.job): \(explanation.detail)\n")
         }

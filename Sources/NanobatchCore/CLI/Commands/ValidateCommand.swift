@@ -8,7 +8,7 @@ enum ValidateCommand {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: nil)
         let jobs = build.expand().jobs.count
         let providers = build.manifest.providers.count
-        cli.console.out("\(parsed.positionals[0]): valid — \(jobs) jobs across \(providers) provider\(providers == 1 ? "" : "s")\n")
+        cli.console.out("\(parsed.positionals[0]): valid — \(Plural.count(jobs, "job")) across \(Plural.count(providers, "provider"))\n")
         return .success
     }
 }

@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+@testable import NanobatchCore
+
+/// Counts read as English: "1 job", never "1 jobs".
+@Suite(.timeLimit(.minutes(1))) struct CountWordingTests {
+    @Test func oneJobIsOneJob() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write(
+            "m.json", baseManifest(prompts: #"[ { "id": "hero", "text": "A red cube" } ]"#, ratios: #"["1:1"]"#, references: "[[]]"))
+        let validate = await runCLI(["validate", manifest])
+        #expect(validate.out.contains("valid — 1 job across 1 provider\n"), "\(validate.out)")
+        let plan = await runCLI(["plan", manifest, "--output", workspace.outputRoot.path])
+        #expect(plan.out.hasPrefix("Plan for test: 1 job — "), "\(plan.out)")
+        let explain = await runCLI(["explain", manifest, "--output", workspace.outputRoot.path])
+        #expect(explain.out.contains("1 of 1 job would be made"), "\(explain.out)")
+    }
+
+    @Test func pluralsStayPlural() {
+        #expect(Plural.count(0, "job") == "0 jobs")
+        #expect(Plural.count(2, "entry", "entries") == "2 entries")
+    }
+}
