@@ -76,6 +76,9 @@ enum RunCommand {
             facts: IndexReport.RunFacts(
                 budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
                 rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
+        if let previous, let removed = diff?.removed, !removed.isEmpty {
+            RemovedJobFiles.remove(removed, previous: previous, folder: build.manifestFolder)
+        }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff.map { $0.new.isEmpty && $0.madeAgain.isEmpty && $0.removed.isEmpty } ?? false
