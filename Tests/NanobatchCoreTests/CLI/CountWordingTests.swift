@@ -22,3 +22,22 @@ import Testing
         #expect(Plural.count(2, "entry", "entries") == "2 entries")
     }
 }
+
+/// A key variable that is not set is said before `run`, by name only.
+@Suite(.timeLimit(.minutes(1))) struct MissingKeyTests {
+    @Test func validateAndPlanNameTheUnsetVariable() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write(
+            "m.json",
+            baseManifest(
+                providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "NB_UNSET_KEY" } }"#, models: #"["g:gemini-3.1-flash-image"]"#,
+                references: "[[]]"))
+        for arguments in [["validate", manifest], ["plan", manifest, "--output", workspace.outputRoot.path]] {
+            let result = await runCLI(arguments)
+            #expect(result.status == 0, "\(result.err)")
+            #expect(result.err.contains("reads its key from NB_UNSET_KEY, which is not set"), "\(arguments[0]): \(result.err)")
+        }
+        let set = await runCLI(["validate", manifest], environment: ["NB_UNSET_KEY": "k"])
+        #expect(set.err.isEmpty, "\(set.err)")
+    }
+}

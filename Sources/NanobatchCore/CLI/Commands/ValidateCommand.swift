@@ -9,6 +9,7 @@ enum ValidateCommand {
         let jobs = build.expand().jobs.count
         let providers = build.manifest.providers.count
         cli.console.out("\(parsed.positionals[0]): valid — \(Plural.count(jobs, "job")) across \(Plural.count(providers, "provider"))\n")
+        for warning in MissingKeys.warnings(for: build.manifest, environment: cli.environment) { cli.console.err(warning) }
         return .success
     }
 }
