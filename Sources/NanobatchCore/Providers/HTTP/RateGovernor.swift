@@ -37,9 +37,9 @@ package final class RateGovernor: Sendable {
     }
 
     /// Jobs this lane may have in flight now: the adaptive limit, plus the jobs waiting out a 429
-    /// (at most the configured concurrency of them).
+    /// (at most `waitingJobsPerSlot` × the configured concurrency of them).
     package var currentLimit: Int { state.withLock { $0.concurrency.current + min($0.waiting, waitingAllowance($0)) } }
-    /// Jobs in flight that are waiting out a 429 and hold no slot (at most the configured concurrency).
+    /// Jobs in flight that are waiting out a 429 and hold no slot.
     package var jobsWaitingOutRateLimit: Int { state.withLock { min($0.waiting, waitingAllowance($0)) } }
     /// Jobs waiting out a 429 that hold no slot, per slot of the configured concurrency (a bound on the
     /// jobs in play when many wait at once).
@@ -47,11 +47,6 @@ package final class RateGovernor: Sendable {
     private func waitingAllowance(_ state: State) -> Int { Self.waitingJobsPerSlot * state.concurrency.maximum }
     /// How many times a 429 counted as congestion and cut the rate and the concurrency in this run.
     package var cutCount: Int { state.withLock { $0.limiter.cuts } }
-    /// Creates per second allowed now (infinite until the provider first pushed back).
-    package var currentRate: Double {
-        let now = clock()
-        return state.withLock { $0.limiter.rate(at: now) }
-    }
 
     /// Called whenever a job starts waiting out a 429, so the runner can fill its slot.
     package func onSlotFreed(_ action: (@Sendable () -> Void)?) { slotFreed.withLock { $0 = action } }
