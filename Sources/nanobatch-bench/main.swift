@@ -12,6 +12,8 @@ import NanobatchCore
 //   nanobatch-bench plan TOOL [jobs]
 //   nanobatch-bench noop TOOL NINJA [jobs] [runs]
 //   nanobatch-bench memory TOOL [jobs] [concurrency]
+//   nanobatch-bench rate-limit TOOL [jobs] [concurrency] [limit/s] [latencyMs]     (RateBench.swift)
+//   nanobatch-bench rate-noise TOOL [jobs] [concurrency] [latencyMs] [429 %]
 // Each prints one result line (`RESULT name | value | target | ok`) and exits 1 when its target is missed.
 
 struct Measured {
@@ -341,9 +343,15 @@ do {
     case "plan": ok = try plan(tool: arguments[1], jobs: argument(2, 100_000))
     case "noop": ok = try noop(tool: arguments[1], ninja: arguments[2], jobs: argument(3, 10_000), runs: argument(4, 5))
     case "memory": ok = try memory(tool: arguments[1], jobs: argument(2, 2000), concurrency: argument(3, 64))
+    case "rate-limit":
+        ok = try rateLimit(
+            tool: arguments[1], jobs: argument(2, 800), concurrency: argument(3, 8), limit: argument(4, 40), latencyMs: argument(5, 5))
+    case "rate-noise":
+        ok = try rateNoise(
+            tool: arguments[1], jobs: argument(2, 400), concurrency: argument(3, 8), latencyMs: argument(4, 5), percent: argument(5, 10))
     default:
         print(
-            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL"
+            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL | rate-limit TOOL [jobs] [concurrency] [limit] [latencyMs] | rate-noise TOOL [jobs] [concurrency] [latencyMs] [percent]"
         )
         exit(2)
     }

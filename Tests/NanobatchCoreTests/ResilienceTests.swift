@@ -78,7 +78,10 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         let creates = fake.requests.filter { $0.method == "POST" }.count
         #expect(index["totals"]?["attempts"]?.numberValue == Double(creates))
         #expect(creates >= 500)
-        #expect((index["rateLimitCuts"]?["api"]?.numberValue ?? 0) >= 1, "429s should have cut the concurrency")
+        // Random 429s are noise, not a limit: at most a rare run of them cuts the rate.
+        #expect(
+            (index["rateLimitCuts"]?["api"]?.numberValue ?? 0) <= 1,
+            "random 429s cut the rate: \(index["rateLimitCuts"]?.serialized() ?? "")")
         #expect(filesAndTextsMentioning(fake.key, under: workspace, texts: [result.out, result.err]) == [])
         #expect(fake.violations == [])
     }

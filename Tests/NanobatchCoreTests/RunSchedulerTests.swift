@@ -89,6 +89,16 @@ import Testing
         #expect(Self.starts(scheduler.fill(laneLimit: { _ in 2 }, stopRequested: false)).map { graph.jobs[$0].provider } == ["a"])
     }
 
+    @Test func jobsWaitingOutARateLimitHoldNoSlotOfTheRun() throws {
+        var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 4)), laneNames: ["a"], limits: RunLimits(concurrency: 2))
+        _ = scheduler.start()
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 2 }, stopRequested: false)) == [0, 1])
+        // Job 0 waits out a 429: its lane's limit (from the governor) and the run's concurrency each leave one more slot.
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 3 }, waitingJobs: 1, stopRequested: false)) == [2])
+        #expect(Self.starts(scheduler.fill(laneLimit: { _ in 3 }, waitingJobs: 1, stopRequested: false)).isEmpty)
+        #expect(scheduler.jobsInFlight == 3)
+    }
+
     @Test func aStopRequestStartsNothingAndSaysWhy() throws {
         var scheduler = RunScheduler(plan: Self.plan(try Self.graph(variants: 2)), laneNames: ["a"], limits: RunLimits(concurrency: 4))
         _ = scheduler.start()

@@ -1,7 +1,7 @@
 import Foundation
 
-/// One provider as the run sees it: its adapter, the governor that holds its adaptive concurrency
-/// limit (a 429 cuts it) and requests-per-minute bucket, and the deadline of each of its jobs.
+/// One provider as the run sees it: its adapter, the governor that holds its rate control (send-rate
+/// limiter, adaptive concurrency, requests-per-minute bucket), and the deadline of each of its jobs.
 package struct ProviderLane: Sendable {
     package let name: String
     package let provider: any ImageProvider
@@ -29,8 +29,11 @@ package struct ProviderLane: Sendable {
     /// The manifest's default job deadline.
     package static let defaultDeadline = Duration.seconds(ManifestDefaults.deadlineSeconds)
 
-    /// Jobs this lane may have in flight now: the configured concurrency, lowered after 429s.
+    /// Jobs this lane may have in flight now: the configured concurrency, lowered after 429s, plus the
+    /// jobs that are waiting out a 429 and hold no slot meanwhile.
     package var currentLimit: Int { governor.currentLimit }
+    /// Jobs in flight that are waiting out a 429 (they do not count against the run's concurrency).
+    package var jobsWaitingOutRateLimit: Int { governor.jobsWaitingOutRateLimit }
 }
 
 extension ProviderLane {

@@ -2,8 +2,8 @@ import Foundation
 
 /// The run stage's scheduling rules as a pure state machine: events in, actions out.
 ///
-/// Events: `start()`, `fill(...)` (slots may be free: the lanes' current limits and whether a stop
-/// was requested come in as arguments), `providerAnswered(_:)`, `jobFinished(_:_:)` and
+/// Events: `start()`, `fill(...)` (slots may be free: the lanes' current limits, the jobs waiting out a
+/// rate limit and whether a stop was requested come in as arguments), `providerAnswered(_:)`, `jobFinished(_:_:)` and
 /// `keyLookedUp(_:key:entry:)`. Actions: start a job on its lane, settle a job with an outcome, or
 /// look up the key of a chained job whose upstream is now made. It reads no clock and does no I/O;
 /// `Runner` performs its actions, so every rule here is tested with plain values.
@@ -111,15 +111,18 @@ struct RunScheduler {
         return actions
     }
 
-    /// Starts queued jobs while slots are free. `laneLimit(l)` is lane `l`'s current limit; `now` (seconds,
-    /// any steady clock) places answered jobs' charges in their providers' spend windows.
-    mutating func fill(laneLimit: (Int) -> Int, stopRequested: Bool, now: Double = 0) -> [Action] {
+    /// Starts queued jobs while slots are free. `laneLimit(l)` is lane `l`'s current limit; `waitingJobs`
+    /// of the jobs in flight are waiting out a rate limit and hold no slot of the run's concurrency;
+    /// `now` (seconds, any steady clock) places answered jobs' charges in their providers' spend windows.
+    mutating func fill(laneLimit: (Int) -> Int, waitingJobs: Int = 0, stopRequested: Bool, now: Double = 0) -> [Action] {
         var actions: [Action] = []
         // Lanes whose next job waits until jobs in flight are counted or a spend window opens.
         var waiting = Set<Int>()
         var wake: Double?
         for lane in windows.indices { windows[lane]?.advance(to: now) }
-        while inFlight < limits.concurrency, !stopRequested, let next = nextReady(laneLimit, passing: waiting) {
+        while inFlight - max(0, waitingJobs) < limits.concurrency, !stopRequested,
+            let next = nextReady(laneLimit, passing: waiting)
+        {
             let (lane, index) = (next.lane, next.index)
             let job = plan.graph.jobs[index]
             // Only jobs with a lane are queued, and only with their key.

@@ -35,12 +35,14 @@ package struct Runner: Sendable {
         self.journal = journal
     }
 
-    /// What a child task reports: its provider answered (the slot is free again), its job is over, or a
-    /// spend window the scheduler waits for may be open.
+    /// What a child task reports: its provider answered (the slot is free again), its job is over, a
+    /// spend window the scheduler waits for may be open, or a slot freed outside the group (a job is
+    /// waiting out a 429).
     enum Step: Sendable {
         case answered(index: Int, JobAttempt)
         case finished(index: Int, JobOutcome)
         case woke
+        case slotFreed
     }
 
     /// Runs every job that is not cached; one outcome per job, in job order.
@@ -54,6 +56,9 @@ package struct Runner: Sendable {
         let alreadyLinked = friendlyFilesInPlace()
         /// When the pending wake-up timer fires (one at a time; the earliest wins).
         var wakeAt: Double?
+        let wakeUp = WakeUp()
+        for lane in lanes { lane.governor.onSlotFreed { wakeUp.signal() } }
+        defer { for lane in lanes { lane.governor.onSlotFreed(nil) } }
 
         /// Performs actions in order; a lookup's answer goes back to the scheduler at once.
         func perform(_ actions: [RunScheduler.Action], group: inout TaskGroup<Step>) {
@@ -97,33 +102,56 @@ package struct Runner: Sendable {
         await withTaskGroup(of: Step.self) { group in
             perform(scheduler.start(), group: &group)
             progress?(tally)
+            var committing = 0
+            var listening = false
             func fill() {
                 // A journal that cannot be written stops every new paid submission.
                 let stopRequested = stop.stopReason != nil || Task.isCancelled || journal?.failure != nil
+                let waiting = lanes.reduce(0) { $0 + $1.jobsWaitingOutRateLimit }
                 let actions = scheduler.fill(
-                    laneLimit: { lanes[$0].currentLimit }, stopRequested: stopRequested, now: started.duration(to: clock.now).seconds)
+                    laneLimit: { lanes[$0].currentLimit }, waitingJobs: waiting, stopRequested: stopRequested,
+                    now: started.duration(to: clock.now).seconds)
                 perform(actions, group: &group)
                 // Jobs skipped for the budget are settled here, not by a finishing child.
                 if actions.contains(where: { if case .settle = $0 { return true } else { return false } }) { progress?(tally) }
             }
+            /// Listens for slots freed outside the group while children work; lets the listener end after.
+            func listen() {
+                let working = scheduler.jobsInFlight + committing > 0
+                if working, !listening {
+                    listening = true
+                    group.addTask {
+                        await wakeUp.wait()
+                        return .slotFreed
+                    }
+                } else if !working, listening {
+                    wakeUp.signal()
+                }
+            }
             fill()
+            listen()
             while let step = await group.next() {
                 switch step {
                 case .answered(let index, let attempt):
                     scheduler.providerAnswered(index, attempt.outcome)
                     if attempt.awaitsCommit {
+                        committing += 1
                         commit(attempt, index: index, group: &group)
                     } else {
                         perform(scheduler.jobFinished(index, attempt.outcome), group: &group)
                         progress?(tally)
                     }
                 case .finished(let index, let outcome):
+                    committing -= 1
                     perform(scheduler.jobFinished(index, outcome), group: &group)
                     progress?(tally)
                 case .woke:
                     wakeAt = nil
+                case .slotFreed:
+                    listening = false
                 }
                 fill()
+                listen()
             }
         }
 

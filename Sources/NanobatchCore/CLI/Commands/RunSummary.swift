@@ -72,7 +72,8 @@ enum RunSummary {
                 "resumed \(totals.resumedTasks) task\(totals.resumedTasks == 1 ? "" : "s") an earlier run had paid for, instead of creating new ones\n"
         }
         for (provider, cuts) in report.rateLimitCuts ?? [:] {
-            text += "provider \(provider) answered 429 (rate limited): its concurrency was cut \(cuts) time\(cuts == 1 ? "" : "s")\n"
+            text +=
+                "provider \(provider) pushed back with 429s (rate limited): its send rate and concurrency were cut \(cuts) time\(cuts == 1 ? "" : "s")\n"
         }
         var announced = Set<String>()
         let jobs = evaluated.graph.jobs

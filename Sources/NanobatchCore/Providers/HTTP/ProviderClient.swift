@@ -37,7 +37,7 @@ package struct ProviderClient: Sendable {
     package var requestTimeout: Duration
     let apiKey: String?
     package let redactor: Redactor
-    /// Shared with the runner: adaptive concurrency and the requests-per-minute bucket.
+    /// Shared with the runner: the send-rate limiter, adaptive concurrency and the requests-per-minute bucket.
     package var governor: RateGovernor?
 
     package init(
@@ -98,25 +98,26 @@ package struct ProviderClient: Sendable {
             guard secondsLeft > 0 else {
                 throw ProviderFailure("\(what): the job's deadline passed", attempts: billable)
             }
-            if let wait = governor?.reserveRequest(), wait > 0 {
-                guard wait < secondsLeft else {
-                    throw ProviderFailure(
-                        "\(what): the requests-per-minute limit leaves no time before the job's deadline", attempts: billable)
+            var turn: RateGovernor.Turn?
+            if let governor {
+                turn = try await governor.awaitTurn(
+                    create: countsAsBillable, secondsLeft: { ContinuousClock.now.duration(to: deadline).seconds }, sleep: sleep)
+                guard turn != nil else {
+                    throw ProviderFailure("\(what): the provider's rate limit leaves no time before the job's deadline", attempts: billable)
                 }
-                try await sleep(.seconds(wait))
             }
             // Checked after every wait, right before sending: no create leaves after a refusal.
             if countsAsBillable, let reason = governor?.stop.stopReason {
                 throw ProviderStopped(provider: config.name, reason: reason, attempts: billable)
             }
             var failure: ProviderFailure
+            var rateLimited = false
             do {
                 let timeout = min(requestTimeout, .seconds(max(0.001, ContinuousClock.now.duration(to: deadline).seconds)))
                 let response = try await transport.send(request, into: .memory(limit: limits.answerBytes), timeout: timeout)
                 if countsAsBillable { billable += 1 }
-                if response.status == 429 { governor?.rateLimited() }
                 if response.isSuccess {
-                    if countsAsBillable { governor?.succeeded() }
+                    if let turn { governor?.answered(turn, limited: false) }
                     do {
                         return (response, try JSONParser.parse(response.body))
                     } catch {
@@ -130,6 +131,8 @@ package struct ProviderClient: Sendable {
                     failure = ProviderErrorReader.failure(response, redactor: redactor, apiKeyEnv: config.apiKeyEnv)
                     failure.message = "\(what): \(failure.message)"
                     if failure.stopsProvider { governor?.stop.stop(because: failure.description) }
+                    rateLimited = response.status == 429 && failure.retryable
+                    if rateLimited, let turn { governor?.answered(turn, limited: true, retryAfter: failure.retryAfter) }
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw CancellationError() }
@@ -151,7 +154,12 @@ package struct ProviderClient: Sendable {
             let wait = retry.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)
             let left = ContinuousClock.now.duration(to: deadline).seconds
             guard retry.shouldRetry(failure, attempt: attempt, secondsLeft: left, wait: wait) else { throw failure }
-            try await sleep(.seconds(wait))
+            if rateLimited, countsAsBillable, let governor {
+                // A create waiting out a 429 frees its slot for another job meanwhile.
+                try await governor.waitingOutRateLimit { try await sleep(.seconds(wait)) }
+            } else {
+                try await sleep(.seconds(wait))
+            }
         }
     }
 

@@ -1,105 +1,101 @@
 import Foundation
 
-/// Adaptive concurrency for one provider, as pure data: a 429 halves the limit (once per
-/// `cooldown`, so one burst of 429s counts once), and every `limit` successes in a row add one
-/// slot back, up to the configured limit (additive increase, multiplicative decrease).
-package struct AdaptiveLimit: Sendable, Equatable {
-    package let maximum: Int
-    package private(set) var current: Int
-    package var cooldown: Double
-    private var successesSinceChange = 0
-    private var lastCut: Double = -.infinity
-
-    package init(maximum: Int, cooldown: Double = 2) {
-        self.maximum = max(1, maximum)
-        self.current = max(1, maximum)
-        self.cooldown = cooldown
-    }
-
-    /// Returns true when the limit was cut.
-    @discardableResult
-    package mutating func rateLimited(at time: Double) -> Bool {
-        guard time - lastCut >= cooldown else { return false }
-        lastCut = time
-        current = max(1, current / 2)
-        successesSinceChange = 0
-        return true
-    }
-
-    package mutating func succeeded() {
-        guard current < maximum else { return }
-        successesSinceChange += 1
-        if successesSinceChange >= current {
-            current += 1
-            successesSinceChange = 0
-        }
-    }
-}
-
-/// A token bucket: `ratePerMinute` tokens a minute, holding at most `burst`.
-/// `reserve` takes a token now or books the next one and says how long to wait for it.
-package struct TokenBucket: Sendable, Equatable {
-    package let ratePerSecond: Double
-    package let burst: Double
-    private var tokens: Double
-    private var updated: Double
-
-    package init(ratePerMinute: Double, burst: Double? = nil, now: Double) {
-        ratePerSecond = max(ratePerMinute, 0.001) / 60
-        self.burst = max(1, burst ?? min(ratePerMinute, 10).rounded(.down))
-        tokens = self.burst
-        updated = now
-    }
-
-    /// Seconds to wait before sending; the token is taken (possibly on credit) either way.
-    package mutating func reserve(at now: Double) -> Double {
-        if now > updated {
-            tokens = min(burst, tokens + (now - updated) * ratePerSecond)
-            updated = now
-        }
-        tokens -= 1
-        return tokens >= 0 ? 0 : -tokens / ratePerSecond
-    }
-}
-
-/// Shared per provider by its client (which reports 429s and successes and waits for tokens) and
-/// the runner (which reads the current limit before starting a job).
+/// One provider's rate control, shared by its client and the runner. The client asks for each
+/// request's turn (the requests-per-minute bucket; for creates also the `SendRateLimiter`), reports
+/// what each create got back, and waits out a create's 429 through `waitingOutRateLimit`. The runner
+/// reads `currentLimit`: the adaptive concurrency (`AdaptiveLimit`, cut with the rate) plus the jobs
+/// that are waiting out a 429, which free their slot meanwhile.
+///
+/// Only creates feed the limiter: a 429 on a poll or a download delays that request alone.
 package final class RateGovernor: Sendable {
     private struct State {
-        var limit: AdaptiveLimit
+        var limiter: SendRateLimiter
+        var concurrency: AdaptiveLimit
         var bucket: TokenBucket?
-        var cuts = 0
+        var waiting = 0
+    }
+
+    /// A request's turn: when it went out, and whether it is a create (which the limiter hears about).
+    package struct Turn: Sendable {
+        package var sentAt: Double
+        package var isCreate: Bool
     }
 
     private let state: Locked<State>
+    private let slotFreed = Locked<(@Sendable () -> Void)?>(nil)
     private let clock: @Sendable () -> Double
     /// Set when the provider refuses further work; the client checks it before each create.
     package let stop = ProviderStop()
 
     package init(
-        concurrency: Int, requestsPerMinute: Double?,
+        concurrency: Int, requestsPerMinute: Double?, limiter: SendRateLimiter = SendRateLimiter(),
         clock: @escaping @Sendable () -> Double = { ProcessInfo.processInfo.systemUptime }
     ) {
         self.clock = clock
         state = Locked(
             State(
-                limit: AdaptiveLimit(maximum: concurrency), bucket: requestsPerMinute.map { TokenBucket(ratePerMinute: $0, now: clock()) }))
+                limiter: limiter, concurrency: AdaptiveLimit(maximum: concurrency),
+                bucket: requestsPerMinute.map { TokenBucket(ratePerMinute: $0, now: clock()) }))
     }
 
-    package var currentLimit: Int { state.withLock { $0.limit.current } }
-    /// How many times a 429 cut the limit in this run.
-    package var cutCount: Int { state.withLock { $0.cuts } }
+    /// Jobs this lane may have in flight now: the adaptive limit, plus the jobs waiting out a 429
+    /// (at most `waitingJobsPerSlot` × the configured concurrency of them).
+    package var currentLimit: Int { state.withLock { $0.concurrency.current + min($0.waiting, waitingAllowance($0)) } }
+    /// Jobs in flight that are waiting out a 429 and hold no slot.
+    package var jobsWaitingOutRateLimit: Int { state.withLock { min($0.waiting, waitingAllowance($0)) } }
+    /// Jobs waiting out a 429 that hold no slot, per slot of the configured concurrency (a bound on the
+    /// jobs in play when many wait at once).
+    package static let waitingJobsPerSlot = 4
+    private func waitingAllowance(_ state: State) -> Int { Self.waitingJobsPerSlot * state.concurrency.maximum }
+    /// How many times a 429 counted as congestion and cut the rate and the concurrency in this run.
+    package var cutCount: Int { state.withLock { $0.limiter.cuts } }
 
-    package func rateLimited() {
-        let now = clock()
-        state.withLock { if $0.limit.rateLimited(at: now) { $0.cuts += 1 } }
+    /// Called whenever a job starts waiting out a 429, so the runner can fill its slot.
+    package func onSlotFreed(_ action: (@Sendable () -> Void)?) { slotFreed.withLock { $0 = action } }
+
+    /// Waits for this request's turn. Returns nil, without waiting, when the turn would come after
+    /// `secondsLeft` (the job's deadline).
+    package func awaitTurn(
+        create: Bool, secondsLeft: () -> Double, sleep: (Duration) async throws -> Void
+    ) async throws -> Turn? {
+        let start = clock()
+        let bucketWait = state.withLock { $0.bucket?.reserve(at: start) ?? 0 }
+        if bucketWait > 0 {
+            guard bucketWait < secondsLeft() else { return nil }
+            try await sleep(.seconds(bucketWait))
+        }
+        guard create else { return Turn(sentAt: clock(), isCreate: false) }
+        while true {
+            let now = clock()
+            let reservation = state.withLock { $0.limiter.reserve(at: now) }
+            let wait = reservation.sendAt - now
+            if wait <= 0 { return Turn(sentAt: reservation.sendAt, isCreate: true) }
+            guard wait < secondsLeft() else { return nil }
+            try await sleep(.seconds(wait))
+            // A cut while waiting moved the schedule: book again under it.
+            if state.withLock({ $0.limiter.isCurrent(reservation) }) { return Turn(sentAt: reservation.sendAt, isCreate: true) }
+        }
     }
 
-    package func succeeded() { state.withLock { $0.limit.succeeded() } }
-
-    /// Seconds to wait before the next request to this provider (0 without a requests-per-minute limit).
-    package func reserveRequest() -> Double {
+    /// What a create got back: accepted, or a retryable 429 with its `Retry-After`.
+    package func answered(_ turn: Turn, limited: Bool, retryAfter: Double? = nil) {
+        guard turn.isCreate else { return }
         let now = clock()
-        return state.withLock { $0.bucket?.reserve(at: now) ?? 0 }
+        state.withLock {
+            if $0.limiter.answered(sentAt: turn.sentAt, limited: limited, retryAfter: retryAfter, at: now) {
+                $0.concurrency.cut()
+            } else if !limited {
+                $0.concurrency.succeeded()
+            }
+        }
+    }
+
+    /// Runs `wait` (a job sleeping before it sends its create again after a 429) without holding
+    /// the job's slot: the runner may start another job meanwhile.
+    package func waitingOutRateLimit(_ wait: () async throws -> Void) async throws {
+        state.withLock { $0.waiting += 1 }
+        defer { state.withLock { $0.waiting -= 1 } }
+        slotFreed.withLock { $0 }?()
+        try await wait()
     }
 }
