@@ -5,7 +5,7 @@ import Testing
 
 /// `spendPerTenMinutes`: the scheduler's pacing (events and a given clock), a real run with a short
 /// window, and the manifest field through the CLI.
-@Suite(.timeLimit(.minutes(1))) struct SpendWindowTests {
+@Suite(.timeLimit(.minutes(3))) struct SpendWindowTests {
     typealias S = RunSchedulerTests
 
     static func wakes(_ actions: [RunScheduler.Action]) -> [Double] {

@@ -117,7 +117,7 @@ struct WaitingProvider: ImageProvider {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct RateControlRunTests {
+@Suite(.timeLimit(.minutes(3))) struct RateControlRunTests {
     func plan(_ workspace: TestWorkspace, concurrency: Int, variants: Int) throws -> (EvaluatedPlan, ContentStore) {
         let json = baseManifest(
             providers: #"{ "local": { "dialect": "offline", "concurrency": \#(concurrency) } }"#, references: "[[]]",
