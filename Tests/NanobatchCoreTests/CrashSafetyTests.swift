@@ -58,13 +58,7 @@ func nanobatchExecutable() -> URL? {
     @Test func ctrlCStopsSubmittingKeepsFinishedWorkAndExitsNonZero() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let (workspace, manifest) = try slowManifest(concurrency: 2, latencyMs: 200, variants: 10)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["run", manifest, "--output", workspace.outputRoot.path]
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
+        let (process, errors) = try start(executable, manifest, workspace)
         await signal(SIGINT, to: process, once: 2, storedIn: workspace)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 130, "\(stderr)")
@@ -79,13 +73,7 @@ func nanobatchExecutable() -> URL? {
     @Test func sigtermAbandonsJobsInFlightButWritesTheIndexAndSaysWhy() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let (workspace, manifest) = try slowManifest(concurrency: 2, latencyMs: 400, variants: 10)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["run", manifest, "--output", workspace.outputRoot.path]
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
+        let (process, errors) = try start(executable, manifest, workspace)
         await signal(SIGTERM, to: process, once: 2, storedIn: workspace)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")
@@ -95,6 +83,18 @@ func nanobatchExecutable() -> URL? {
         let made = statuses(index).values.filter { $0 == "made" }.count
         #expect(made >= 2 && made < 40)
         try assertNoBrokenImages(workspace)
+    }
+
+    /// `nanobatch run MANIFEST` as its own process, its standard error in a pipe.
+    func start(_ executable: URL, _ manifest: String, _ workspace: TestWorkspace) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", manifest, "--output", workspace.outputRoot.path]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        return (process, errors)
     }
 
     func slowManifest(concurrency: Int, latencyMs: Int, variants: Int) throws -> (TestWorkspace, String) {

@@ -137,6 +137,7 @@ struct JSONMutator {
         let documents = try answers.map { try JSONParser.parse($0) }
         let (states, failures, problems) = try await offPool { () -> (Int, Int, [String]) in
             let redactor = Redactor(secrets: [key])
+            let forms = SecretForms(key)
             var mutator = JSONMutator(random: SeededRandom(seed: 99))
             var states = 0
             var failures = 0
@@ -144,8 +145,8 @@ struct JSONMutator {
             func check(_ failure: ProviderFailure, _ round: Int) {
                 failures += 1
                 if failure.message.isEmpty { problems.append("round \(round): a failure without a message") }
-                if failure.description.contains(key) || (failure.rawAnswer ?? "").contains(key) {
-                    problems.append("round \(round): the key leaked")
+                if let form = forms.found(in: failure.description) ?? forms.found(in: failure.rawAnswer ?? "") {
+                    problems.append("round \(round): the key leaked (\(form))")
                 }
             }
             func check(_ state: ProviderClient.TaskState, _ round: Int) {

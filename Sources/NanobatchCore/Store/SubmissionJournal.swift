@@ -114,10 +114,14 @@ package final class SubmissionJournal: Sendable {
         opened(OpenTask(key: key, provider: provider, job: job, event: "task", detail: taskID, createdAt: now(), manifest: manifest))
     }
 
-    /// Blocks until a synchronous request's result URL is on disk, before it is downloaded.
+    /// Writes a synchronous request's result URL before it is downloaded, without waiting for a sync:
+    /// the line survives the process being killed at once, and reaches the disk with the next sync (a
+    /// later `submit` line's, which covers the whole file). Only a machine crash in between loses it;
+    /// the submission is then reported as possibly paid, never paid again silently.
     func resultLocated(key: String, provider: String, job: String, location: String) {
-        opened(
-            OpenTask(key: key, provider: provider, job: job, event: "result", detail: location, createdAt: now(), manifest: manifest))
+        let task = OpenTask(key: key, provider: provider, job: job, event: "result", detail: location, createdAt: now(), manifest: manifest)
+        openTasks.withLock { $0[task.key] = task }
+        writer.writeNow(SubmissionJournal.line(task.record))
     }
 
     private func opened(_ task: OpenTask) {

@@ -3,6 +3,10 @@ import Testing
 
 @testable import NanobatchCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Each section's rules, through `ManifestValidator` directly: one bad manifest, the exact issue it gives.
 @Suite(.timeLimit(.minutes(2))) struct ManifestValidatorTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -126,6 +130,19 @@ import Testing
     func eachRuleGivesItsExactIssue(_ testCase: Case) throws {
         let issues = try Self.issues(testCase.json)
         #expect(issues.contains(testCase.issue), "got: \(issues)")
+    }
+
+    /// A FIFO would block the plan's read for ever: `validate` refuses it, as it refuses a device.
+    @Test func aFIFOIsNoReference() throws {
+        let workspace = try TestWorkspace()
+        #expect(mkfifo(workspace.url.appendingPathComponent("pipe.png").path, 0o644) == 0)
+        let issues = try Self.issues(baseManifest(references: #"[["pipe.png"]]"#), directory: workspace.url)
+        #expect(
+            issues.contains(
+                ManifestIssue(
+                    path: "matrix.references[0][0]",
+                    message: "reference \"pipe.png\" is not a regular file (a device, FIFO or socket), so it cannot be an image")),
+            "got: \(issues)")
     }
 
     @Test func aValidDocumentHasNoIssues() throws {

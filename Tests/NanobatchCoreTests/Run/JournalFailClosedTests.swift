@@ -53,16 +53,7 @@ import Testing
         let syncs = Locked(0)
         let journal = try SubmissionJournal(
             root: workspace.outputRoot, manifest: "api-test", hasResult: { store.lookup($0) != nil },
-            dataSync: { fd in
-                guard
-                    syncs.withLock({
-                        $0 += 1
-                        return $0
-                    }) > 1
-                else { return fdatasync(fd) }
-                errno = EIO
-                return -1
-            })
+            dataSync: syncsThenFails(counting: syncs))
         let outcomes = try await runThroughRunner(fake, manifest, in: workspace, store: store, journal: journal, concurrency: 1)
         #expect(fake.createdTasks.count == 1, "a task was paid for after the journal failed")
         #expect(outcomes[0].status == .made, "\(outcomes[0].error ?? "")")

@@ -103,16 +103,7 @@ final class FakeClock: @unchecked Sendable {
         // The first sync succeeds, every later one fails as a full or broken disk would.
         let journal = try SubmissionJournal(
             root: workspace.outputRoot, hasResult: { _ in false },
-            dataSync: { fd in
-                guard
-                    syncs.withLock({
-                        $0 += 1
-                        return $0
-                    }) > 1
-                else { return fdatasync(fd) }
-                errno = EIO
-                return -1
-            })
+            dataSync: syncsThenFails(counting: syncs))
         try await journal.submitting(key: "k1", provider: "api", job: "a")
         #expect(journal.failure == nil)
         await #expect(throws: JournalFailure.self) { try await journal.submitting(key: "k2", provider: "api", job: "b") }
@@ -227,4 +218,18 @@ func writeJournal(_ text: String, in workspace: TestWorkspace) throws {
     let path = OutputLayout(root: workspace.outputRoot).journalPath
     try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+}
+
+/// A journal sync hook that syncs for real the first time, then fails with EIO (a disk gone bad),
+/// counting every call in `syncs`.
+func syncsThenFails(counting syncs: Locked<Int>) -> @Sendable (Int32) -> Int32 {
+    { fd in
+        let number = syncs.withLock {
+            $0 += 1
+            return $0
+        }
+        guard number > 1 else { return fdatasync(fd) }
+        errno = EIO
+        return -1
+    }
 }
