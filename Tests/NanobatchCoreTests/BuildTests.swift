@@ -24,6 +24,21 @@ import Testing
         #expect(try Build.load(manifestPath: plain, outputOption: nil).layout.root == cwd)
     }
 
+    /// A job the provider made and charged for, whose image the store then refused, still counts in
+    /// what was spent.
+    @Test(.timeLimit(.minutes(1)))
+    func aPaidJobLostBeforeTheStoreStillCountsAsSpent() throws {
+        let workspace = try TestWorkspace()
+        let build = try Build.load(manifestPath: try workspace.write("b.json", Self.manifest()), outputOption: workspace.outputRoot.path)
+        let plan = try build.plan()
+        var outcomes = plan.graph.jobs.map { _ in JobOutcome(status: .made, key: nil) }
+        for index in outcomes.indices { outcomes[index].actualCost = 0.04 }
+        outcomes[0].status = .failed
+        outcomes[0].error = "cannot write the image: No space left on device"
+        let report = build.report(plan, outcomes, wallSeconds: 0, stoppedBecause: nil, facts: IndexReport.RunFacts())
+        #expect(abs((report.totals.actualCost["USD"] ?? 0) - 0.16) < 1e-9, "\(report.totals.actualCost)")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func theStagesChainFromManifestToReports() async throws {
         let workspace = try TestWorkspace()

@@ -63,13 +63,14 @@ package enum ManifestLoader {
     }
 
     /// Whether a would-be variable name looks like an API key pasted in its place: Google's `AIza…`
-    /// keys, or a long mix of upper case, lower case and digits that no one names a variable with.
+    /// keys, or 24 or more characters with digits that mix cases or have no underscore (hex keys).
     static func looksLikeKey(_ name: String) -> Bool {
         if name.hasPrefix("AIza") && name.count >= 30 { return true }
         let hasLower = name.contains { $0.isLowercase }
         let hasUpper = name.contains { $0.isUppercase }
         let hasDigit = name.contains { $0.isNumber }
-        return name.count >= 24 && hasLower && hasUpper && hasDigit
+        // Variable names are words joined by underscores; a long run of letters and digits is a key.
+        return name.count >= 24 && hasDigit && (hasLower && hasUpper || !name.contains("_"))
     }
 
     static func isURL(_ string: String) -> Bool {

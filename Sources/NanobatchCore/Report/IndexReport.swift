@@ -138,7 +138,10 @@ struct IndexReport: Codable, Sendable {
                 if let price = job.unitPrice { totals.estimatedCost += price } else { totals.unknownPriceJobs += 1 }
                 if let cost = outcome.actualCost { totals.actualCost[outcome.costUnit, default: 0] += cost }
             case .cached: totals.cached += 1
-            case .failed: totals.failed += 1
+            case .failed:
+                totals.failed += 1
+                // Paid, but lost before it was stored (a full disk): still money spent.
+                if let cost = outcome.actualCost { totals.actualCost[outcome.costUnit, default: 0] += cost }
             case .skipped: totals.skipped += 1
             }
             totals.attempts += outcome.attempts

@@ -89,6 +89,8 @@ struct RunScheduler {
 
     /// Jobs in flight (sent to a provider and not yet answered).
     var jobsInFlight: Int { inFlight }
+    /// Whether a queued job could still start: a lane that is not stopped has one.
+    var hasStartableJobs: Bool { queues.indices.contains { stoppedLanes[$0] == nil && queueHeads[$0] < queues[$0].count } }
 
     // MARK: Events
 

@@ -152,6 +152,9 @@ package struct Runner: Sendable {
                 }
                 fill()
                 listen()
+                // Nothing in flight and nothing that may start: a spend-window timer has nothing to wake.
+                let stopped = stop.stopReason != nil || journal?.failure != nil
+                if scheduler.jobsInFlight + committing == 0, stopped || !scheduler.hasStartableJobs { group.cancelAll() }
             }
         }
 

@@ -2,8 +2,9 @@ import Foundation
 
 /// What `clean` would remove, decided so that it never deletes what someone still uses:
 /// - a friendly file goes only when no job of the manifest produces it and it is an image this tool
-///   delivered (a name of a store entry, or a file the manifest's last index lists); references,
-///   notes and anything else kept in the folder stay;
+///   delivered: a name of a store entry in a prompt's or step's folder, or a file the manifest's last
+///   index lists that is still the stored image; references, notes, edits, copies and anything else
+///   kept in the folder stay;
 /// - a store entry goes only when this manifest no longer uses it, no other manifest's `index.json`
 ///   lists it, and no file outside the store links to it (a manifest whose run was killed before
 ///   writing its index still links its images from its folder);
@@ -37,9 +38,14 @@ struct CleanPlan: Sendable {
         let reportFiles = Set(OutputLayout.Report.allCases.map(\.rawValue))
         var friendly: [String] = []
         var staleLinks: [FileEntry.Identity: Int] = [:]
+        // Friendly files live in a folder per prompt or step; a copy made elsewhere (`cp -al hero hero-old`) is the user's.
+        let folders = Set((wanted.union(delivered)).compactMap { $0.split(separator: "/").first.map(String.init) })
         for (relative, entry) in FileEntry.files(under: layout.manifestFolder(manifest).path)
         where !reportFiles.contains(relative) && !wanted.contains(relative) {
-            guard blobIdentities.contains(entry.identity) || delivered.contains(relative) else { continue }
+            let inAJobFolder = relative.split(separator: "/").first.map { folders.contains(String($0)) && relative.contains("/") } ?? false
+            // A listed file with one link was replaced since it was delivered (an edit saved by rename): kept.
+            let isDeliveredImage = delivered.contains(relative) && entry.links >= 2
+            guard inAJobFolder && blobIdentities.contains(entry.identity) || isDeliveredImage else { continue }
             friendly.append(relative)
             staleLinks[entry.identity, default: 0] += 1
         }

@@ -257,15 +257,14 @@ final class ContentStore: ImageStore, Sendable {
     }
 
     /// Points a friendly path at a store entry (a hard link, or a copy where links fail), atomically.
-    /// A file already there that no store entry holds and whose bytes are no image the store ever
-    /// recorded is someone's edit saved in place: it is kept beside, as `<stem>.edited.<ext>`, and
-    /// that path is returned.
+    /// A file already there whose bytes are no image the store ever recorded is someone's edit: it is
+    /// kept beside, as `<stem>.edited.<ext>`, and that path is returned.
     @discardableResult
     func link(_ entry: StoreEntry, to friendlyPath: String) throws -> String? {
         var keptEdit: String?
         if let existing = FileEntry.at(friendlyPath) {
             if isBlob(of: entry, (existing.identity.device, existing.identity.inode)) { return nil }
-            if existing.kind == .file && existing.links == 1 && !isRecordedImage(friendlyPath) {
+            if existing.kind == .file && !isRecordedImage(friendlyPath) {
                 keptEdit = try keepAside(friendlyPath)
             }
         }

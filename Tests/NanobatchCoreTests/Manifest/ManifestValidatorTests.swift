@@ -46,6 +46,14 @@ import Testing
                 path: "providers.g.apiKeyEnv",
                 message: "must be the name of an environment variable (like GEMINI_API_KEY), not the key itself")),
         Case(
+            name: "providers: a hex key pasted as apiKeyEnv",
+            json: baseManifest(
+                providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "d41d8cd98f00b204e9800998ecf8427e" } }"#,
+                models: #"["g:gemini-3.1-flash-image"]"#, references: "[[]]"),
+            issue: ManifestIssue(
+                path: "providers.g.apiKeyEnv",
+                message: "must be the name of an environment variable (like GEMINI_API_KEY), not the key itself")),
+        Case(
             name: "providers: latency outside offline",
             json: baseManifest(
                 providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K", "latencyMs": 5 } }"#,

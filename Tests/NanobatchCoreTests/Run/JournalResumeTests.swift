@@ -200,4 +200,25 @@ func firstJob(of manifest: String, in workspace: TestWorkspace) throws -> (key: 
         let row = try readIndex(workspace, manifest: "api-test").jobRows.first
         #expect(row?["notes"]?.serialized().contains("not journaled") == true, "\(row?.serialized() ?? "")")
     }
+
+    /// A poll refused for good (the key was revoked mid-run) does not close the paid task: the next
+    /// run, with a working key, polls it instead of paying again.
+    @Test func aTaskWhosePollIsRefusedStaysOpenForTheNextRun() async throws {
+        let fake = try DialectFakes.mountsea()
+        let workspace = try TestWorkspace()
+        fake.injectFaults { _, request in
+            request.method == "GET" && request.path.hasSuffix("/gemini/task/result")
+                ? FakeAPI.openAIError(401, code: "invalid_api_key", message: "key revoked") : nil
+        }
+        let manifest = apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], providerExtra: Self.fastRetry)
+        #expect(try await runAgainst(fake, manifest, in: workspace).status != 0)
+        #expect(paidRequests(fake) == 1)
+        let job = try firstJob(of: manifest, in: workspace)
+        let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "api-test") { _ in false }
+        #expect(journal.openTask(for: job.key, provider: "api") != nil, "the paid task was closed")
+
+        fake.injectFaults { _, _ in nil }
+        #expect(try await runAgainst(fake, manifest, in: workspace).status == 0)
+        #expect(paidRequests(fake) == 1, "the task was paid for again")
+    }
 }

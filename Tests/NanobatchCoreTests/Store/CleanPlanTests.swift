@@ -77,4 +77,35 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: reference), "clean deleted a reference image: \(clean.out)")
         #expect(FileManager.default.fileExists(atPath: notes), "clean deleted a note: \(clean.out)")
     }
+
+    /// A hard-linked snapshot (`cp -al shelf shelf-old`) and a delivered file replaced by an edit are
+    /// the user's: clean keeps both, and the store images the snapshot links.
+    @Test func snapshotsAndEditsOfDeliveredFilesStay() async throws {
+        let (workspace, a, _) = try await twoManifests()
+        try FileManager.default.removeItem(at: workspace.outputRoot.appendingPathComponent("b"))
+        let folder = workspace.outputRoot.appendingPathComponent("a")
+        let shelf = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("shelf").path).sorted()
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("shelf-old"), withIntermediateDirectories: true)
+        for name in shelf {
+            #expect(link(folder.appendingPathComponent("shelf/\(name)").path, folder.appendingPathComponent("shelf-old/\(name)").path) == 0)
+        }
+        // The first hero image, edited and saved by rename: one link, no longer the stored image.
+        let hero = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("hero").path).sorted().first)
+        let edited = folder.appendingPathComponent("hero/\(hero)").path
+        try FileManager.default.removeItem(atPath: edited)
+        try smallPNG(seed: "retouched").write(to: URL(fileURLWithPath: edited))
+        // Both prompts leave the manifest; clean runs before any run.
+        let other = baseManifest(prompts: #"[ { "id": "lamp", "text": "A lamp" } ]"#, references: "[[]]")
+        try other.replacingOccurrences(of: #""name": "test""#, with: #""name": "a""#).write(toFile: a, atomically: true, encoding: .utf8)
+        let clean = await runCLI(["clean", a, "--output", workspace.outputRoot.path, "--yes"])
+        #expect(clean.status == 0, "\(clean.err)")
+        #expect(clean.out.contains("removed a/shelf/"), "\(clean.out)")
+        for name in shelf {
+            let snapshot = folder.appendingPathComponent("shelf-old/\(name)").path
+            #expect(ImageInspector.inspectFile(at: snapshot) != nil, "the snapshot lost \(name): \(clean.out)")
+        }
+        #expect(FileManager.default.contents(atPath: edited) == smallPNG(seed: "retouched"), "clean deleted an edit: \(clean.out)")
+        #expect(clean.out.contains("kept"), "the snapshot's store images are kept: \(clean.out)")
+    }
 }

@@ -308,7 +308,12 @@ package struct ProviderClient: Sendable {
                 state = try await check()
             } catch var failure as ProviderFailure {
                 if ContinuousClock.now >= deadline { throw deadlinePassed() }
-                guard failure.retryable, !failure.stopsProvider else { throw failure }
+                guard failure.retryable, !failure.stopsProvider else {
+                    // The task was created (and paid for) and may still finish: the journal keeps it, a
+                    // rerun polls it again (the provider's answer on a poll of the task itself decides).
+                    failure.outcomeUnknown = true
+                    throw failure
+                }
                 // The poll itself failed after its own retries; the task may still be running.
                 consecutiveErrors += 1
                 lastStatus = "poll error: \(failure)"

@@ -43,7 +43,9 @@ package struct OpenAIImagesProvider: ImageProvider {
             throw failure
         }
         var notes: [String] = []
-        if let revised = answer.at("data", 0, "revised_prompt")?.stringValue { notes.append("revised prompt: \(revised)") }
+        if let revised = answer.at("data", 0, "revised_prompt")?.stringValue {
+            notes.append("revised prompt: \(client.redactor.redact(revised))")
+        }
         return GenerationReceipt(actualCost: nil, attempts: billable, notes: notes, image: image)
     }
 
