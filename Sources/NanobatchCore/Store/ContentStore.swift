@@ -208,20 +208,25 @@ final class ContentStore: ImageStore, Sendable {
     func commit(temporary: URL, key: String) throws -> StoreEntry {
         let path = temporary.path
         guard let size = FileIO.fileSize(path) else { throw CommitError.notAnImage("no file written") }
-        guard let image = try ImageInspector.examineFile(at: path, beforeClosing: { try self.groupSync.makeDurable($0, path: path) }) else {
+        guard let image = try ImageInspector.examineFile(at: path, beforeClosing: { try self.makeReadOnlyAndDurable($0, path: path) }) else {
             try? FileManager.default.removeItem(atPath: path)
             throw CommitError.notAnImage("\(size) bytes, unknown or truncated")
         }
         return try place(path, image, key: key)
     }
 
+    /// Read-only (the friendly file is the same file, a hard link, so an editor saving in place is
+    /// refused instead of changing the store's image), then durable: the mode is set before the sync,
+    /// so it costs no second write of the inode.
+    private func makeReadOnlyAndDurable(_ descriptor: Int32, path: String) throws {
+        fchmod(descriptor, 0o444)
+        try groupSync.makeDurable(descriptor, path: path)
+    }
+
     /// Moves a checked, durable temporary file to its blob path and records it.
     private func place(_ temporary: String, _ image: ExaminedImage, key: String) throws -> StoreEntry {
         try ensureDirectory(folder(for: key))
         let blob = blobPath(for: key, format: image.info.format)
-        // Read-only: the friendly file is the same file (a hard link), so an editor saving in place
-        // is refused instead of changing the store's image.
-        chmod(temporary, 0o444)
         try FileIO.rename(temporary, to: blob)
         let modified = FileIO.status(blob)?.modified ?? 0
         append(EntryRecord(key: key, info: image.info, bytes: image.bytes, sha256: image.sha256, modified: modified))
@@ -238,7 +243,7 @@ final class ContentStore: ImageStore, Sendable {
         try ensureDirectory(temporaryDirectory)
         let temporary = FileIO.temporaryName(in: temporaryDirectory, hint: String(key.prefix(16)))
         do {
-            try FileIO.writeNew(image, to: temporary) { try self.groupSync.makeDurable($0, path: temporary) }
+            try FileIO.writeNew(image, to: temporary) { try self.makeReadOnlyAndDurable($0, path: temporary) }
             return try place(temporary, examined, key: key)
         } catch {
             unlink(temporary)
