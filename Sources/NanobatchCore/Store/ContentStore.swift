@@ -208,7 +208,8 @@ final class ContentStore: ImageStore, Sendable {
     func commit(temporary: URL, key: String) throws -> StoreEntry {
         let path = temporary.path
         guard let size = FileIO.fileSize(path) else { throw CommitError.notAnImage("no file written") }
-        guard let image = try ImageInspector.examineFile(at: path, beforeClosing: { try self.makeReadOnlyAndDurable($0, path: path) }) else {
+        guard let image = try ImageInspector.examineFile(at: path, beforeClosing: { try self.makeReadOnlyAndDurable($0, path: path) })
+        else {
             try? FileManager.default.removeItem(atPath: path)
             throw CommitError.notAnImage("\(size) bytes, unknown or truncated")
         }
