@@ -31,7 +31,7 @@ import Testing
         #expect(stderr.contains("could not write the reports") && stderr.contains("finished images are kept"), "\(stderr)")
 
         // Images that fit were stored; a rerun takes every one of them from the store.
-        let stored = workspace.filesUnderOutput().filter { $0.hasPrefix(".nanobatch/store/") && $0.hasSuffix(".png") }.count
+        let stored = workspace.storedImages().count
         #expect(stored > 0)
         let rerun = await runCLI(["run", manifest, "--output", workspace.outputRoot.path, "--quiet"])
         #expect(rerun.status == 0, "\(rerun.err)")

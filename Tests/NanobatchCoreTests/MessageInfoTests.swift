@@ -90,7 +90,7 @@ import Testing
         #expect(result.status == ExitCode.cannotContinue.rawValue)
         #expect(result.err.hasPrefix("error: could not write the reports of m: "), "\(result.err)")
         #expect(result.err.hasSuffix("; finished images are kept in the store, run again to finish\n"))
-        let stored = workspace.filesUnderOutput().filter { $0.hasPrefix(".nanobatch/store/") && $0.hasSuffix(".png") }
+        let stored = workspace.storedImages()
         #expect(stored.count == 2)
     }
 

@@ -33,6 +33,13 @@ final class TestWorkspace: @unchecked Sendable {
         return file.path
     }
 
+    /// The image files in the store, relative to the output root.
+    func storedImages() -> [String] {
+        filesUnderOutput().filter { file in
+            file.hasPrefix(".nanobatch/store/") && ImageFormat.allCases.contains { file.hasSuffix(".\($0.fileExtension)") }
+        }
+    }
+
     /// Every regular file under the output root, relative paths.
     func filesUnderOutput() -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: outputRoot.path) else { return [] }

@@ -19,10 +19,6 @@ import Testing
         return (workspace, a, b)
     }
 
-    func storeImages(_ workspace: TestWorkspace) -> [String] {
-        workspace.filesUnderOutput().filter { $0.hasPrefix(".nanobatch/store/") && !$0.hasSuffix(".log") }
-    }
-
     /// Changes every prompt of `manifest` and runs it, so that its old images are no longer its own.
     func moveOn(_ manifest: String, _ workspace: TestWorkspace) async throws {
         let text = try String(contentsOfFile: manifest, encoding: .utf8).replacingOccurrences(of: "cube", with: "sphere")
@@ -36,11 +32,11 @@ import Testing
         // b's run was killed before it wrote its index: only its folder's files say what it uses.
         try FileManager.default.removeItem(at: workspace.outputRoot.appendingPathComponent("b/index.json"))
         try await moveOn(a, workspace)
-        let before = storeImages(workspace)
+        let before = workspace.storedImages()
         let clean = await runCLI(["clean", a, "--output", workspace.outputRoot.path, "--yes"])
         #expect(clean.status == 0, "\(clean.err)")
         #expect(clean.out.contains("b/ has no readable index.json"), "\(clean.out)")
-        #expect(storeImages(workspace) == before, "clean removed images b still uses: \(clean.out)")
+        #expect(workspace.storedImages() == before, "clean removed images b still uses: \(clean.out)")
         let rerun = await runCLI(["run", b, "--output", workspace.outputRoot.path, "--quiet"])
         #expect(rerun.status == 0)
         #expect(try readIndex(workspace, manifest: "b")["totals"]?["made"]?.numberValue == 0, "b paid again for its images")

@@ -13,7 +13,7 @@ import Testing
         let shelf = workspace.outputRoot.appendingPathComponent("test/shelf").path
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: shelf)) ?? []).count == 2)
         let note = try workspace.write("output/test/shelf/notes.txt", "keep me")
-        let stored = workspace.filesUnderOutput().filter { $0.hasPrefix(".nanobatch/store/") && $0.hasSuffix(".png") }.count
+        let stored = workspace.storedImages().count
 
         let onlyHero = baseManifest(prompts: #"[ { "id": "hero", "text": "A red cube" } ]"#, references: "[[]]")
         try onlyHero.write(toFile: manifest, atomically: true, encoding: .utf8)
@@ -22,7 +22,7 @@ import Testing
         #expect(rerun.err.contains("2 removed"), "\(rerun.err)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: shelf) == ["notes.txt"], "removed jobs' images stayed")
         #expect(FileManager.default.fileExists(atPath: note))
-        let storedAfter = workspace.filesUnderOutput().filter { $0.hasPrefix(".nanobatch/store/") && $0.hasSuffix(".png") }.count
+        let storedAfter = workspace.storedImages().count
         #expect(storedAfter == stored, "the store keeps the images; clean decides")
     }
 }
