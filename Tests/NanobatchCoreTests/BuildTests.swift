@@ -14,14 +14,44 @@ import Testing
         """
     }
 
-    @Test func theOutputRootIsTheOptionThenTheManifestsOutputRelativeToItsFolder() throws {
+    @Test func theOutputRootIsTheOptionThenTheManifestsOutputThenOutputNextToTheManifest() throws {
         let workspace = try TestWorkspace()
         let path = try workspace.write("nightly/b.json", Self.manifest(output: "../generated"))
         #expect(try Build.load(manifestPath: path, outputOption: nil).layout.root == workspace.url.appendingPathComponent("generated"))
         #expect(try Build.load(manifestPath: path, outputOption: "/tmp/elsewhere").layout.rootPath == "/tmp/elsewhere")
-        let plain = try workspace.write("plain.json", Self.manifest())
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("output").standardizedFileURL
-        #expect(try Build.load(manifestPath: plain, outputOption: nil).layout.root == cwd)
+        let plain = try workspace.write("nightly/plain.json", Self.manifest())
+        let nextToIt = workspace.url.appendingPathComponent("nightly/output").standardizedFileURL
+        #expect(try Build.load(manifestPath: plain, outputOption: nil).layout.root == nextToIt)
+    }
+
+    /// The real executable, started from two folders with the manifest named relative to each: one
+    /// output root, so the second run finds everything cached; both print the root they use.
+    @Test func theSameManifestRunFromTwoFoldersUsesOneStore() throws {
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let workspace = try TestWorkspace()
+        try FileManager.default.createDirectory(at: workspace.url.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        _ = try workspace.write("project/b.json", Self.manifest())
+        func run(from folder: String, manifest: String) throws -> String {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["run", manifest, "--quiet"]
+            process.currentDirectoryURL = workspace.url.appendingPathComponent(folder)
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(text)")
+            return text
+        }
+        let first = try run(from: "project", manifest: "b.json")
+        #expect(first.contains("output root: output (store: output/.nanobatch/store)"), "\(first)")
+        let second = try run(from: "elsewhere", manifest: "../project/b.json")
+        let root = workspace.url.appendingPathComponent("project/output").standardizedFileURL.path
+        #expect(second.contains("output root: \(root) (store: \(root)/.nanobatch/store)"), "\(second)")
+        #expect(second.contains("0 made, 4 cached"), "\(second)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("elsewhere/output").path))
     }
 
     /// A job the provider made and charged for, whose image the store then refused, still counts in

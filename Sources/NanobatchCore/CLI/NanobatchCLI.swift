@@ -25,7 +25,7 @@ package struct NanobatchCLI: Sendable {
 
     package static let version = "0.2.0"
 
-    static let outputOption = ["output": "output root (default: the manifest's \"output\", else ./output)"]
+    static let outputOption = ["output": "output root (default: the manifest's \"output\", else output/ next to the manifest)"]
 
     static let helpSpec = CommandSpec(
         name: "help", summary: "show this help", positionals: "", options: [:], flags: [:],

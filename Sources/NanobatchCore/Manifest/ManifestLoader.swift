@@ -17,7 +17,7 @@ package enum ManifestLoader {
     package static let budgetKeys = ["maxCost"]
 
     package static func load(path: String) throws -> Manifest {
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: path).absoluteURL.standardizedFileURL
         let data: Data
         do {
             data = try Data(contentsOf: url)

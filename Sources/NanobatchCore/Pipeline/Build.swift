@@ -24,8 +24,9 @@ struct Build {
 
     // MARK: Stages
 
-    /// Load: reads and validates the manifest; the output root is `outputOption`, else the manifest's
-    /// `output` (relative to the manifest), else ./output.
+    /// Load: reads and validates the manifest; the output root is `outputOption` (relative to the
+    /// current directory, as any command-line path), else the manifest's `output`, else `output`; both
+    /// relative to the manifest's folder, so the same manifest uses one store from any directory.
     /// `verifyingStore`: hash every cached image before trusting it (see `ContentStore.verifiesContents`).
     static func load(manifestPath: String, outputOption: String?, verifyingStore: Bool = false) throws -> Build {
         let manifest = try ManifestLoader.load(path: manifestPath)
@@ -99,6 +100,12 @@ struct Build {
             let url = output.hasPrefix("/") ? URL(fileURLWithPath: output) : manifest.directory.appendingPathComponent(output)
             return url.standardizedFileURL
         }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("output").standardizedFileURL
+        return manifest.directory.appendingPathComponent("output").standardizedFileURL
+    }
+
+    /// "output root: output (store: output/.nanobatch/store)", relative to the current directory when under it.
+    var whereLine: String {
+        let shown = OutputLayout.displayPath(layout.rootPath)
+        return "output root: \(shown) (store: \(shown == "." ? "" : shown + "/").nanobatch/store)\n"
     }
 }

@@ -24,6 +24,14 @@ package struct OutputLayout: Sendable, Equatable {
     /// A store file's path relative to the root, as `clean` lists it.
     static func storeRelativePath(shard: String, name: String) -> String { ".nanobatch/store/\(shard)/\(name)" }
 
+    /// A path as people read it: relative to the current directory when it lies under it.
+    static func displayPath(_ path: String, currentDirectory: String = FileManager.default.currentDirectoryPath) -> String {
+        let base = URL(fileURLWithPath: currentDirectory).standardizedFileURL.path
+        if path == base { return "." }
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
     func stampPath(manifest: String) -> String { "\(toolDirectory)/stamps/\(manifest).stamp" }
 
     /// The folder that holds a manifest's friendly files and reports.

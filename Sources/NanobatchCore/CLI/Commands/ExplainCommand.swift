@@ -11,6 +11,7 @@ enum ExplainCommand {
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
         let evaluated = try build.plan()
+        cli.console.err(build.whereLine)
         let previous = build.previousBuild()
         var explanations = BuildExplainer.explain(evaluated, previous: previous, store: build.store)
         let wanted = Array(parsed.positionals.dropFirst())

@@ -23,6 +23,7 @@ enum RunCommand {
         try BuildFailure.during("create the output root \(layout.rootPath)", .beforeWork) { try FileIO.createDirectory(layout.rootPath) }
         let lock = try build.lock(.beforeWork)
         defer { withExtendedLifetime(lock) {} }
+        cli.console.err(build.whereLine)
 
         let stampPath = layout.stampPath(manifest: name)
         let stampContext = BuildStamp.context(manifest: build.manifest, root: layout.rootPath, maxCost: limits.maxCost)
