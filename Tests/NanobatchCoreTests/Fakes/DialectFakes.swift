@@ -359,8 +359,12 @@ enum DialectFakes {
                 )
             }
             let data = fake.imageBytes(ratio: ratio).base64EncodedString()
+            // Gemini 3 models think in images: interim ones come first, marked "thought": true, in another shape here.
+            let interim = fake.imageBytes(ratio: ratio == "21:9" ? "1:1" : "21:9").base64EncodedString()
+            let thought =
+                model.hasPrefix("gemini-3") ? #"{"inlineData":{"mimeType":"image/png","data":"\#(interim)"},"thought":true},"# : ""
             return .json(
-                #"{"candidates":[{"content":{"role":"model","parts":[{"text":"Here is your image."},{"inlineData":{"mimeType":"image/png","data":"\#(data)"}}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":1000,"candidatesTokenCount":1300,"totalTokenCount":2300,"candidatesTokensDetails":[{"modality":"TEXT","tokenCount":10},{"modality":"IMAGE","tokenCount":1290}]},"modelVersion":"\#(model)"}"#
+                #"{"candidates":[{"content":{"role":"model","parts":[\#(thought){"text":"Here is your image."},{"inlineData":{"mimeType":"image/png","data":"\#(data)"}}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":1000,"candidatesTokenCount":1300,"totalTokenCount":2300,"candidatesTokensDetails":[{"modality":"TEXT","tokenCount":10},{"modality":"IMAGE","tokenCount":1290}]},"modelVersion":"\#(model)"}"#
             )
         }
     }

@@ -53,6 +53,15 @@ import Testing
             answer: #"{"candidates":[{"content":{"parts":[{"text":"hi"},{"inlineData":{"data":"iVBO"}}]}}]}"#,
             image: "iVBO", code: nil, words: ""),
         AnswerCase(
+            name: "interim thought images skipped",
+            answer:
+                #"{"candidates":[{"content":{"parts":[{"inlineData":{"data":"dGhvdWdodA"},"thought":true},{"text":"done"},{"inlineData":{"data":"iVBO"}}]}}]}"#,
+            image: "iVBO", code: nil, words: ""),
+        AnswerCase(
+            name: "only thought images",
+            answer: #"{"candidates":[{"content":{"parts":[{"inlineData":{"data":"dGhvdWdodA"},"thought":true}]},"finishReason":"STOP"}]}"#,
+            image: nil, code: nil, words: "only interim (thought) images"),
+        AnswerCase(
             name: "snake_case inline_data", answer: #"{"candidates":[{"content":{"parts":[{"inline_data":{"data":"iVBO"}}]}}]}"#,
             image: "iVBO", code: nil, words: ""),
         AnswerCase(

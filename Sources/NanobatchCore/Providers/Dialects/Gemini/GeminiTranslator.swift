@@ -41,13 +41,23 @@ enum GeminiTranslator {
     static func path(model: String) -> String { "/v1beta/models/\(Endpoint.encode(model)):generateContent" }
 
     /// The base64 image of the first candidate that has one, or the failure that explains its absence.
+    /// Parts marked `"thought": true` are a thinking model's interim images, never the result.
     static func image(in answer: JSONValue, redactor: Redactor) throws -> String {
         let candidates = answer["candidates"]?.arrayValue ?? []
+        var interimImages = 0
         for candidate in candidates {
             for part in candidate.at("content", "parts")?.arrayValue ?? [] {
                 let inline = part["inlineData"] ?? part["inline_data"]
-                if let data = inline?["data"]?.stringValue, !data.isEmpty { return data }
+                guard let data = inline?["data"]?.stringValue, !data.isEmpty else { continue }
+                if part["thought"]?.boolValue == true {
+                    interimImages += 1
+                    continue
+                }
+                return data
             }
+        }
+        if interimImages > 0 {
+            throw ProviderFailure("the answer holds only interim (thought) images, no final image")
         }
         if let reason = answer.at("promptFeedback", "blockReason")?.stringValue {
             let detail = answer.at("promptFeedback", "blockReasonMessage")?.stringValue.map { ": \($0)" } ?? ""
