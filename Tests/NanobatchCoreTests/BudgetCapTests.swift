@@ -80,7 +80,7 @@ import Testing
         let index = try readIndex(workspace, manifest: "api-test")
         #expect(index.jobRows.first?["actualCost"] == .number(0.09))
         #expect(index["budgetSpent"] == .number(0.09))
-        #expect(result.err.contains("budget: $0.090 of $0.060 counted — over the budget"))
+        #expect(result.err.contains("budget: $0.09 of $0.06 counted — over the budget"))
         #expect(result.status == ExitCode.overBudget.rawValue)
     }
 

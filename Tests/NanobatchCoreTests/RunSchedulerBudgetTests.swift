@@ -39,7 +39,7 @@ import Testing
         scheduler.providerAnswered(1, S.made("k1", cost: 0.05))
         let settled = S.settled(Self.fill(&scheduler))
         #expect(settled.keys.sorted() == [2, 3] && settled.values.allSatisfy(\.skippedForBudget))
-        #expect(settled[2]?.error == "skipped for budget: spent $0.170 + this job's reservation $0.100 would exceed $0.250")
+        #expect(settled[2]?.error == "skipped for budget: spent $0.17 + this job's reservation $0.10 would exceed $0.25")
     }
 
     @Test func aJobsCostCountsWhenItsProviderAnswersNotWhenItsImageIsStored() throws {
@@ -81,7 +81,7 @@ import Testing
         #expect(outcome.notes.count == 1 && outcome.notes[0].hasPrefix("reported cost "))
         #expect(
             outcome.notes[0].hasSuffix(
-                "rejected (\(reported.isNaN || reported.isInfinite ? "not a finite amount" : reported < 0 ? "negative" : "above $1.00, 10× the most one image of this model should cost")); counted at its reservation $0.100"
+                "rejected (\(reported.isNaN || reported.isInfinite ? "not a finite amount" : reported < 0 ? "negative" : "above $1.00, 10× the most one image of this model should cost")); counted at its reservation $0.10"
             ))
         #expect(scheduler.spent == 0.10)
     }

@@ -36,7 +36,7 @@ import Testing
             plan: S.plan(graph), laneNames: ["a"], limits: RunLimits(concurrency: 4, spendPerTenMinutes: ["a": 0.25]))
         _ = scheduler.start()
         let settled = S.settled(scheduler.fill(laneLimit: { _ in 4 }, stopRequested: false))
-        #expect(settled[0]?.error == "not submitted: its reservation $0.300 is more than providers.a.spendPerTenMinutes ($0.250)")
+        #expect(settled[0]?.error == "not submitted: its reservation $0.30 is more than providers.a.spendPerTenMinutes ($0.25)")
     }
 
     /// Reports each job's list price as its cost and records when each started.
@@ -81,6 +81,6 @@ import Testing
         #expect(result.status == ExitCode.overBudget.rawValue)
         let rows = try readIndex(workspace, manifest: "test").jobRows
         #expect(rows.count == 4 && rows.allSatisfy { $0["status"] == "skipped" })
-        #expect(rows.first?["error"] == "not submitted: its reservation $0.100 is more than providers.local.spendPerTenMinutes ($0.050)")
+        #expect(rows.first?["error"] == "not submitted: its reservation $0.10 is more than providers.local.spendPerTenMinutes ($0.05)")
     }
 }

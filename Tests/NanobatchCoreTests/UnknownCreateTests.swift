@@ -89,7 +89,7 @@ import Testing
         #expect(result.status == 1, "\(result.err)")
         #expect(fake.requests.filter { $0.method == "POST" }.count == 1, "sent once")
         #expect(result.err.contains(RetryPolicy.notSentAgain), "\(result.err)")
-        #expect(result.err.contains("spent $0.00 + up to $0.039 for 1 failed job that may have been paid"), "\(result.err)")
+        #expect(result.err.contains("spent $0.00 + up to $0.04 for 1 failed job that may have been paid"), "\(result.err)")
         let row = try readIndex(workspace, manifest: "api-test").jobRows.first
         #expect(row?["status"]?.stringValue == "failed" && row?["attempts"]?.numberValue == 1)
     }

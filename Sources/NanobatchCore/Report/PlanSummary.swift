@@ -135,32 +135,6 @@ struct PlanSummary: Codable, Sendable, Equatable {
     }
 }
 
-enum Money {
-    /// "$1.20" or "$1.20 + 3.2 credits"; "$0.00" when nothing was spent.
-    static func describe(_ amounts: [String: Double]) -> String {
-        if amounts.isEmpty { return "$0.00" }
-        let ordered = amounts.keys.sorted { ($0 == "USD" ? 0 : 1, $0) < ($1 == "USD" ? 0 : 1, $1) }
-        let parts: [String] = ordered.map { unit in
-            let amount = amounts[unit] ?? 0
-            return unit == "USD" || !amount.isFinite ? format(amount) : "\(amount) \(unit)"
-        }
-        return parts.joined(separator: " + ")
-    }
-
-    /// A sum of prices without the float noise of adding them (1.6079999999999997 → 1.608): to a
-    /// millionth of a dollar, far below any price.
-    static func rounded(_ amount: Double) -> Double {
-        guard amount.isFinite, abs(amount) < 1e12 else { return amount }
-        return (amount * 1e6).rounded() / 1e6
-    }
-
-    /// "$0.134", "$12.00"; "an unknown amount" for a figure that is not a number.
-    static func format(_ amount: Double) -> String {
-        guard amount.isFinite else { return "an unknown amount" }
-        return "$" + FixedPoint.format(amount, decimals: amount < 1 && amount > 0 ? 3 : 2)
-    }
-}
-
 enum TextTable {
     static func render(_ rows: [[String]], rightAligned: Set<Int>) -> String {
         guard let first = rows.first else { return "" }
