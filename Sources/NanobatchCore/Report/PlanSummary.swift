@@ -1,16 +1,34 @@
 import Foundation
 
 /// The answer to "what will this manifest cost?": counts and estimated cost, with no network call.
+/// The counts add up everywhere: `jobs = cached + toMake + duplicates`, in the header, in each line
+/// of `byModel` and `byProvider`, and the lines sum to the header.
 struct PlanSummary: Codable, Sendable, Equatable {
-    struct ModelLine: Codable, Sendable, Equatable {
+    /// One line of `byModel` (with `model` and `unitPrice`) or of `byProvider` (without them).
+    struct Line: Codable, Sendable, Equatable {
         var provider: String
-        var model: String
-        var jobs: Int
-        var toMake: Int
+        var model: String?
+        var jobs = 0
+        var cached = 0
+        /// Jobs that will be sent: to make now, or after their upstream jobs.
+        var toMake = 0
+        /// Same request as another job of this build: made once, not sent again.
+        var duplicates = 0
         /// Known part of the estimate; `unknownPriceJobs` says how many jobs it leaves out.
-        var estimatedCost: Double
-        var unknownPriceJobs: Int
+        var estimatedCost = 0.0
+        var unknownPriceJobs = 0
         var unitPrice: Double?
+
+        mutating func count(_ state: JobState.Kind, price: Double?) {
+            jobs += 1
+            switch state {
+            case .cached: cached += 1
+            case .duplicate: duplicates += 1
+            case .toMake, .blocked:
+                toMake += 1
+                if let price { estimatedCost += price } else { unknownPriceJobs += 1 }
+            }
+        }
     }
 
     struct Row: Codable, Sendable, Equatable {
@@ -25,113 +43,80 @@ struct PlanSummary: Codable, Sendable, Equatable {
     var manifest: String
     var jobs: Int
     var cached: Int
+    /// Every job that will be sent, those after their upstream jobs included.
     var toMake: Int
+    /// The part of `toMake` that waits for upstream jobs made in the same run.
     var blockedByUpstream: Int
     var duplicates: Int
-    /// USD for every job that will be sent (to make now plus blocked); unknown prices excluded and counted.
+    /// USD for every job that will be sent; unknown prices excluded and counted.
     var estimatedCost: Double
     var unknownPriceJobs: Int
     var budget: Double?
     var withinBudget: Bool?
-    var byModel: [ModelLine]
-    var byProvider: [String: Double]
+    var byModel: [Line]
+    var byProvider: [Line]
     var rows: [Row]
 
     init(plan: EvaluatedPlan, maxCost: Double?) {
         let graph = plan.graph
         manifest = graph.manifest.name
-        jobs = graph.jobs.count
-        cached = plan.cachedCount
-        toMake = plan.toMakeCount
-        blockedByUpstream = plan.blockedCount
-        duplicates = plan.duplicateCount
-        var lines: [String: ModelLine] = [:]
-        var order: [String] = []
-        var total = 0.0
-        var unknown = 0
-        var providers: [String: Double] = [:]
+        var models: [String: Int] = [:]
+        var providers: [String: Int] = [:]
+        var byModel: [Line] = []
+        var byProvider: [Line] = []
+        var total = Line(provider: "")
         var rows: [Row] = []
         rows.reserveCapacity(graph.jobs.count)
         for job in graph.jobs {
-            let lineKey = job.imageSize.map { "\(job.qualifiedModel)@\($0)" } ?? job.qualifiedModel
-            if lines[lineKey] == nil {
-                order.append(lineKey)
-                lines[lineKey] = ModelLine(
-                    provider: job.provider, model: job.imageSize.map { "\(job.model)@\($0)" } ?? job.model,
-                    jobs: 0, toMake: 0, estimatedCost: 0, unknownPriceJobs: 0, unitPrice: job.unitPrice)
+            let model = job.imageSize.map { "\(job.model)@\($0)" } ?? job.model
+            let modelIndex = Self.index(of: "\(job.provider):\(model)", in: &models, lines: &byModel) {
+                Line(provider: job.provider, model: model, unitPrice: job.unitPrice.map(Money.rounded))
             }
-            lines[lineKey]!.jobs += 1
-            let state: String
-            switch plan.states[job.index] {
-            case .cached: state = "cached"
-            case .toMake: state = "to-make"
-            case .blocked: state = "blocked"
-            case .duplicate: state = "duplicate"
-            }
+            let providerIndex = Self.index(of: job.provider, in: &providers, lines: &byProvider) { Line(provider: job.provider) }
+            let state = plan.states[job.index]
+            byModel[modelIndex].count(state.kind, price: job.unitPrice)
+            byProvider[providerIndex].count(state.kind, price: job.unitPrice)
+            total.count(state.kind, price: job.unitPrice)
             rows.append(
                 Row(
-                    id: job.id, key: plan.states[job.index].key, state: state, provider: job.provider,
-                    model: job.model, price: job.unitPrice))
-            guard plan.willBeMade(job.index) else { continue }
-            lines[lineKey]!.toMake += 1
-            if let price = job.unitPrice {
-                lines[lineKey]!.estimatedCost += price
-                total += price
-                providers[job.provider, default: 0] += price
-            } else {
-                lines[lineKey]!.unknownPriceJobs += 1
-                unknown += 1
-            }
+                    id: job.id, key: state.key, state: Self.stateName(state.kind), provider: job.provider, model: job.model,
+                    price: job.unitPrice.map(Money.rounded)))
         }
-        estimatedCost = Money.rounded(total)
-        unknownPriceJobs = unknown
-        byModel = order.map {
-            var line = lines[$0]!
-            line.estimatedCost = Money.rounded(line.estimatedCost)
-            return line
-        }
-        byProvider = providers.mapValues(Money.rounded)
+        jobs = total.jobs
+        cached = total.cached
+        toMake = total.toMake
+        blockedByUpstream = plan.blockedCount
+        duplicates = total.duplicates
+        estimatedCost = Money.rounded(total.estimatedCost)
+        unknownPriceJobs = total.unknownPriceJobs
+        self.byModel = byModel.map(Self.roundingCost)
+        self.byProvider = byProvider.sorted { $0.provider < $1.provider }.map(Self.roundingCost)
         self.rows = rows
-        budget = maxCost
+        budget = maxCost.map(Money.rounded)
         // Under a budget, a job of unknown price could cost anything: the plan is not within it.
-        withinBudget = maxCost.map { total <= $0 + 1e-9 && unknown == 0 }
+        withinBudget = maxCost.map { total.estimatedCost <= $0 + 1e-9 && total.unknownPriceJobs == 0 }
     }
 
-    /// The human-readable table `nanobatch plan` prints.
-    func renderText() -> String {
-        // "to make" counts the jobs that wait on upstream jobs too, as the table's column does.
-        var out = "Plan for \(manifest): \(Plural.count(jobs, "job")) — \(cached) cached, \(toMake + blockedByUpstream) to make"
-        if blockedByUpstream > 0 { out += " (\(blockedByUpstream) after their upstream jobs)" }
-        if duplicates > 0 { out += ", \(duplicates) identical to another job (made once)" }
-        out += "\n\n"
-        let header = ["provider", "model", "jobs", "to make", "unit price", "estimate"]
-        var table = [header]
-        for line in byModel {
-            let unit = line.unitPrice.map { Money.format($0) } ?? "unknown"
-            var estimate = Money.format(line.estimatedCost)
-            if line.unknownPriceJobs > 0 {
-                estimate = line.unknownPriceJobs == line.toMake ? "unknown" : "\(estimate) + \(line.unknownPriceJobs) unknown"
-            }
-            table.append([line.provider, line.model, "\(line.jobs)", "\(line.toMake)", unit, estimate])
+    private static func index(of key: String, in indices: inout [String: Int], lines: inout [Line], make: () -> Line) -> Int {
+        if let index = indices[key] { return index }
+        lines.append(make())
+        indices[key] = lines.count - 1
+        return lines.count - 1
+    }
+
+    private static func roundingCost(_ line: Line) -> Line {
+        var line = line
+        line.estimatedCost = Money.rounded(line.estimatedCost)
+        return line
+    }
+
+    static func stateName(_ kind: JobState.Kind) -> String {
+        switch kind {
+        case .cached: "cached"
+        case .toMake: "to-make"
+        case .blocked: "blocked"
+        case .duplicate: "duplicate"
         }
-        out += TextTable.render(table, rightAligned: [2, 3, 4, 5])
-        if byProvider.count > 1 {
-            out += "\nBy provider: " + byProvider.keys.sorted().map { "\($0) \(Money.format(byProvider[$0] ?? 0))" }.joined(separator: ", ")
-        }
-        out += "\nEstimated cost of this run: \(Money.format(estimatedCost))"
-        if unknownPriceJobs > 0 {
-            out += " + \(unknownPriceJobs) job\(unknownPriceJobs == 1 ? "" : "s") of unknown price (set them in \"pricing\")"
-        }
-        out += "\n"
-        if let budget {
-            out +=
-                withinBudget == true
-                ? "Budget: \(Money.format(budget)) — within budget\n"
-                : unknownPriceJobs > 0 && estimatedCost <= budget + 1e-9
-                    ? "Budget: \(Money.format(budget)) — \(unknownPriceJobs) job\(unknownPriceJobs == 1 ? " has" : "s have") no price, so the budget cannot be kept; set them in \"pricing\". `run` will refuse to start\n"
-                    : "Budget: \(Money.format(budget)) — the estimate exceeds it; `run` will refuse to start\n"
-        }
-        return out
     }
 }
 

@@ -12,7 +12,7 @@ import Testing
         let header = try #require(plan.out.split(separator: "\n").first)
         let toMake = try #require(header.firstMatch(of: /(\d+) to make/)?.1).description
         let rows = plan.out.split(separator: "\n").filter { $0.hasPrefix("local ") }
-        let column = rows.compactMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[3]) }.reduce(0, +)
+        let column = rows.compactMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[4]) }.reduce(0, +)
         #expect(!rows.isEmpty)
         #expect(Int(toMake) == column, "\(plan.out)")
         #expect(header.contains("after their upstream jobs"), "the example has a chained step: \(header)")
