@@ -117,8 +117,8 @@ struct IndexReport: Codable, Sendable {
         manifest = graph.manifest.name
         generatedAt = UTCTimestamp.iso8601(now)
         self.stoppedBecause = stoppedBecause
-        budget = facts.budget
-        budgetSpent = facts.budget == nil ? nil : outcomes.reduce(0) { $0 + ($1.countedCost ?? 0) }
+        budget = facts.budget.map(Money.rounded)
+        budgetSpent = facts.budget == nil ? nil : Money.rounded(outcomes.reduce(0) { $0 + ($1.countedCost ?? 0) })
         unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
         rateLimitCuts = facts.rateLimitCuts.isEmpty ? nil : facts.rateLimitCuts
         diff = facts.diff
@@ -158,7 +158,8 @@ struct IndexReport: Codable, Sendable {
                     upstream: job.upstream.map { graph.jobs[$0].id }, status: outcome.status,
                     file: entry.map { "\(job.friendlyStem).\($0.info.format.fileExtension)" }, storePath: storePath,
                     format: entry?.info.format.rawValue, width: entry?.info.width, height: entry?.info.height, bytes: entry?.bytes,
-                    estimatedCost: job.unitPrice, actualCost: outcome.status == .cached ? 0 : outcome.actualCost,
+                    estimatedCost: job.unitPrice.map(Money.rounded),
+                    actualCost: outcome.status == .cached ? 0 : outcome.actualCost.map(Money.rounded),
                     costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
                     error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
                     rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes,
