@@ -36,7 +36,7 @@ package struct NanobatchCLI: Sendable {
 
     package static let commands: [CommandSpec] = [
         ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, CleanCommand.spec,
-        VerifyCommand.spec,
+        VerifyCommand.spec, InitCommand.spec,
         helpSpec, versionSpec,
     ]
 
@@ -98,6 +98,7 @@ package struct NanobatchCLI: Sendable {
         case ReportCommand.spec.name: return try ReportCommand.execute(parsed, self)
         case CleanCommand.spec.name: return try CleanCommand.execute(parsed, self)
         case VerifyCommand.spec.name: return try VerifyCommand.execute(parsed, self)
+        case InitCommand.spec.name: return try InitCommand.execute(parsed, self)
         default: throw UsageError("unknown command \(parsed.command)")
         }
     }
