@@ -36,7 +36,7 @@ package struct NanobatchCLI: Sendable {
 
     package static let commands: [CommandSpec] = [
         ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, CleanCommand.spec,
-        VerifyCommand.spec, InitCommand.spec,
+        VerifyCommand.spec, InitCommand.spec, SchemaCommand.spec,
         helpSpec, versionSpec,
     ]
 
@@ -99,6 +99,7 @@ package struct NanobatchCLI: Sendable {
         case CleanCommand.spec.name: return try CleanCommand.execute(parsed, self)
         case VerifyCommand.spec.name: return try VerifyCommand.execute(parsed, self)
         case InitCommand.spec.name: return try InitCommand.execute(parsed, self)
+        case SchemaCommand.spec.name: return try SchemaCommand.execute(parsed, self)
         default: throw UsageError("unknown command \(parsed.command)")
         }
     }

@@ -1,0 +1,401 @@
+/// `nanobatch schema`'s text: manifests/nanobatch.schema.json, embedded so the tool needs no repository.
+/// SchemaCommandTests hold the two byte-identical: after editing the file, paste it between the quotes and
+/// run `swift format -i` (the indentation up to the closing quotes is not part of the text).
+extension SchemaCommand {
+    static let text = #"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "$id": "https://nanobatch.dev/nanobatch.schema.json",
+          "title": "nanobatch manifest",
+          "description": "Prompts × aspect ratios × models × reference images, plus chained steps, for nanobatch. The file is JSON with comments: // and /* */ are allowed.",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "version",
+            "name",
+            "providers",
+            "matrix"
+          ],
+          "properties": {
+            "$schema": {
+              "type": "string",
+              "description": "Path or URL of this schema, for editors; nanobatch ignores it."
+            },
+            "version": {
+              "const": 1
+            },
+            "name": {
+              "type": "string",
+              "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
+              "description": "Names the manifest's folder under the output root."
+            },
+            "output": {
+              "type": "string",
+              "description": "Output root, relative to the manifest's folder (default: output, next to the manifest)."
+            },
+            "concurrency": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1024,
+              "default": 16,
+              "description": "Global limit on jobs in flight."
+            },
+            "providers": {
+              "type": "object",
+              "minProperties": 1,
+              "propertyNames": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
+                "description": "Letters, digits, '.', '_' and '-'; no '..'."
+              },
+              "additionalProperties": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "dialect"
+                ],
+                "properties": {
+                  "dialect": {
+                    "enum": [
+                      "offline",
+                      "openai-images",
+                      "mountsea",
+                      "image-tasks",
+                      "evolink",
+                      "gemini"
+                    ]
+                  },
+                  "baseURL": {
+                    "type": "string",
+                    "pattern": "^https?://"
+                  },
+                  "apiKeyEnv": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                    "description": "Name of the environment variable holding the API key."
+                  },
+                  "concurrency": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 256,
+                    "default": 4
+                  },
+                  "requestsPerMinute": {
+                    "type": "number",
+                    "exclusiveMinimum": 0
+                  },
+                  "spendPerTenMinutes": {
+                    "description": "USD: the most this provider's jobs may reserve in any rolling ten minutes; new jobs wait for the window.",
+                    "type": "number",
+                    "exclusiveMinimum": 0
+                  },
+                  "latencyMs": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 600000,
+                    "description": "Offline dialect only: simulated latency."
+                  },
+                  "referenceURLs": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string",
+                      "pattern": "^https?://"
+                    },
+                    "description": "Public URLs for local reference files, for dialects that only take URLs."
+                  },
+                  "deadlineSeconds": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 604800,
+                    "default": 600,
+                    "description": "How long one job may take, polling included (at most a week)."
+                  },
+                  "retry": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                      "maxAttempts": { "type": "integer", "minimum": 1, "maximum": 20, "default": 4 },
+                      "initialDelaySeconds": { "type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": 1 },
+                      "maximumDelaySeconds": { "type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": 60 }
+                    },
+                    "description": "Requests per job step (create, poll, download) and exponential backoff with jitter; Retry-After is honoured."
+                  },
+                  "pollSeconds": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 3600,
+                    "description": "Async dialects: first wait between polls (grows x1.5 to 30 s)."
+                  },
+                  "responseFormat": {
+                    "enum": [
+                      "url",
+                      "b64_json"
+                    ],
+                    "description": "openai-images only."
+                  },
+                  "callbackURL": {
+                    "type": "string",
+                    "pattern": "^https://",
+                    "maxLength": 2048,
+                    "description": "evolink only: public HTTPS address called when a task ends."
+                  }
+                }
+              }
+            },
+            "matrix": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "prompts",
+                "aspectRatios",
+                "models"
+              ],
+              "properties": {
+                "prompts": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "id",
+                      "text"
+                    ],
+                    "properties": {
+                      "id": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
+                        "description": "Letters, digits, '.', '_' and '-'; no '..'."
+                      },
+                      "text": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "aspectRatios": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                          "enum": [
+                            "1:1",
+                            "2:3",
+                            "3:2",
+                            "3:4",
+                            "4:3",
+                            "4:5",
+                            "5:4",
+                            "9:16",
+                            "16:9",
+                            "21:9",
+                            "1:4",
+                            "4:1",
+                            "1:8",
+                            "8:1"
+                          ]
+                        },
+                        "description": "Narrows matrix.aspectRatios."
+                      },
+                      "models": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                          "type": "string",
+                          "pattern": "^[^:]+:.+$",
+                          "description": "\"provider:model\", e.g. \"gw:nano-banana-2\"."
+                        },
+                        "description": "Narrows matrix.models."
+                      },
+                      "addReferences": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "description": "An http(s) URL or a file path relative to the manifest."
+                        },
+                        "description": "Added to every reference set for this prompt."
+                      },
+                      "imageSize": {
+                        "enum": [
+                          "0.5K",
+                          "1K",
+                          "2K",
+                          "4K"
+                        ]
+                      },
+                      "variants": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 1000
+                      }
+                    }
+                  }
+                },
+                "aspectRatios": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "enum": [
+                      "1:1",
+                      "2:3",
+                      "3:2",
+                      "3:4",
+                      "4:3",
+                      "4:5",
+                      "5:4",
+                      "9:16",
+                      "16:9",
+                      "21:9",
+                      "1:4",
+                      "4:1",
+                      "1:8",
+                      "8:1"
+                    ]
+                  }
+                },
+                "models": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "string",
+                    "pattern": "^[^:]+:.+$",
+                    "description": "\"provider:model\", e.g. \"gw:nano-banana-2\"."
+                  }
+                },
+                "references": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "description": "An http(s) URL or a file path relative to the manifest."
+                    }
+                  },
+                  "default": [
+                    []
+                  ],
+                  "description": "Reference sets; [] means none."
+                },
+                "variants": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 1000,
+                  "default": 1
+                },
+                "imageSize": {
+                  "enum": [
+                    "0.5K",
+                    "1K",
+                    "2K",
+                    "4K"
+                  ]
+                },
+                "format": {
+                  "enum": [
+                    "png",
+                    "jpeg",
+                    "jpg",
+                    "webp"
+                  ],
+                  "default": "png"
+                }
+              }
+            },
+            "steps": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "from",
+                  "prompt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
+                    "description": "Letters, digits, '.', '_' and '-'; no '..'."
+                  },
+                  "from": {
+                    "type": "string",
+                    "description": "A prompt id or another step's id."
+                  },
+                  "prompt": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "models": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "string",
+                      "pattern": "^[^:]+:.+$",
+                      "description": "\"provider:model\", e.g. \"gw:nano-banana-2\"."
+                    }
+                  },
+                  "aspectRatios": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "enum": [
+                        "1:1",
+                        "2:3",
+                        "3:2",
+                        "3:4",
+                        "4:3",
+                        "4:5",
+                        "5:4",
+                        "9:16",
+                        "16:9",
+                        "21:9",
+                        "1:4",
+                        "4:1",
+                        "1:8",
+                        "8:1"
+                      ]
+                    }
+                  },
+                  "addReferences": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "description": "An http(s) URL or a file path relative to the manifest."
+                    }
+                  },
+                  "variants": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 1000,
+                    "default": 1
+                  }
+                }
+              }
+            },
+            "pricing": {
+              "type": "object",
+              "propertyNames": {
+                "pattern": "^[^:@]+:[^@]+(@(0\\.5K|1K|2K|4K))?$"
+              },
+              "additionalProperties": {
+                "type": "number",
+                "minimum": 0
+              },
+              "description": "USD per image: \"provider:model\" or \"provider:model@size\"."
+            },
+            "budget": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "maxCost"
+              ],
+              "properties": {
+                "maxCost": {
+                  "type": "number",
+                  "exclusiveMinimum": 0
+                }
+              }
+            }
+          }
+        }
+
+        """#
+}
