@@ -39,6 +39,7 @@ import Testing
         let columns = lines.filter { $0.hasPrefix("a ") || $0.hasPrefix("b ") }
             .map { $0.split(separator: " ").compactMap { Int($0) } }
         #expect(columns.count == 2, "\(plan.out)")
+        try #require(columns.allSatisfy { $0.count >= 4 }, "jobs, cached, to make and identical columns: \(plan.out)")
         let sums = (0..<4).map { column in columns.map { $0[column] }.reduce(0, +) }
         #expect(sums == counted, "jobs, cached, to make, identical: \(plan.out)")
         let total = try #require(lines.first { $0.hasPrefix("total ") }).split(separator: " ").compactMap { Int($0) }
