@@ -38,7 +38,7 @@ import Testing
         #expect(await runCLI(["init", path]).status == 0)
         let text = try String(contentsOfFile: path, encoding: .utf8)
             .replacingOccurrences(of: "// \"gemini\":", with: "\"gemini\":")
-            .replacingOccurrences(of: #""models": ["local:nano-banana-2"]"#, with: #""models": ["gemini:gemini-2.5-flash-image"]"#)
+            .replacingOccurrences(of: #""models": ["local:nano-banana-2"]"#, with: #""models": ["gemini:gemini-3.1-flash-image"]"#)
         let switched = try workspace.write("switched/nanobatch.json", Self.withoutCommentLines(text))
         let validate = await runCLI(["validate", switched], environment: ["GEMINI_API_KEY": "k"])
         #expect(validate.status == 0, "\(validate.err)")

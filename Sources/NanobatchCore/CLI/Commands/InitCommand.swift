@@ -54,7 +54,7 @@ enum InitCommand {
           "output": "output",
           "providers": {
             // To use Gemini: uncomment the next line, set the key (export GEMINI_API_KEY=...),
-            // and change "models" below to ["gemini:gemini-2.5-flash-image"].
+            // and change "models" below to ["gemini:gemini-3.1-flash-image"].
             // "gemini": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY", "concurrency": 2 },
             // Offline: makes placeholder images locally; no network, no key, no charge.
             "local": { "dialect": "offline" }
