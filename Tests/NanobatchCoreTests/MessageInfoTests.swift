@@ -22,8 +22,9 @@ import Testing
             name: "configuration error", error: { UsageError("provider \"g\" needs an API key: set the environment variable K") },
             exitCode: .usage, text: "error: provider \"g\" needs an API key: set the environment variable K\n"),
         Case(
-            name: "manifest error", error: { ManifestError(file: "m.json", issues: [ManifestIssue(path: "name", message: "is missing")]) },
-            exitCode: .usage, text: "error: m.json: 1 problem\n  name: is missing\n"),
+            name: "manifest error",
+            error: { ManifestError(file: "m.json", issues: [ManifestIssue(path: "name", message: "is missing", line: 3, column: 5)]) },
+            exitCode: .usage, text: "m.json:3:5: error: name: is missing\n"),
         Case(
             name: "unreadable reference", error: { PlanError(message: "cannot read reference file \"a.png\"") }, exitCode: .usage,
             text: "error: cannot read reference file \"a.png\"\n"),

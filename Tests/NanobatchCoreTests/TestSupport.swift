@@ -88,12 +88,12 @@ struct CLIResult {
 
 func runCLI(
     _ arguments: [String], environment: [String: String] = [:], stop: StopSignal = StopSignal(),
-    providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil
+    providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, standardInput: Data = Data()
 ) async -> CLIResult {
     let captured = CapturedConsole()
     let cli = NanobatchCLI(
         console: captured.console, environment: environment, stop: stop, providerOverride: providerOverride,
-        plainHTTP: SocketHTTPTransport())
+        plainHTTP: SocketHTTPTransport(), standardInput: { standardInput })
     let status = await cli.run(arguments)
     return CLIResult(status: status, out: captured.out, err: captured.err)
 }

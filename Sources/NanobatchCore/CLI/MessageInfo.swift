@@ -15,7 +15,8 @@ struct MessageInfo: Equatable {
         case let usage as UsageError:
             self.init(text: "error: \(usage.message)\n" + (usage.hint.map { "\($0)\n" } ?? ""), exitCode: .usage)
         case let manifest as ManifestError:
-            self.init(text: "error: \(manifest)\n", exitCode: .usage)
+            // Each line carries its own `file:line:column: error:` prefix.
+            self.init(text: "\(manifest)\n", exitCode: .usage)
         case let plan as PlanError:
             self.init(text: "error: \(plan.message)\n", exitCode: .usage)
         case let failure as BuildFailure:

@@ -11,11 +11,15 @@ package struct NanobatchCLI: Sendable {
     package let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
     /// The transport for `http://` URLs (the executable's own client); nil: URLSession.
     package let plainHTTP: (any HTTPTransport)?
+    /// Reads all of standard input (`validate -`); tests pass the bytes instead.
+    package let standardInput: @Sendable () -> Data
 
     package init(
         console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
-        providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)?
+        providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)? = nil, plainHTTP: (any HTTPTransport)?,
+        standardInput: @escaping @Sendable () -> Data = { FileHandle.standardInput.readDataToEndOfFile() }
     ) {
+        self.standardInput = standardInput
         self.plainHTTP = plainHTTP
         self.console = console
         self.environment = environment

@@ -18,6 +18,10 @@ package struct Manifest: Sendable {
     package var budget: Budget?
     /// SHA-256 (hex) of the manifest file's bytes; empty when decoded from memory.
     package var sourceDigest = ""
+    /// The manifest's name in messages: its path as given, or `<stdin>`.
+    package var sourceName = ""
+    /// Problems that still allow a run (duplicate reference sets, a very large build), with positions.
+    package var warnings: [ManifestIssue] = []
 
     package func provider(named name: String) -> ProviderConfig? { providers.first { $0.name == name } }
 }
@@ -112,21 +116,4 @@ package struct Step: Sendable {
 
 package struct Budget: Sendable, Equatable {
     package var maxCost: Double
-}
-
-/// One problem in a manifest, located by its JSON path.
-package struct ManifestIssue: Sendable, Equatable, CustomStringConvertible {
-    package var path: String
-    package var message: String
-    package var description: String { path.isEmpty ? message : "\(path): \(message)" }
-}
-
-/// Every problem found in a manifest; nothing runs when there is one.
-package struct ManifestError: Error, Sendable, CustomStringConvertible {
-    package var file: String
-    package var issues: [ManifestIssue]
-    package var description: String {
-        let count = issues.count == 1 ? "1 problem" : "\(issues.count) problems"
-        return "\(file): \(count)\n" + issues.map { "  \($0)" }.joined(separator: "\n")
-    }
 }

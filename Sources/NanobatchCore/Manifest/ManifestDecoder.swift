@@ -10,6 +10,11 @@ struct ManifestDecoder {
         issues.append(ManifestIssue(path: path.text, message: message))
     }
 
+    /// Something that may be a mistake but still allows a run.
+    mutating func warning(_ path: JSONPath, _ message: String) {
+        issues.append(ManifestIssue(path: path.text, message: message, severity: .warning))
+    }
+
     /// Names joined for a message: "a, b, c".
     static func list(_ values: [String]) -> String { values.joined(separator: ", ") }
 
@@ -21,7 +26,9 @@ struct ManifestDecoder {
             return nil
         }
         for key in object.keys where !allowed.contains(key) {
-            problem(path.key(key), "unknown key \"\(key)\"; allowed keys: \(ManifestDecoder.list(allowed))")
+            problem(
+                path.key(key),
+                "unknown key \"\(key)\"\(Suggestion.hint(for: key, among: allowed)); allowed keys: \(ManifestDecoder.list(allowed))")
         }
         return object
     }

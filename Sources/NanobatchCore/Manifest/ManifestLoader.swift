@@ -18,30 +18,51 @@ package enum ManifestLoader {
 
     package static func load(path: String) throws -> Manifest {
         let url = URL(fileURLWithPath: path).absoluteURL.standardizedFileURL
-        let data: Data
+        return try load(read(path: path), file: path, directory: url.deletingLastPathComponent())
+    }
+
+    /// The manifest file's bytes, or a `ManifestError` saying why they cannot be read.
+    package static func read(path: String) throws -> Data {
+        let url = URL(fileURLWithPath: path).absoluteURL.standardizedFileURL
         do {
-            data = try Data(contentsOf: url)
+            return try Data(contentsOf: url)
         } catch {
             let exists = FileManager.default.fileExists(atPath: url.path)
             let why = exists ? "cannot read the manifest file" : "no such file (looked for \(url.standardizedFileURL.path))"
             throw ManifestError(file: path, issues: [ManifestIssue(path: "", message: why)])
         }
-        var manifest = try decode(data, file: path, directory: url.deletingLastPathComponent())
+    }
+
+    /// The name standard input goes by in messages (`validate -`).
+    package static let standardInputName = "<stdin>"
+
+    /// Decodes `data` as the manifest `file` whose relative paths resolve against `directory`, and
+    /// keeps the digest of its bytes.
+    package static func load(_ data: Data, file: String, directory: URL) throws -> Manifest {
+        var manifest = try decode(data, file: file, directory: directory)
         manifest.sourceDigest = SHA256.hash(data).hexString
         return manifest
     }
 
+    /// Parses (JSON with comments) and validates; every issue gets its line and column, found by a
+    /// second parse only when there is an issue to place.
     package static func decode(_ data: Data, file: String, directory: URL) throws -> Manifest {
         let root: JSONValue
         do {
-            root = try JSONParser.parse(data)
+            root = try JSONParser.parse(data, allowsComments: true)
         } catch let error as JSONSyntaxError {
-            throw ManifestError(file: file, issues: [ManifestIssue(path: "", message: "invalid JSON at \(error)")])
+            let issue = ManifestIssue(path: "", message: "invalid JSON: \(error.message)", line: error.line, column: error.column)
+            throw ManifestError(file: file, issues: [issue])
         }
         var validator = ManifestValidator(directory: directory)
         let manifest = validator.validate(root)
-        if let manifest, validator.issues.isEmpty { return manifest }
-        throw ManifestError(file: file, issues: validator.issues)
+        let issues = validator.issues.isEmpty ? [] : ManifestPositions(data).locate(validator.issues)
+        guard var manifest, !validator.hasErrors else {
+            throw ManifestError(file: file, issues: issues.isEmpty ? [ManifestIssue(path: "", message: "not a manifest")] : issues)
+        }
+        manifest.sourceName = file
+        manifest.warnings = issues
+        return manifest
     }
 
     static func isSafeID(_ id: String) -> Bool {

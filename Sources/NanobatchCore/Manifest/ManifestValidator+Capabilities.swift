@@ -32,7 +32,12 @@ extension ManifestValidator {
                 }
                 if let refused = spec.sizeChoice(requested: prompt.imageSize ?? matrix.imageSize).refused {
                     let path = prompt.imageSize != nil ? promptPath.key("imageSize") : matrixPath.key("imageSize")
-                    if once("size|\(path)|\(ref.qualified)") {
+                    if spec.imageSizes.isEmpty, once("size|\(path)|\(ref.qualified)") {
+                        problem(
+                            path,
+                            "\"\(refused.rawValue)\" cannot be asked of \(ref.qualified): it makes one fixed size; remove imageSize, or set it only on prompts whose models offer sizes"
+                        )
+                    } else if once("size|\(path)|\(ref.qualified)") {
                         problem(
                             path,
                             "\"\(refused.rawValue)\" is not offered by \(ref.qualified); allowed: \(ManifestDecoder.list(spec.imageSizes.map(\.rawValue)))"

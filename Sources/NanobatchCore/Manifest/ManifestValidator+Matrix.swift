@@ -21,7 +21,10 @@ extension ManifestValidator {
             if let parsed = ImageFormat(rawValue: formatName == "jpg" ? "jpeg" : formatName) {
                 format = parsed
             } else {
-                problem(path.key("format"), "\"\(formatName)\" is not one of png, jpeg, webp")
+                let names = ImageFormat.allCases.map(\.rawValue)
+                problem(
+                    path.key("format"),
+                    "\"\(formatName)\" is not one of \(ManifestDecoder.list(names))\(Suggestion.hint(for: formatName, among: names))")
             }
         }
         let prompts = validatePrompts(fields["prompts"], at: path.key("prompts"), ratios: ratios, models: models, providers: providers)
@@ -110,7 +113,9 @@ extension ManifestValidator {
             if models.contains(ref) { problem(at, "\"\(string)\" is listed twice") }
             guard let provider = providers.first(where: { $0.name == ref.provider }) else {
                 if !providers.isEmpty {
-                    problem(at, "unknown provider \"\(ref.provider)\"; declared: \(ManifestDecoder.list(providers.map(\.name)))")
+                    let names = providers.map(\.name)
+                    let hint = Suggestion.closest(to: ref.provider, among: names).map { " (did you mean \"\($0):\(ref.model)\"?)" } ?? ""
+                    problem(at, "unknown provider \"\(ref.provider)\"\(hint); declared: \(ManifestDecoder.list(names))")
                 }
                 continue
             }
@@ -118,7 +123,7 @@ extension ManifestValidator {
             guard dialect.model(ref.model) != nil else {
                 problem(
                     at,
-                    "model \"\(ref.model)\" is not served by dialect \(dialect.name); known: \(ManifestDecoder.list(dialect.models.map(\.id)))"
+                    "model \"\(ref.model)\" is not served by dialect \(dialect.name)\(Suggestion.hint(for: ref.model, among: dialect.models.map(\.id), prefix: "\(ref.provider):")); known: \(ManifestDecoder.list(dialect.models.map(\.id)))"
                 )
                 continue
             }
@@ -133,7 +138,10 @@ extension ManifestValidator {
         var seen = Set<String>()
         for (index, ratio) in ratios.enumerated() {
             if AspectRatio(rawValue: ratio) == nil {
-                problem(path.index(index), "\"\(ratio)\" is not one of \(ManifestDecoder.list(ModelCatalog.extendedRatios))")
+                problem(
+                    path.index(index),
+                    "\"\(ratio)\" is not one of \(ManifestDecoder.list(ModelCatalog.extendedRatios))\(Suggestion.hint(for: ratio, among: ModelCatalog.extendedRatios))"
+                )
             }
             if !seen.insert(ratio).inserted { problem(path.index(index), "\"\(ratio)\" is listed twice") }
         }
@@ -144,7 +152,9 @@ extension ManifestValidator {
     mutating func validateSize(in object: JSONObject, at path: JSONPath) -> ImageSize? {
         guard let name = decoder.string("imageSize", in: object, at: path) else { return nil }
         guard let size = ImageSize(rawValue: name) else {
-            problem(path.key("imageSize"), "\"\(name)\" is not one of \(ManifestDecoder.list(ImageSize.names))")
+            problem(
+                path.key("imageSize"),
+                "\"\(name)\" is not one of \(ManifestDecoder.list(ImageSize.names))\(Suggestion.hint(for: name, among: ImageSize.names))")
             return nil
         }
         return size

@@ -20,7 +20,10 @@ extension ManifestValidator {
                 problem(path, "unknown provider \"\(parts[0])\"")
             }
             if key.contains("@"), let size = key.split(separator: "@").last.map(String.init), ImageSize(rawValue: size) == nil {
-                problem(path, "size \"\(size)\" is not one of \(ManifestDecoder.list(ImageSize.names))")
+                problem(
+                    path,
+                    "size \"\(size)\" is not one of \(ManifestDecoder.list(ImageSize.names))\(Suggestion.hint(for: size, among: ImageSize.names))"
+                )
             }
             guard case .number(let amount) = price, amount >= 0 else {
                 problem(path, "expected a price in USD (a number ≥ 0), found \(price.typeName)")

@@ -27,7 +27,10 @@ extension ManifestValidator {
         guard let fields = decoder.object(entry, at: path, allowed: ManifestLoader.providerKeys) else { return nil }
         guard let dialectName = decoder.string("dialect", in: fields, at: path, required: true) else { return nil }
         guard let dialect = DialectRegistry.dialect(named: dialectName) else {
-            problem(path.key("dialect"), "\"\(dialectName)\" is not one of \(ManifestDecoder.list(DialectRegistry.names))")
+            problem(
+                path.key("dialect"),
+                "\"\(dialectName)\" is not one of \(ManifestDecoder.list(DialectRegistry.names))\(Suggestion.hint(for: dialectName, among: DialectRegistry.names))"
+            )
             return nil
         }
         let baseURL = decoder.string("baseURL", in: fields, at: path)

@@ -21,6 +21,8 @@ extension ManifestValidator {
             problem(path, "reference \"\(reference)\" is a folder, not an image file")
         } else if !FileIO.isRegularFile(url.path) {
             problem(path, "reference \"\(reference)\" is not a regular file (a device, FIFO or socket), so it cannot be an image")
+        } else if let kind = ReferenceFileKind.nonImage(at: url) {
+            problem(path, "reference file \"\(reference)\" is not a PNG, JPEG, WebP or GIF image: it looks like \(kind)")
         }
     }
 
@@ -33,10 +35,16 @@ extension ManifestValidator {
         }
         if sets.isEmpty { problem(path, "must hold at least one set; use [[]] for none") }
         var result: [[String]] = []
+        var firstIndexOfSet: [[String]: Int] = [:]
         for (index, set) in sets.enumerated() {
             let setPath = path.index(index)
             guard let references = decoder.stringArray(set, at: setPath, nonEmpty: false) else { continue }
             for (k, reference) in references.enumerated() { checkReference(reference, at: setPath.index(k)) }
+            if let first = firstIndexOfSet[references.sorted()] {
+                warning(setPath, "the same references as \(path.index(first)): every job of this set repeats one of that set")
+            } else {
+                firstIndexOfSet[references.sorted()] = index
+            }
             result.append(references)
         }
         return result.isEmpty ? ManifestDefaults.referenceSets : result

@@ -10,10 +10,16 @@ struct ManifestValidator {
 
     init(directory: URL) { self.directory = directory }
 
+    /// Errors and warnings, in the order found.
     var issues: [ManifestIssue] { decoder.issues }
+    var hasErrors: Bool { decoder.issues.contains { $0.severity == .error } }
 
     mutating func problem(_ path: JSONPath, _ message: String) {
         decoder.problem(path, message)
+    }
+
+    mutating func warning(_ path: JSONPath, _ message: String) {
+        decoder.warning(path, message)
     }
 
     /// The whole document; `nil` when it is too broken to build a `Manifest` (the issues say why).
@@ -36,6 +42,7 @@ struct ManifestValidator {
         let pricing = validatePricing(top["pricing"], providers: providers)
         let budget = validateBudget(top["budget"])
         guard let name, let matrix else { return nil }
+        checkExpansion(matrix, steps: steps)
         return Manifest(
             version: version ?? Manifest.currentVersion, name: name, directory: directory, output: output,
             concurrency: concurrency, providers: providers, matrix: matrix, steps: steps,
@@ -45,7 +52,8 @@ struct ManifestValidator {
     mutating func validateBudget(_ value: JSONValue?) -> Budget? {
         let path = JSONPath.root.key("budget")
         guard let fields = decoder.object(value, at: path, allowed: ManifestLoader.budgetKeys) else { return nil }
-        if let maxCost = decoder.number("maxCost", in: fields, at: path, minimum: 0, exclusive: true) {
+        // 0 is allowed: spend nothing, use only cached images (as `--max-cost 0`).
+        if let maxCost = decoder.number("maxCost", in: fields, at: path, minimum: 0, exclusive: false) {
             return Budget(maxCost: maxCost)
         }
         if fields["maxCost"] == nil { problem(path.key("maxCost"), "missing required key \"maxCost\"") }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Reads a JSON document token by token, so a large one (a previous build's index) can be read
 /// field by field without building its tree. Same strictness as `JSONParser`, which is built on it,
-/// except that `nextKey()` leaves duplicate keys to the caller.
+/// except that `nextKey()` leaves duplicate keys to the caller. With `allowsComments` (manifests only,
+/// never provider responses) `//` line comments and `/* */` block comments count as whitespace.
 ///
 ///     try cursor.beginObject()
 ///     while let key = try cursor.nextKey() {
@@ -12,12 +13,16 @@ struct JSONCursor {
     private let bytes: [UInt8]
     private var index = 0
     private let maxDepth: Int
+    private let allowsComments: Bool
+    /// Where the key last read by `nextKey()` starts (a byte offset).
+    private(set) var keyOffset = 0
     /// One entry per open object or array: true until its first member has been read.
     private var open: [Bool] = []
 
-    init(_ data: Data, maxDepth: Int = 256) {
+    init(_ data: Data, maxDepth: Int = 256, allowsComments: Bool = false) {
         bytes = [UInt8](data)
         self.maxDepth = maxDepth
+        self.allowsComments = allowsComments
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
     }
 
@@ -25,7 +30,7 @@ struct JSONCursor {
     enum Kind { case object, array, string, number, bool, null }
 
     mutating func peek() throws -> Kind {
-        skipWhitespace()
+        try skipWhitespace()
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return .object
@@ -34,13 +39,14 @@ struct JSONCursor {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
         case UInt8(ascii: "n"): return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case UInt8(ascii: "/"): throw error("unexpected character '/' (comments are not allowed here)")
         default: throw error("unexpected character '\(printable(bytes[index]))'")
         }
     }
 
     /// Throws unless only whitespace is left.
     mutating func expectEnd() throws {
-        skipWhitespace()
+        try skipWhitespace()
         if index < bytes.count { throw error("unexpected content after the JSON value") }
     }
 
@@ -52,8 +58,9 @@ struct JSONCursor {
     mutating func nextKey() throws -> String? {
         guard try nextMember(closing: "}", in: "an object") else { return nil }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
+        keyOffset = index
         let key = try readStringToken()
-        skipWhitespace()
+        try skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
         index += 1
         return key
@@ -148,7 +155,7 @@ struct JSONCursor {
     /// Steps over the ',' before a member, or the closing bracket (then false).
     private mutating func nextMember(closing: Unicode.Scalar, in container: String) throws -> Bool {
         guard let first = open.last else { throw error("no open \(container)") }
-        skipWhitespace()
+        try skipWhitespace()
         guard index < bytes.count else { throw error("unexpected end of input in \(container)") }
         if bytes[index] == UInt8(ascii: closing) {
             index += 1
@@ -160,7 +167,7 @@ struct JSONCursor {
         } else {
             guard bytes[index] == UInt8(ascii: ",") else { throw error("expected ',' or '\(closing)' in \(container)") }
             index += 1
-            skipWhitespace()
+            try skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: closing) { throw error("a trailing ',' in \(container)") }
         }
         return true
@@ -180,12 +187,38 @@ struct JSONCursor {
         return JSONSyntaxError(line: line, column: column, message: message)
     }
 
-    private mutating func skipWhitespace() {
+    /// The byte offset of the next token (after `peek()`), for callers that map offsets to lines.
+    var offset: Int { index }
+
+    /// Steps over whitespace, and over comments when they are allowed.
+    mutating func skipWhitespace() throws {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            case UInt8(ascii: "/") where allowsComments: try skipComment()
             default: return
             }
+        }
+    }
+
+    /// `// …` to the end of the line, or `/* … */`; an unterminated block comment is reported where it opens.
+    private mutating func skipComment() throws {
+        let start = index
+        guard index + 1 < bytes.count else { throw error("unexpected character '/' (a comment starts with // or /*)") }
+        switch bytes[index + 1] {
+        case UInt8(ascii: "/"):
+            index += 2
+            while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+        case UInt8(ascii: "*"):
+            index += 2
+            while index + 1 < bytes.count, !(bytes[index] == UInt8(ascii: "*") && bytes[index + 1] == UInt8(ascii: "/")) { index += 1 }
+            guard index + 1 < bytes.count else {
+                index = start
+                throw error("unterminated block comment: this /* is never closed by */")
+            }
+            index += 2
+        default:
+            throw error("unexpected character '/' (a comment starts with // or /*)")
         }
     }
 

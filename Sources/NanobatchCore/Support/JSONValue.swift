@@ -86,16 +86,17 @@ struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     var description: String { "line \(line), column \(column): \(message)" }
 }
 
-/// A strict RFC 8259 parser: no trailing commas, no comments, duplicate keys rejected, depth capped.
+/// A strict RFC 8259 parser: no trailing commas, duplicate keys rejected, depth capped; no comments
+/// unless `allowsComments` (JSON with comments, for manifests; provider responses stay strict).
 enum JSONParser {
-    static func parse(_ data: Data, maxDepth: Int = 256) throws -> JSONValue {
-        var cursor = JSONCursor(data, maxDepth: maxDepth)
+    static func parse(_ data: Data, maxDepth: Int = 256, allowsComments: Bool = false) throws -> JSONValue {
+        var cursor = JSONCursor(data, maxDepth: maxDepth, allowsComments: allowsComments)
         let value = try cursor.readValue()
         try cursor.expectEnd()
         return value
     }
 
-    static func parse(_ text: String, maxDepth: Int = 256) throws -> JSONValue {
-        try parse(Data(text.utf8), maxDepth: maxDepth)
+    static func parse(_ text: String, maxDepth: Int = 256, allowsComments: Bool = false) throws -> JSONValue {
+        try parse(Data(text.utf8), maxDepth: maxDepth, allowsComments: allowsComments)
     }
 }

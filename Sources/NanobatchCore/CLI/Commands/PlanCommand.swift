@@ -13,6 +13,7 @@ enum PlanCommand {
             plan: try build.plan(),
             maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost)
         cli.console.err(build.whereLine)
+        cli.console.err(build.manifest.warningText)
         for warning in MissingKeys.warnings(for: build.manifest, environment: cli.environment) { cli.console.err(warning) }
         if parsed.flags.contains("json") {
             cli.console.out(try NanobatchCLI.prettyJSON(summary))
