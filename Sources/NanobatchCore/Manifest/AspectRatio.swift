@@ -29,6 +29,12 @@ package struct AspectRatio: RawRepresentable, Hashable, Sendable, CustomStringCo
         return w / h
     }
 
+    /// The known ratio closest in shape to a "w:h" text nanobatch does not know ("16:10" → 3:2); nil for other text.
+    static func nearest(to text: String) -> AspectRatio? {
+        guard let wanted = value(of: text) else { return nil }
+        return extended.min { abs(log(value(of: $0.rawValue)! / wanted)) < abs(log(value(of: $1.rawValue)! / wanted)) }
+    }
+
     /// The ratio as it appears in file names: "16x9".
     var fileNamePart: String { rawValue.replacingOccurrences(of: ":", with: "x") }
 

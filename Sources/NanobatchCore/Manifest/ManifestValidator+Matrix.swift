@@ -140,12 +140,18 @@ extension ManifestValidator {
             if AspectRatio(rawValue: ratio) == nil {
                 problem(
                     path.index(index),
-                    "\"\(ratio)\" is not one of \(ManifestDecoder.list(ModelCatalog.extendedRatios))\(Suggestion.hint(for: ratio, among: ModelCatalog.extendedRatios))"
+                    "\"\(ratio)\" is not one of \(ManifestDecoder.list(ModelCatalog.extendedRatios))\(ratioHint(ratio))"
                 )
             }
             if !seen.insert(ratio).inserted { problem(path.index(index), "\"\(ratio)\" is listed twice") }
         }
         return AspectRatio.list(ratios)
+    }
+
+    /// The closest known shape for "w:h" text ("16:10" → 3:2), else the closest spelling ("16;9" → 16:9).
+    func ratioHint(_ ratio: String) -> String {
+        if let nearest = AspectRatio.nearest(to: ratio) { return " (the closest supported ratio is \"\(nearest)\")" }
+        return Suggestion.hint(for: ratio, among: ModelCatalog.extendedRatios)
     }
 
     /// The `imageSize` member of the object at `path`, when it is a size nanobatch knows.

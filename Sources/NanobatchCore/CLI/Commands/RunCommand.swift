@@ -41,7 +41,9 @@ enum RunCommand {
         try BuildFailure.during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
         let evaluated = try build.evaluate(jobs)
         let estimate = PlanSummary(plan: evaluated, maxCost: limits.maxCost)
-        if estimate.withinBudget == false, let maxCost = limits.maxCost {
+        // A budget of 0 runs with the cache alone: every priced job is skipped for budget by the scheduler.
+        let cacheOnly = limits.maxCost == 0 && estimate.unknownPriceJobs == 0
+        if estimate.withinBudget == false, !cacheOnly, let maxCost = limits.maxCost {
             cli.console.err(RunSummary.overBudget(estimate, maxCost: maxCost))
             return .overBudget
         }
