@@ -138,7 +138,8 @@ let chainedManifest = baseManifest(extra: #", "steps": [ { "id": "hero-night", "
     @Test func unknownPriceIsUnknownNeverZero() async throws {
         let json = baseManifest(
             providers: #"{ "gw": { "dialect": "openai-images", "baseURL": "https://gw.example", "apiKeyEnv": "GW_KEY" } }"#,
-            models: #"["gw:nano-banana"]"#, references: "[[]]")
+            models: #"["gw:nano-banana"]"#, references: "[[]]"
+        ).replacingOccurrences(of: #""imageSize": "0.5K""#, with: #""variants": 1"#)  // nano-banana makes one fixed size
         let (workspace, manifest) = try prepare(json)
         let plan = await runCLI(["plan", manifest, "--output", workspace.outputRoot.path])
         #expect(plan.out.contains("unknown"))

@@ -24,10 +24,10 @@ struct SizeChoice: Sendable, Equatable {
 }
 
 extension ModelSpec {
-    /// A model with no sizes gets none (and refuses any requested); an offered size is kept; otherwise
-    /// the model's default (`ImageSize.standard` if offered, else its first), and a requested size it lacks is `refused`.
+    /// A model with no sizes gets none; an offered size is kept; otherwise the model's default
+    /// (`ImageSize.standard` if offered, else its first), and a requested size it lacks is `refused`.
     func sizeChoice(requested: ImageSize?) -> SizeChoice {
-        guard !imageSizes.isEmpty else { return SizeChoice(size: nil, refused: requested) }
+        guard !imageSizes.isEmpty else { return SizeChoice(size: nil, refused: nil) }
         if let requested, imageSizes.contains(requested) { return SizeChoice(size: requested, refused: nil) }
         let fallback = imageSizes.contains(.standard) ? ImageSize.standard : imageSizes.first
         return SizeChoice(size: fallback, refused: requested)

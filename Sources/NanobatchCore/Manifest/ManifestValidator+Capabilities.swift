@@ -30,19 +30,14 @@ extension ManifestValidator {
                         )
                     }
                 }
-                if let refused = spec.sizeChoice(requested: prompt.imageSize ?? matrix.imageSize).refused {
-                    let path = prompt.imageSize != nil ? promptPath.key("imageSize") : matrixPath.key("imageSize")
-                    if spec.imageSizes.isEmpty, once("size|\(path)|\(ref.qualified)") {
-                        problem(
-                            path,
-                            "\"\(refused.rawValue)\" cannot be asked of \(ref.qualified): it makes one fixed size; remove imageSize, or set it only on prompts whose models offer sizes"
-                        )
-                    } else if once("size|\(path)|\(ref.qualified)") {
-                        problem(
-                            path,
-                            "\"\(refused.rawValue)\" is not offered by \(ref.qualified); allowed: \(ManifestDecoder.list(spec.imageSizes.map(\.rawValue)))"
-                        )
-                    }
+                let sizePath = prompt.imageSize != nil ? promptPath.key("imageSize") : matrixPath.key("imageSize")
+                if let refused = spec.sizeChoice(requested: prompt.imageSize ?? matrix.imageSize).refused,
+                    once("size|\(sizePath)|\(ref.qualified)")
+                {
+                    problem(
+                        sizePath,
+                        "\"\(refused.rawValue)\" is not offered by \(ref.qualified); allowed: \(ManifestDecoder.list(spec.imageSizes.map(\.rawValue)))"
+                    )
                 }
                 if !spec.formats.contains(matrix.format), once("format|\(ref.qualified)") {
                     problem(
@@ -56,6 +51,36 @@ extension ManifestValidator {
                         at: matrixPath.key("references").index(setIndex), once: &reported)
                 }
             }
+            checkSizeForFixedSizeModels(prompt, at: promptPath, matrix: matrix, providers: providers, once: &reported)
+        }
+    }
+
+    /// An `imageSize` that reaches only models with one fixed size is an error (it would be ignored);
+    /// one that reaches some such models among others that offer sizes is a warning naming them.
+    mutating func checkSizeForFixedSizeModels(
+        _ prompt: PromptEntry, at promptPath: JSONPath, matrix: Matrix, providers: [ProviderConfig], once reported: inout Set<String>
+    ) {
+        guard let size = prompt.imageSize ?? matrix.imageSize else { return }
+        let path = prompt.imageSize != nil ? promptPath.key("imageSize") : JSONPath.root.key("matrix").key("imageSize")
+        let models = prompt.models ?? matrix.models
+        let fixed = models.filter { ref in
+            guard let provider = providers.first(where: { $0.name == ref.provider }),
+                let spec = DialectRegistry.dialect(named: provider.dialect)?.model(ref.model)
+            else { return false }
+            return spec.imageSizes.isEmpty
+        }
+        let names = ManifestDecoder.list(fixed.map(\.qualified))
+        guard !fixed.isEmpty, reported.insert("fixed|\(path)|\(names)").inserted else { return }
+        if fixed.count == models.count {
+            problem(
+                path,
+                "\"\(size.rawValue)\" cannot be asked of \(names): \(fixed.count == 1 ? "it makes" : "they make") one fixed size; remove imageSize"
+            )
+        } else {
+            warning(
+                path,
+                "\"\(size.rawValue)\" is not sent to \(names), which \(fixed.count == 1 ? "makes" : "make") one fixed size; only the other models get it"
+            )
         }
     }
 

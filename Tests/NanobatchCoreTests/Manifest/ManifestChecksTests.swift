@@ -24,6 +24,18 @@ import Testing
             "\(result.err)")
     }
 
+    @Test func imageSizeReachingSomeFixedSizeModelsIsAWarning() async throws {
+        let manifest = baseManifest(
+            providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" } }"#,
+            models: #"["g:gemini-2.5-flash-image", "g:gemini-3.1-flash-image"]"#, references: "[[]]")
+        let (result, file) = try await validate(manifest)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(
+            result.err.contains(
+                "\(file):10:5: warning: matrix.imageSize: \"0.5K\" is not sent to g:gemini-2.5-flash-image, which makes one fixed size"),
+            "\(result.err)")
+    }
+
     @Test func stepThatKeepsNoSourceJobIsAnError() async throws {
         let manifest = baseManifest(extra: #", "steps": [ { "id": "edit", "from": "hero", "prompt": "x", "aspectRatios": ["9:16"] } ]"#)
         let (result, _) = try await validate(manifest)

@@ -47,7 +47,7 @@ import Testing
             issue: ManifestIssue(path: "a[1]", message: "expected a string, found a number")),
         Case(
             name: "unknown key", read: { _ = $0.object(object["o"], at: JSONPath.root.key("o"), allowed: ["j"]) },
-            issue: ManifestIssue(path: "o.k", message: "unknown key \"k\"; allowed keys: j")),
+            issue: ManifestIssue(path: "o.k", message: "unknown key \"k\" (did you mean \"j\"?); allowed keys: j")),
     ]
 
     @Test(arguments: cases)

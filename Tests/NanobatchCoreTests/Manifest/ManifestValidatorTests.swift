@@ -104,7 +104,8 @@ import Testing
             )),
         Case(
             name: "pricing: unknown size", json: baseManifest(references: "[[]]", extra: #", "pricing": { "local:m@3K": 1 }"#),
-            issue: ManifestIssue(path: #"pricing["local:m@3K"]"#, message: "size \"3K\" is not one of 0.5K, 1K, 2K, 4K")),
+            issue: ManifestIssue(
+                path: #"pricing["local:m@3K"]"#, message: "size \"3K\" is not one of 0.5K, 1K, 2K, 4K (did you mean \"1K\"?)")),
         Case(
             name: "references: a folder", json: baseManifest(references: #"[["."]]"#),
             issue: ManifestIssue(path: "matrix.references[0][0]", message: "reference \".\" is a folder, not an image file")),

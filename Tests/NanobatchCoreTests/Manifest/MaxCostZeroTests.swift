@@ -5,7 +5,7 @@ import Testing
 
 /// A budget of 0, from `--max-cost 0` or `"maxCost": 0`: spend nothing, deliver what is cached,
 /// skip every job that would cost.
-@Suite(.timeLimit(.minutes(1))) struct MaxCostZeroTests {
+@Suite(.timeLimit(.minutes(2))) struct MaxCostZeroTests {
     static func manifest(prompts: String, budget: String = "") -> String {
         baseManifest(
             prompts: prompts, ratios: #"["1:1"]"#, references: "[[]]",

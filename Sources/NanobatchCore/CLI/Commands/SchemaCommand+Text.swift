@@ -213,6 +213,7 @@ extension SchemaCommand {
                         "description": "Added to every reference set for this prompt."
                       },
                       "imageSize": {
+                        "description": "Only for models that offer sizes; a model with one fixed size refuses it.",
                         "enum": [
                           "0.5K",
                           "1K",
@@ -272,7 +273,7 @@ extension SchemaCommand {
                   "default": [
                     []
                   ],
-                  "description": "Reference sets; [] means none."
+                  "description": "Reference sets; [] means none. Each file must be a PNG, JPEG, WebP or GIF image; a set listed twice is a warning."
                 },
                 "variants": {
                   "type": "integer",
@@ -281,6 +282,7 @@ extension SchemaCommand {
                   "default": 1
                 },
                 "imageSize": {
+                  "description": "Only for models that offer sizes; a model with one fixed size refuses it.",
                   "enum": [
                     "0.5K",
                     "1K",
@@ -317,7 +319,7 @@ extension SchemaCommand {
                   },
                   "from": {
                     "type": "string",
-                    "description": "A prompt id or another step's id."
+                    "description": "A prompt id or another step's id. The step's models and aspectRatios must keep at least one of its jobs."
                   },
                   "prompt": {
                     "type": "string",
@@ -390,7 +392,8 @@ extension SchemaCommand {
               "properties": {
                 "maxCost": {
                   "type": "number",
-                  "exclusiveMinimum": 0
+                  "minimum": 0,
+                  "description": "USD for the whole run. 0 spends nothing: only cached images are used and every job that would cost is skipped for budget."
                 }
               }
             }
