@@ -33,15 +33,18 @@ struct ManifestPositions {
         return positions[""]
     }
 
-    /// Each issue with the line and column of its path.
+    /// Each issue with the line and column of its path, in the order they appear in the file.
     func locate(_ issues: [ManifestIssue]) -> [ManifestIssue] {
-        issues.map { issue in
+        let located = issues.map { issue in
             guard issue.line == nil, let position = position(of: issue.path) else { return issue }
             var located = issue
             located.line = position.line
             located.column = position.column
             return located
         }
+        return located.enumerated().sorted { a, b in
+            (a.element.line ?? 0, a.element.column ?? 0, a.offset) < (b.element.line ?? 0, b.element.column ?? 0, b.offset)
+        }.map(\.element)
     }
 
     private struct Walker {

@@ -41,7 +41,7 @@ extension ManifestValidator {
             guard let references = decoder.stringArray(set, at: setPath, nonEmpty: false) else { continue }
             for (k, reference) in references.enumerated() { checkReference(reference, at: setPath.index(k)) }
             if let first = firstIndexOfSet[references.sorted()] {
-                warning(setPath, "the same references as \(path.index(first)): every job of this set repeats one of that set")
+                warning(setPath, "lists the same references as \(path.index(first)), so its jobs repeat that set's jobs")
             } else {
                 firstIndexOfSet[references.sorted()] = index
             }

@@ -82,7 +82,7 @@ import Testing
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
         let file = try workspace.write("m.json", baseManifest(references: #"[["refs/a.png"], [], ["refs/a.png"]]"#))
-        let expected = "\(file):9:40: warning: matrix.references[2]: the same references as matrix.references[0]"
+        let expected = "\(file):9:40: warning: matrix.references[2]: lists the same references as matrix.references[0]"
         let validate = await runCLI(["validate", file])
         #expect(validate.status == 0, "\(validate.err)")
         #expect(validate.err.contains(expected), "\(validate.err)")

@@ -29,6 +29,8 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("\(file):8:22: error: matrix.aspectRatios[1]: \"16:10\" is not one of") }, "\(result.err)")
         #expect(lines.contains { $0.hasPrefix("\(file):9:40: error: matrix.colour: unknown key") }, "\(result.err)")
         #expect(lines.contains("\(file):1:1: error: name: missing required key \"name\""), "\(result.err)")
+        // In the order they appear in the file.
+        #expect(lines.map { $0.dropFirst(file.count + 1).prefix(4) } == ["1:1:", "8:22", "9:40"], "\(result.err)")
     }
 
     @Test func nearestWrittenParentStandsInForAMissingPath() {
