@@ -17,7 +17,8 @@ extension ManifestValidator {
             if parts.count != 2 {
                 problem(path, "key must be \"provider:model\" or \"provider:model@size\"")
             } else if !providers.isEmpty && !providers.contains(where: { $0.name == parts[0] }) {
-                problem(path, "unknown provider \"\(parts[0])\"")
+                let hint = Suggestion.closest(to: parts[0], among: providers.map(\.name)).map { " (did you mean \"\($0):\(parts[1])\"?)" }
+                problem(path, "unknown provider \"\(parts[0])\"\(hint ?? "")")
             }
             if key.contains("@"), let size = key.split(separator: "@").last.map(String.init), ImageSize(rawValue: size) == nil {
                 problem(

@@ -51,7 +51,8 @@ extension ManifestValidator {
         let stepsPath = JSONPath.root.key("steps")
         let stepIDs = Set(steps.map(\.id))
         for (index, step) in steps.enumerated() where !promptIDs.contains(step.from) && !stepIDs.contains(step.from) {
-            problem(stepsPath.index(index).key("from"), "\"\(step.from)\" is neither a prompt id nor a step id")
+            let hint = Suggestion.hint(for: step.from, among: promptIDs.sorted() + steps.map(\.id).filter { $0 != step.id })
+            problem(stepsPath.index(index).key("from"), "\"\(step.from)\" is neither a prompt id nor a step id\(hint)")
         }
         let byID = Dictionary(steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var reportedCycle = Set<String>()

@@ -39,6 +39,12 @@ import Testing
         Case(
             name: "provider name", manifest: baseManifest(models: #"["locl:nano-banana-2"]"#), path: "matrix.models[0]",
             hint: "local:nano-banana-2"),
+        Case(
+            name: "step source", manifest: baseManifest(extra: #", "steps": [ { "id": "e", "from": "heor", "prompt": "x" } ]"#),
+            path: "steps[0].from", hint: "hero"),
+        Case(
+            name: "pricing provider", manifest: baseManifest(extra: #", "pricing": { "locl:nano-banana-2": 0.1 }"#),
+            path: #"pricing["locl:nano-banana-2"]"#, hint: "local:nano-banana-2"),
     ]
 
     @Test(arguments: cases)
