@@ -4,7 +4,7 @@ import Testing
 @testable import NanobatchCore
 
 /// Mistakes that used to pass `validate`: now errors, or labelled warnings where a run can still be right.
-@Suite(.timeLimit(.minutes(1))) struct ManifestChecksTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestChecksTests {
     func validate(_ manifest: String, files: [String: Data] = [:], in folder: String = "") async throws -> (CLIResult, String) {
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))

@@ -4,7 +4,7 @@ import Testing
 @testable import NanobatchCore
 
 /// Manifests are JSON with comments; provider responses stay strict JSON.
-@Suite(.timeLimit(.minutes(1))) struct ManifestCommentsTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestCommentsTests {
     static let commented = """
         // nightly build of the hero shots
         {

@@ -4,7 +4,7 @@ import Testing
 @testable import NanobatchCore
 
 /// Semantic errors carry `file:line:column` besides their JSON path.
-@Suite(.timeLimit(.minutes(1))) struct ManifestPositionsTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestPositionsTests {
     static let manifest = """
         {
           "version": 1,

@@ -4,7 +4,7 @@ import Testing
 @testable import NanobatchCore
 
 /// "Did you mean …?" for misspelt manifest keys and enum values.
-@Suite(.timeLimit(.minutes(1))) struct ManifestSuggestionTests {
+@Suite(.timeLimit(.minutes(2))) struct ManifestSuggestionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var manifest: String

@@ -4,7 +4,7 @@ import Testing
 @testable import NanobatchCore
 
 /// `validate -` (standard input) and `validate --json` (for editors and CI annotations).
-@Suite(.timeLimit(.minutes(1))) struct ValidateCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct ValidateCommandTests {
     @Test func dashReadsTheManifestFromStandardInput() async throws {
         let workspace = try TestWorkspace()
         let reference = try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
