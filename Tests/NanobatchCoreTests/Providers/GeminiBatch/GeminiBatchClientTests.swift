@@ -185,6 +185,35 @@ import Testing
         #expect(fake.violations == [] && fake.creationCount == 1)
     }
 
+    /// A results download cut short is fetched again whole; one that keeps failing leaves no partial file.
+    @Test(arguments: TransportKind.allCases)
+    func aCutShortDownloadIsFetchedAgainWholeOrLeavesNothing(_ kind: TransportKind) async throws {
+        let fake = try GeminiBatchFake()
+        let cuts = Locked(1)
+        fake.injectFaults { request in
+            guard request.path.hasSuffix(":download") else { return nil }
+            let cut = cuts.withLock { left in
+                left -= 1
+                return left >= 0
+            }
+            return cut ? ServerReply(status: 200, body: Data(repeating: 0x7B, count: 4000), fault: .truncateBody(after: 100)) : nil
+        }
+        let workspace = try TestWorkspace()
+        let client = batchClient(fake, kind)
+        let (created, _) = try await submit(client, in: workspace)
+        let done = try #require(try await pollUntilFinished(client, created.name).last)
+        let results = workspace.url.appendingPathComponent("results.jsonl")
+        _ = try await client.downloadResults(try #require(done.responsesFile), to: results)
+        var keys: [String] = []
+        try JSONLineReader(url: results).eachLine { keys.append(try JSONParser.parse($0)["key"]?.stringValue ?? "?") }
+        #expect(keys == ["k1", "k2", "k3", "k4"])
+
+        cuts.withLock { $0 = 100 }
+        let lost = workspace.url.appendingPathComponent("lost.jsonl")
+        await #expect(throws: ProviderFailure.self) { _ = try await client.downloadResults(try #require(done.responsesFile), to: lost) }
+        #expect(!FileManager.default.fileExists(atPath: lost.path))
+    }
+
     /// An upload URL on another origin gets no API key (the upload id in the URL is its authority).
     @Test(arguments: TransportKind.allCases)
     func theKeyNeverReachesAnUploadURLOnAnotherOrigin(_ kind: TransportKind) async throws {

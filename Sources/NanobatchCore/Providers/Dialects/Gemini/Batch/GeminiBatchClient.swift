@@ -175,6 +175,8 @@ package struct GeminiBatchClient: Sendable {
                 if error == .cancelled { throw CancellationError() }
                 failure = ProviderFailure("\(what): \(client.redactor.redact(error.description))", retryable: error.mayHelpToRetry)
             }
+            // A cut-short download leaves no partial file behind (the next attempt writes it anew).
+            if case .file(let partial, _)? = sink { try? FileManager.default.removeItem(at: partial) }
             let wait = client.retry.delay(afterAttempt: attempt, unit: client.random(), retryAfter: failure.retryAfter)
             let left = ContinuousClock.now.duration(to: end).seconds
             guard client.retry.shouldRetry(failure, attempt: attempt, secondsLeft: left, wait: wait) else { throw failure }
