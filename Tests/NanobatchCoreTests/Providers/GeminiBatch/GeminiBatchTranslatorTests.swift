@@ -137,6 +137,10 @@ import Testing
             #expect(failure.message.contains(expected), "\(failure.message)")
             #expect(!failure.message.contains("secret-key-123"))
         }
+        // Inline input's answers (`inlinedResponses` items) carry the key in `metadata`.
+        let inline = try GeminiBatchTranslator.resultLine(
+            JSONParser.parse(Data(#"{"metadata":{"key":"k6"},"error":{"code":3,"message":"bad"}}"#.utf8)), model: "m", redactor: redactor)
+        #expect(inline.key == "k6")
         #expect(throws: ProviderFailure.self) {
             try GeminiBatchTranslator.resultLine(JSONParser.parse(Data(#"{"response":{}}"#.utf8)), model: "m", redactor: redactor)
         }
