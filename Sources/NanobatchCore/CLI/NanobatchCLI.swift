@@ -11,6 +11,8 @@ package struct NanobatchCLI: Sendable {
     package let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
     /// The transport for `http://` URLs (the executable's own client); nil: URLSession.
     package let plainHTTP: (any HTTPTransport)?
+    /// How often `run` prints progress (tests make it fast).
+    var progressPace = ProgressPrinter.Pace()
 
     package init(
         console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
