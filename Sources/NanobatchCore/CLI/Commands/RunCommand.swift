@@ -86,7 +86,7 @@ enum RunCommand {
         }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
-        let nothingChanged = diff.map { $0.new.isEmpty && $0.madeAgain.isEmpty && $0.removed.isEmpty } ?? false
+        let nothingChanged = diff?.isEmpty ?? false
         if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
             try? BuildStamp.stampFullyCachedBuild(
                 report, evaluated: evaluated, layout: layout, manifest: name,

@@ -68,8 +68,7 @@ enum RunSummary {
             text += totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) of unknown price)" : ")"
         }
         if let diff {
-            text +=
-                "\nsince the previous build: \(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed"
+            text += "\nsince the previous build: \(diff.counts)"
         }
         text += "\n" + failures(report, printed: failuresPrinted)
         text +=
