@@ -114,6 +114,26 @@ import Testing
         #expect(noOp.err.contains("no-op: "), "\(noOp.err)")
     }
 
+    @Test func logsGetPlainLinesWithTheSameFields() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("m.json", baseManifest(references: "[[]]"))
+        let result = await runCLI(["run", manifest, "--output", workspace.outputRoot.path])
+        #expect(result.status == 0)
+        #expect(!result.err.contains("\r") && !result.err.contains("\u{1B}"), "\(result.err.debugDescription)")
+        let last = try Regex(#"(?m)^\[4/4\] 0 in flight, 0 failed · spent \$0\.00 · elapsed \d:\d\d:\d\d\ntest: 4 made"#)
+        #expect(result.err.contains(last), "\(result.err)")
+    }
+
+    @Test func spentKeepsItsUnit() {
+        var progress = RunProgress(total: 5, toMake: 5)
+        progress.made = 2
+        progress.inFlight = 3
+        progress.spent = ["USD": 0.12, "credits": 3]
+        let line = ProgressPrinter.line(progress, elapsed: 3725)
+        #expect(line == "[2/5] 3 in flight, 0 failed · spent \(Money.describe(progress.spent)) · elapsed 1:02:05 · ETA 1:33:08")
+        #expect(line.contains(" credits"))
+    }
+
     @Test func timesReadAsClocksAndShortDurations() {
         #expect(ElapsedTime.clock(72.9) == "0:01:12")
         #expect(ElapsedTime.clock(3 * 3600 + 5) == "3:00:05")
