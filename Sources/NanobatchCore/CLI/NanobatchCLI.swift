@@ -5,14 +5,14 @@ import Foundation
 /// text and an exit status in one place (`MessageInfo`).
 package struct NanobatchCLI: Sendable {
     package let console: Console
+    /// How often `run` prints progress (tests make it fast).
+    var progressPace = ProgressPrinter.Pace()
     package let environment: [String: String]
     package let stop: StopSignal
     /// Overrides the providers built from the manifest (tests inject counting or failing ones).
     package let providerOverride: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
     /// The transport for `http://` URLs (the executable's own client); nil: URLSession.
     package let plainHTTP: (any HTTPTransport)?
-    /// How often `run` prints progress (tests make it fast).
-    var progressPace = ProgressPrinter.Pace()
 
     package init(
         console: Console, environment: [String: String], stop: StopSignal = StopSignal(),
