@@ -6,7 +6,7 @@ import Testing
 
 /// What `run` prints on a terminal: one progress line cut to the width and redrawn in place, cleared
 /// before anything else; failures once, as they happen; the total time last.
-@Suite(.timeLimit(.minutes(1))) struct RunProgressOutputTests {
+@Suite(.timeLimit(.minutes(2))) struct RunProgressOutputTests {
     static let clearLine = "\r\u{1B}[K"
 
     @Test func theLineIsCutToTheWidthAndRedrawnInPlace() async throws {

@@ -4,7 +4,7 @@ import Testing
 @testable import NanobatchCore
 
 /// The diff against the previous build names what really happened to each job's image.
-@Suite(.timeLimit(.minutes(1))) struct BuildDiffTests {
+@Suite(.timeLimit(.minutes(2))) struct BuildDiffTests {
     @Test func revertingAPromptRestoresTheOlderImageFromTheCache() async throws {
         let workspace = try TestWorkspace()
         let path = try workspace.write("m.json", Self.manifest(hero: "A red cube"))
