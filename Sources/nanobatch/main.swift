@@ -24,7 +24,7 @@ let cli = NanobatchCLI(
     console: .standard(), environment: ProcessInfo.processInfo.environment, stop: stop,
     plainHTTP: SocketHTTPTransport())
 let work = Task { await cli.run(Array(CommandLine.arguments.dropFirst())) }
-let interrupts = InterruptHandler(stop: stop, cancel: { work.cancel() })
+let interrupts = InterruptHandler(stop: stop, console: cli.console, cancel: { work.cancel() })
 let status = await work.value
 withExtendedLifetime(interrupts) {}
 exit(status)

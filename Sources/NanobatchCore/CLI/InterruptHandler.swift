@@ -9,7 +9,8 @@ package final class InterruptHandler: @unchecked Sendable {
     private let sources: [DispatchSourceSignal]
     private let presses = Locked(0)
 
-    package init(stop: StopSignal, cancel: @escaping @Sendable () -> Void) {
+    /// `console`: where the notices go, through its lock, so they clear the progress line first.
+    package init(stop: StopSignal, console: Console, cancel: @escaping @Sendable () -> Void) {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
@@ -21,16 +22,14 @@ package final class InterruptHandler: @unchecked Sendable {
                 return $0
             }) == 1 {
                 stop.requestStop("interrupted (Ctrl-C)")
-                FileHandle.standardError.write(
-                    Data("\nstopping: no new jobs; waiting for jobs in flight (Ctrl-C again to abandon them)\n".utf8))
+                console.err("\nstopping: no new jobs; waiting for jobs in flight (Ctrl-C again to abandon them)\n")
             } else {
                 cancel()
             }
         }
         terminate.setEventHandler { @Sendable in
             stop.requestStop("terminated (SIGTERM)")
-            FileHandle.standardError.write(
-                Data("\nstopping: terminated (SIGTERM); abandoning jobs in flight, writing the index\n".utf8))
+            console.err("\nstopping: terminated (SIGTERM); abandoning jobs in flight, writing the index\n")
             cancel()
         }
         sources = [interrupt, terminate]

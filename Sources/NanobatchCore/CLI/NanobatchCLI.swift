@@ -5,6 +5,8 @@ import Foundation
 /// text and an exit status in one place (`MessageInfo`).
 package struct NanobatchCLI: Sendable {
     package let console: Console
+    /// How often `run` prints progress (tests make it fast).
+    var progressPace = ProgressPrinter.Pace()
     package let environment: [String: String]
     package let stop: StopSignal
     /// Overrides the providers built from the manifest (tests inject counting or failing ones).

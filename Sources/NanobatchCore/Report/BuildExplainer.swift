@@ -234,7 +234,12 @@ enum BuildExplainer {
     }
 }
 
-/// The build diff against the previous build of the same manifest.
+/// The build diff against the previous build of the same manifest, job by job:
+/// - new: the previous build had no image for the job (no row, or it failed, was skipped or not started);
+/// - made again: it had one, and this run sends the job again (with why, as `explain` says);
+/// - restored from cache: it had another image, and the store still holds the one this build asks
+///   for (a reverted prompt brings back the older image without paying again);
+/// - unchanged: the same image as before; removed: rows of the previous build that are gone.
 struct BuildDiff: Codable, Sendable {
     struct Remade: Codable, Sendable, Equatable {
         var id: String
@@ -244,31 +249,88 @@ struct BuildDiff: Codable, Sendable {
     var previousBuild: String?
     var new: [String]
     var madeAgain: [Remade]
+    var restored: [Remade]
     var unchanged: Int
     var removed: [String]
 
     /// `explanations` are the ones computed before the run (what `explain` says).
     init(plan: EvaluatedPlan, previous: PreviousBuild, explanations: [BuildExplainer.Explanation]) {
         previousBuild = previous.generatedAt
-        let current = Set(plan.graph.jobs.map(\.id))
+        let jobs = plan.graph.jobs
+        let current = Set(jobs.map(\.id))
         let reasons = Dictionary(explanations.map { ($0.job, $0.detail) }, uniquingKeysWith: { first, _ in first })
         var new: [String] = []
         var remade: [Remade] = []
+        var restored: [Remade] = []
         var unchanged = 0
-        for (index, job) in plan.graph.jobs.enumerated() {
-            guard previous.jobs[job.id] != nil else {
+        for (index, job) in jobs.enumerated() {
+            guard let before = previous.jobs[job.id], before.status == "made" || before.status == "cached" else {
                 new.append(job.id)
                 continue
             }
+            let state = plan.states[index]
             if plan.willBeMade(index), let reason = reasons[job.id] {
                 remade.append(Remade(id: job.id, reason: reason))
+            } else if let key = state.key, before.key != key {
+                // Another image than the previous build's: from the store (cached, or shared with a cached job) or made now.
+                var source = index
+                if case .duplicate(_, let first) = state { source = first }
+                if case .cached = plan.states[source] {
+                    restored.append(Remade(id: job.id, reason: BuildDiff.restoredReason(index, plan: plan, before: before)))
+                } else {
+                    remade.append(Remade(id: job.id, reason: reasons[job.id] ?? "same request as \(jobs[source].id)"))
+                }
             } else {
                 unchanged += 1
             }
         }
         self.new = new
         madeAgain = remade
+        self.restored = restored
         self.unchanged = unchanged
         removed = previous.order.filter { !current.contains($0) }
     }
+
+    /// What changed since the previous build, and that the image came from the store.
+    static func restoredReason(_ index: Int, plan: EvaluatedPlan, before: PreviousJob) -> String {
+        let job = plan.graph.jobs[index]
+        let upstreamHash = job.upstream.flatMap { upstream -> String? in
+            if case .cached(_, let entry) = plan.states[upstream] { return entry.outputHash }
+            return nil
+        }
+        let found = BuildExplainer.differences(job, plan: plan, before: before, upstreamHash: upstreamHash)
+        let what = found.isEmpty ? "its content key changed" : found.map(\.1).joined(separator: "; ")
+        return what + "; the store still had the image for it"
+    }
+
+    /// Indexes written before `restored` existed read as having none.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        previousBuild = try container.decodeIfPresent(String.self, forKey: .previousBuild)
+        new = try container.decode([String].self, forKey: .new)
+        madeAgain = try container.decode([Remade].self, forKey: .madeAgain)
+        restored = try container.decodeIfPresent([Remade].self, forKey: .restored) ?? []
+        unchanged = try container.decode(Int.self, forKey: .unchanged)
+        removed = try container.decode([String].self, forKey: .removed)
+    }
+
+    /// "2 new, 1 made again, 1 restored from cache, 8 unchanged, 0 removed" (restored only when there are some).
+    var counts: String {
+        var parts = ["\(new.count) new", "\(madeAgain.count) made again"]
+        if !restored.isEmpty { parts.append("\(restored.count) restored from cache") }
+        parts += ["\(unchanged) unchanged", "\(removed.count) removed"]
+        return parts.joined(separator: ", ")
+    }
+
+    /// Each job's row words: "new", "made again" or "restored from cache", with the reason; unchanged jobs are absent.
+    func changesByJob() -> [String: (change: String, reason: String?)] {
+        var changes: [String: (change: String, reason: String?)] = [:]
+        for id in new { changes[id] = ("new", nil) }
+        for job in restored where changes[job.id] == nil { changes[job.id] = ("restored from cache", job.reason) }
+        for job in madeAgain where changes[job.id] == nil { changes[job.id] = ("made again", job.reason) }
+        return changes
+    }
+
+    /// Nothing to tell: the next run writes the same reports.
+    var isEmpty: Bool { new.isEmpty && madeAgain.isEmpty && restored.isEmpty && removed.isEmpty }
 }

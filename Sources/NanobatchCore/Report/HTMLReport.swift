@@ -95,12 +95,16 @@ enum HTMLReport {
         guard let diff = report.diff else { return "<p class=\"diff\">First build of this manifest: nothing to compare with.</p>" }
         var html =
             "<details class=\"diff\" open><summary>Since the previous build\(diff.previousBuild.map { " (" + escape($0) + ")" } ?? ""): "
-        html +=
-            "\(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed</summary>"
+        html += "\(escape(diff.counts))</summary>"
         if !diff.madeAgain.isEmpty {
             html +=
                 "<h3>Made again</h3><ul>" + diff.madeAgain.map { "<li><code>\(escape($0.id))</code>: \(escape($0.reason))</li>" }.joined()
                 + "</ul>"
+        }
+        if !diff.restored.isEmpty {
+            html +=
+                "<h3>Restored from cache</h3><ul>"
+                + diff.restored.map { "<li><code>\(escape($0.id))</code>: \(escape($0.reason))</li>" }.joined() + "</ul>"
         }
         if !diff.new.isEmpty { html += "<h3>New</h3><ul>" + diff.new.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>" }
         if !diff.removed.isEmpty {

@@ -42,6 +42,8 @@ extension IndexReport {
                         "new": .array(diff.new.map(JSONValue.string)),
                         "previousBuild": diff.previousBuild.map(JSONValue.string),
                         "removed": .array(diff.removed.map(JSONValue.string)),
+                        "restored": .array(
+                            diff.restored.map { .object(JSONObject(sorted: ["id": .string($0.id), "reason": .string($0.reason)])) }),
                         "unchanged": .number(Double(diff.unchanged)),
                     ]))
             },

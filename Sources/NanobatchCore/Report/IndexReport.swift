@@ -86,7 +86,7 @@ struct IndexReport: Codable, Sendable {
         var variant: Int
         var referenceHashes: [String]
         var upstreamOutputHash: String?
-        /// Against the previous build: "new", "made again" (with `changeReason`) or "unchanged".
+        /// Against the previous build: "new", "made again" or "restored from cache" (with `changeReason`), or "unchanged".
         var change: String?
         var changeReason: String?
     }
@@ -122,8 +122,7 @@ struct IndexReport: Codable, Sendable {
         unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
         rateLimitCuts = facts.rateLimitCuts.isEmpty ? nil : facts.rateLimitCuts
         diff = facts.diff
-        let newJobs = Set(facts.diff?.new ?? [])
-        let remade = Dictionary((facts.diff?.madeAgain ?? []).map { ($0.id, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        let changes = facts.diff?.changesByJob() ?? [:]
         var budgetSkips: [String] = []
         var rows: [JobRow] = []
         rows.reserveCapacity(graph.jobs.count)
@@ -170,8 +169,8 @@ struct IndexReport: Codable, Sendable {
                     requestedFormat: job.format.rawValue, variant: job.variant,
                     referenceHashes: job.references.map { plan.referenceHashes[$0] ?? "" },
                     upstreamOutputHash: job.upstream.flatMap { outcomes[$0].entry?.outputHash },
-                    change: facts.diff == nil ? nil : newJobs.contains(job.id) ? "new" : remade[job.id] != nil ? "made again" : "unchanged",
-                    changeReason: remade[job.id]))
+                    change: facts.diff == nil ? nil : changes[job.id]?.change ?? "unchanged",
+                    changeReason: changes[job.id]?.reason))
         }
         totals.skippedForBudget = budgetSkips.count
         totals.unresolvedSubmissions = facts.unresolvedSubmissions.count

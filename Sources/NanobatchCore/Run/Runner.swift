@@ -76,9 +76,7 @@ package struct Runner: Sendable {
                         }
                     }
                     outcomes[index] = outcome
-                    tally.record(
-                        outcome.status, cost: outcome.status == .made ? outcome.actualCost ?? 0 : 0,
-                        elapsed: started.duration(to: clock.now))
+                    tally.record(outcome, job: jobs[index].id, elapsed: started.duration(to: clock.now))
                 case .lookUp(let index, let key):
                     perform(scheduler.keyLookedUp(index, key: key, entry: store.lookup(key)), group: &group)
                 case .start(let start):
@@ -101,8 +99,14 @@ package struct Runner: Sendable {
 
         await withTaskGroup(of: Step.self) { group in
             perform(scheduler.start(), group: &group)
-            progress?(tally)
             var committing = 0
+            /// Tells the progress callback the counts; each failure once.
+            func report() {
+                guard let progress else { return }
+                tally.inFlight = scheduler.jobsInFlight + committing
+                progress(tally)
+                tally.recentFailures.removeAll()
+            }
             var listening = false
             func fill() {
                 // A journal that cannot be written stops every new paid submission.
@@ -112,8 +116,6 @@ package struct Runner: Sendable {
                     laneLimit: { lanes[$0].currentLimit }, waitingJobs: waiting, stopRequested: stopRequested,
                     now: started.duration(to: clock.now).seconds)
                 perform(actions, group: &group)
-                // Jobs skipped for the budget are settled here, not by a finishing child.
-                if actions.contains(where: { if case .settle = $0 { return true } else { return false } }) { progress?(tally) }
             }
             /// Listens for slots freed outside the group while children work; lets the listener end after.
             func listen() {
@@ -130,6 +132,7 @@ package struct Runner: Sendable {
             }
             fill()
             listen()
+            report()
             while let step = await group.next() {
                 switch step {
                 case .answered(let index, let attempt):
@@ -139,12 +142,10 @@ package struct Runner: Sendable {
                         commit(attempt, index: index, group: &group)
                     } else {
                         perform(scheduler.jobFinished(index, attempt.outcome), group: &group)
-                        progress?(tally)
                     }
                 case .finished(let index, let outcome):
                     committing -= 1
                     perform(scheduler.jobFinished(index, outcome), group: &group)
-                    progress?(tally)
                 case .woke:
                     wakeAt = nil
                 case .slotFreed:
@@ -152,6 +153,7 @@ package struct Runner: Sendable {
                 }
                 fill()
                 listen()
+                report()
                 // Nothing in flight and nothing that may start: a spend-window timer has nothing to wake.
                 let stopped = stop.stopReason != nil || journal?.failure != nil
                 if scheduler.jobsInFlight + committing == 0, stopped || !scheduler.hasStartableJobs { group.cancelAll() }

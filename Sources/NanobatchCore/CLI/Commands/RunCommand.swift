@@ -13,6 +13,7 @@ enum RunCommand {
         minPositionals: 1, maxPositionals: 1)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) async throws -> ExitCode {
+        let commandStarted = ContinuousClock.now
         let verify = parsed.flags.contains("verify")
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"], verifyingStore: verify)
         let (layout, name) = (build.layout, build.name)
@@ -29,6 +30,7 @@ enum RunCommand {
         let stampContext = BuildStamp.context(manifest: build.manifest, root: layout.rootPath, maxCost: limits.maxCost)
         if !verify, let jobs = BuildStamp.check(at: stampPath, context: stampContext, root: layout.rootPath) {
             cli.console.err(RunSummary.noOp(build, jobs: jobs))
+            cli.console.err(RunSummary.totalTime(commandStarted.duration(to: .now).seconds, stopped: false))
             return .success
         }
         BuildStamp.remove(at: stampPath)
@@ -64,13 +66,16 @@ enum RunCommand {
         let lanes = try ProviderLane.make(
             for: evaluated, manifest: build.manifest, environment: cli.environment,
             plainHTTP: cli.plainHTTP, override: cli.providerOverride)
-        let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: cli.console)
+        let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: cli.console, pace: cli.progressPace)
+        defer { printer?.finish() }
         var progress: (@Sendable (RunProgress) -> Void)?
         if let printer { progress = { printer.update($0) } }
+        printer?.start()
 
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
+        printer?.finish()
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
         let journalFailure = journal.failure
         let report = build.report(
@@ -84,7 +89,7 @@ enum RunCommand {
         }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
-        let nothingChanged = diff.map { $0.new.isEmpty && $0.madeAgain.isEmpty && $0.removed.isEmpty } ?? false
+        let nothingChanged = diff?.isEmpty ?? false
         if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
             try? BuildStamp.stampFullyCachedBuild(
                 report, evaluated: evaluated, layout: layout, manifest: name,
@@ -93,7 +98,7 @@ enum RunCommand {
         cli.console.err(
             RunSummary.finished(
                 build, report: report, diff: diff, evaluated: evaluated, outcomes: outcomes,
-                maxCost: limits.maxCost))
+                maxCost: limits.maxCost, failuresPrinted: printer != nil))
         if let journalFailure, !interrupted {
             // Fail closed: no paid request went out without its record; the run cannot go on.
             throw BuildFailure(
@@ -103,8 +108,10 @@ enum RunCommand {
         }
         if interrupted {
             cli.console.err("stopped: \(report.stoppedBecause ?? "interrupted"); finished images are kept, rerun to continue\n")
+            cli.console.err(RunSummary.totalTime(commandStarted.duration(to: .now).seconds, stopped: true))
             return .interrupted
         }
+        cli.console.err(RunSummary.totalTime(commandStarted.duration(to: .now).seconds, stopped: false))
         let totals = report.totals
         let overspent = report.budgetSpent.map { $0 > (limits.maxCost ?? .infinity) + 1e-9 } ?? false
         if totals.failed == 0 && (totals.skippedForBudget > 0 || overspent) { return .overBudget }

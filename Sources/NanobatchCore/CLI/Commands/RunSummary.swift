@@ -35,9 +35,29 @@ enum RunSummary {
         return " + \(amount) for \(unknown.count) failed job\(unknown.count == 1 ? "" : "s") that may have been paid"
     }
 
+    /// How many jobs failed and where to read why: the progress printer told each one as it
+    /// happened; without it (`--quiet`) the first ones are listed here, and the rest counted.
+    static func failures(_ report: IndexReport, printed: Bool) -> String {
+        let count = report.totals.failed
+        guard count > 0 else { return "" }
+        if printed { return "\(Plural.count(count, "job")) failed: each is printed above; every error is in index.json\n" }
+        let shown = ProgressPrinter.Pace().failuresInFull
+        var text = ""
+        for row in report.jobs.lazy.filter({ $0.status == .failed }).prefix(shown) {
+            text += "failed \(row.id): \(row.error ?? "unknown error")\n"
+        }
+        if count > shown { text += "… \(Plural.count(count - shown, "more failure")): see index.json\n" }
+        return text
+    }
+
+    /// The last line of `run`: "finished in 1m 12s", or "stopped after 3.4s".
+    static func totalTime(_ seconds: Double, stopped: Bool) -> String {
+        "\(stopped ? "stopped after" : "finished in") \(ElapsedTime.short(seconds))\n"
+    }
+
     static func finished(
         _ build: Build, report: IndexReport, diff: BuildDiff?, evaluated: EvaluatedPlan, outcomes: [JobOutcome],
-        maxCost: Double?
+        maxCost: Double?, failuresPrinted: Bool
     ) -> String {
         let totals = report.totals
         var text = "\(build.name): \(totals.made) made, \(totals.cached) cached, \(totals.failed) failed, \(totals.skipped) skipped"
@@ -48,14 +68,11 @@ enum RunSummary {
             text += totals.unknownPriceJobs > 0 ? " + \(totals.unknownPriceJobs) of unknown price)" : ")"
         }
         if let diff {
-            text +=
-                "\nsince the previous build: \(diff.new.count) new, \(diff.madeAgain.count) made again, \(diff.unchanged) unchanged, \(diff.removed.count) removed"
+            text += "\nsince the previous build: \(diff.counts)"
         }
+        text += "\n" + failures(report, printed: failuresPrinted)
         text +=
-            "\nindex: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n"
-        for row in report.jobs where row.status == .failed {
-            text += "  failed \(row.id): \(row.error ?? "unknown error")\n"
-        }
+            "index: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n"
         if let maxCost, let counted = report.budgetSpent {
             text += "budget: \(Money.format(counted)) of \(Money.format(maxCost)) counted"
             text +=
