@@ -48,7 +48,8 @@ package struct NanobatchCLI: Sendable {
 
     package static var usage: String {
         var text = "nanobatch \(version) — turn a JSON manifest into a finished, cached set of AI-generated images\n\n"
-        text += "Usage: nanobatch <command> [options] MANIFEST\n       nanobatch <command> --help\n\nCommands:\n"
+        text +=
+            "Usage: nanobatch <command> [options] MANIFEST\n       nanobatch init [NAME] | schema | help [COMMAND]\n       nanobatch <command> --help\n\nCommands:\n"
         for spec in commands { text += "  \(spec.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(spec.summary)\n" }
         text += "\nRun `nanobatch <command> --help` for the options each command takes.\n"
         text += "\nExit status: \(ExitCode.summary).\n"

@@ -15,6 +15,14 @@ import Testing
         #expect(plan.out.hasPrefix("Plan for test: 1 job — "), "\(plan.out)")
         let explain = await runCLI(["explain", manifest, "--output", workspace.outputRoot.path])
         #expect(explain.out.contains("1 of 1 job would be made"), "\(explain.out)")
+        #expect(await runCLI(["run", manifest, "--output", workspace.outputRoot.path, "--quiet"]).status == 0)
+        let verify = await runCLI(["verify", manifest, "--output", workspace.outputRoot.path])
+        #expect(verify.out == "test: 1 cached image checked, 0 corrupt\n", "\(verify.out)")
+    }
+
+    /// The general usage shows the commands that take no manifest, too.
+    @Test func usageShowsCommandsWithoutAManifest() {
+        #expect(NanobatchCLI.usage.contains("nanobatch init [NAME] | schema | help [COMMAND]"))
     }
 
     @Test func pluralsStayPlural() {

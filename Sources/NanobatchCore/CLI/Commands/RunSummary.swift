@@ -97,7 +97,7 @@ enum RunSummary {
         for (job, outcome) in zip(jobs, outcomes) where outcome.stopsProvider && announced.insert(job.provider).inserted {
             let unsent = outcomes.indices.filter { jobs[$0].provider == job.provider && outcomes[$0].status == .skipped }.count
             text +=
-                "provider \(job.provider) stopped: \(outcome.error ?? "refused"); \(unsent) of its jobs were not submitted. Fix this, then run again: finished images are kept.\n"
+                "provider \(job.provider) stopped: \(outcome.error ?? "refused"); \(unsent == 1 ? "1 of its jobs was" : "\(unsent) of its jobs were") not submitted. Fix this, then run again: finished images are kept.\n"
         }
         return text
     }

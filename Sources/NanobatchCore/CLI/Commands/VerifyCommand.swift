@@ -25,7 +25,7 @@ enum VerifyCommand {
             let friendly = OutputLayout.friendlyName(job, entry.info.format)
             cli.console.out("corrupt: \(build.name)/\(friendly): its bytes no longer match their SHA-256 (\(entry.blobPath))\n")
         }
-        cli.console.out("\(build.name): \(cached.count) cached image(s) checked, \(corrupt) corrupt\n")
+        cli.console.out("\(build.name): \(Plural.count(cached.count, "cached image")) checked, \(corrupt) corrupt\n")
         guard corrupt > 0 else { return .success }
         cli.console.out("run `nanobatch run \(parsed.positionals[0]) --verify` to make them again\n")
         return .jobsFailed
