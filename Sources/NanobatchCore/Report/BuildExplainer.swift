@@ -252,6 +252,8 @@ struct BuildDiff: Codable, Sendable {
     var restored: [Remade]
     var unchanged: Int
     var removed: [String]
+    /// Changed since the previous build, but this run made no image for them (failed or skipped).
+    var changedNotMade: [Remade] = []
 
     /// `explanations` are the ones computed before the run (what `explain` says).
     init(plan: EvaluatedPlan, previous: PreviousBuild, explanations: [BuildExplainer.Explanation]) {
@@ -312,6 +314,15 @@ struct BuildDiff: Codable, Sendable {
         restored = try container.decodeIfPresent([Remade].self, forKey: .restored) ?? []
         unchanged = try container.decode(Int.self, forKey: .unchanged)
         removed = try container.decode([String].self, forKey: .removed)
+        changedNotMade = try container.decodeIfPresent([Remade].self, forKey: .changedNotMade) ?? []
+    }
+
+    /// After the run: a job sent again whose run failed or was skipped has no new image, so it is
+    /// "changed, not made" rather than "made again".
+    mutating func settle(jobs: [Job], outcomes: [JobOutcome]) {
+        let notMade = Set(zip(jobs, outcomes).filter { $0.1.status == .failed || $0.1.status == .skipped }.map(\.0.id))
+        changedNotMade = madeAgain.filter { notMade.contains($0.id) }
+        madeAgain.removeAll { notMade.contains($0.id) }
     }
 
     /// "2 new, 1 made again, 1 restored from cache, 8 unchanged, 0 removed" (restored only when there are some).
@@ -319,6 +330,7 @@ struct BuildDiff: Codable, Sendable {
         var parts = ["\(new.count) new", "\(madeAgain.count) made again"]
         if !restored.isEmpty { parts.append("\(restored.count) restored from cache") }
         parts += ["\(unchanged) unchanged", "\(removed.count) removed"]
+        if !changedNotMade.isEmpty { parts.append("\(changedNotMade.count) changed but not made") }
         return parts.joined(separator: ", ")
     }
 
@@ -328,9 +340,10 @@ struct BuildDiff: Codable, Sendable {
         for id in new { changes[id] = ("new", nil) }
         for job in restored where changes[job.id] == nil { changes[job.id] = ("restored from cache", job.reason) }
         for job in madeAgain where changes[job.id] == nil { changes[job.id] = ("made again", job.reason) }
+        for job in changedNotMade where changes[job.id] == nil { changes[job.id] = ("changed, not made", job.reason) }
         return changes
     }
 
     /// Nothing to tell: the next run writes the same reports.
-    var isEmpty: Bool { new.isEmpty && madeAgain.isEmpty && restored.isEmpty && removed.isEmpty }
+    var isEmpty: Bool { new.isEmpty && madeAgain.isEmpty && restored.isEmpty && removed.isEmpty && changedNotMade.isEmpty }
 }

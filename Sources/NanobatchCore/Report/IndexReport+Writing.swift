@@ -37,6 +37,8 @@ extension IndexReport {
             "diff": diff.map { diff in
                 JSONValue.object(
                     JSONObject(sorted: [
+                        "changedNotMade": .array(
+                            diff.changedNotMade.map { .object(JSONObject(sorted: ["id": .string($0.id), "reason": .string($0.reason)])) }),
                         "madeAgain": .array(
                             diff.madeAgain.map { .object(JSONObject(sorted: ["id": .string($0.id), "reason": .string($0.reason)])) }),
                         "new": .array(diff.new.map(JSONValue.string)),

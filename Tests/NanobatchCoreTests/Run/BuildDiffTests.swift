@@ -57,6 +57,31 @@ import Testing
         #expect(index.at("diff", "madeAgain")?.arrayValue?.isEmpty == true)
     }
 
+    /// A changed job whose run fails is not "made again", and its outdated image leaves the folder.
+    @Test func aChangedJobThatFailsIsChangedButNotMadeAndItsOldImageGoes() async throws {
+        let workspace = try TestWorkspace()
+        let path = try workspace.write("m.json", Self.manifest(hero: "A red cube"))
+        let output = ["--output", workspace.outputRoot.path, "--quiet"]
+        #expect(await runCLI(["run", path] + output).status == 0)
+        let first = try readIndex(workspace, manifest: "test")
+        let heroFile = try #require(first.jobRows.first { $0["promptID"]?.stringValue == "hero" }?["file"]?.stringValue)
+        let heroPath = workspace.outputRoot.appendingPathComponent("test").appendingPathComponent(heroFile).path
+        #expect(FileManager.default.fileExists(atPath: heroPath))
+
+        try Self.manifest(hero: "A red cube [fail]").write(toFile: path, atomically: true, encoding: .utf8)
+        let failing = await runCLI(["run", path] + output) { _ in FailingProvider(inner: OfflineProvider(), marker: "[fail]") }
+        #expect(failing.status == 1)
+        #expect(
+            failing.err.contains("since the previous build: 0 new, 0 made again, 1 unchanged, 0 removed, 1 changed but not made"),
+            "\(failing.err)")
+        let index = try readIndex(workspace, manifest: "test")
+        #expect(index.at("diff", "madeAgain")?.arrayValue?.isEmpty == true)
+        #expect(index.at("diff", "changedNotMade")?.arrayValue?.count == 1)
+        let hero = index.jobRows.first { $0["promptID"]?.stringValue == "hero" }
+        #expect(hero?["change"]?.stringValue == "changed, not made")
+        #expect(!FileManager.default.fileExists(atPath: heroPath), "the red cube no longer stands for the changed job")
+    }
+
     @Test func jobsAStoppedRunNeverStartedAreNew() async throws {
         let workspace = try TestWorkspace()
         let path = try workspace.write("m.json", Self.manifest(hero: "A red cube"))

@@ -54,7 +54,7 @@ enum RunCommand {
             try SubmissionJournal(root: layout.root, manifest: name) { store.lookup($0) != nil }
         }
         let previous = await previousRead.value
-        let diff = previous.map {
+        var diff = previous.map {
             BuildDiff(plan: evaluated, previous: $0, explanations: BuildExplainer.explain(evaluated, previous: $0, store: store))
         }
         if !journal.unresolved.isEmpty {
@@ -76,6 +76,7 @@ enum RunCommand {
         let start = clock.now
         let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
         printer?.finish()
+        diff?.settle(jobs: evaluated.graph.jobs, outcomes: outcomes)
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
         let journalFailure = journal.failure
         let report = build.report(
@@ -84,8 +85,9 @@ enum RunCommand {
             facts: IndexReport.RunFacts(
                 budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
                 rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
-        if let previous, let removed = diff?.removed, !removed.isEmpty {
-            RemovedJobFiles.remove(removed, previous: previous, folder: build.manifestFolder)
+        // The folder holds exactly this build: no image of a removed job, no outdated image of a job not made now.
+        if let previous, let diff, !(diff.removed.isEmpty && diff.changedNotMade.isEmpty) {
+            RemovedJobFiles.remove(diff.removed + diff.changedNotMade.map(\.id), previous: previous, folder: build.manifestFolder)
         }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
