@@ -4,7 +4,8 @@ enum MissingKeys {
     static func warnings(for manifest: Manifest, environment: [String: String]) -> [String] {
         manifest.providers.compactMap { provider in
             guard let variable = provider.apiKeyEnv, (environment[variable] ?? "").isEmpty else { return nil }
-            return "warning: provider \"\(provider.name)\" reads its key from \(variable), which is not set: `run` will not start\n"
+            return
+                "warning: provider \"\(provider.name)\" reads its key from \(variable), which is not set or empty: `run` will not start\n"
         }
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// `steps`: chained edits, their sources, cycles, and what their models must accept.
 extension ManifestValidator {
-    mutating func validateSteps(_ value: JSONValue?, providers: [ProviderConfig], matrix: Matrix?) -> [Step] {
+    mutating func validateSteps(
+        _ value: JSONValue?, providers: [ProviderConfig], matrix: Matrix?, writtenPromptIDs: Set<String> = []
+    ) -> [Step] {
         let stepsPath = JSONPath.root.key("steps")
         guard let value else { return [] }
         guard case .array(let items) = value else {
@@ -42,7 +44,7 @@ extension ManifestValidator {
             }
         }
         checkStepModels(steps, providers: providers, matrix: matrix)
-        checkStepSources(steps, promptIDs: promptIDs)
+        checkStepSources(steps, promptIDs: promptIDs.union(writtenPromptIDs))
         return steps
     }
 

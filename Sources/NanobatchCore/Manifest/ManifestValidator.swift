@@ -38,7 +38,9 @@ struct ManifestValidator {
         let concurrency = decoder.integer("concurrency", in: top, at: .root, range: 1...1024) ?? ManifestDefaults.concurrency
         let providers = validateProviders(top["providers"])
         let matrix = validateMatrix(top["matrix"], providers: providers)
-        let steps = validateSteps(top["steps"], providers: providers, matrix: matrix)
+        // Prompt ids as written, also of prompts with errors of their own: a step naming one is not wrong too.
+        let writtenPromptIDs = Set(top["matrix"]?["prompts"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? [])
+        let steps = validateSteps(top["steps"], providers: providers, matrix: matrix, writtenPromptIDs: writtenPromptIDs)
         let pricing = validatePricing(top["pricing"], providers: providers)
         let budget = validateBudget(top["budget"])
         guard let name, let matrix else { return nil }

@@ -36,6 +36,17 @@ import Testing
             "\(result.err)")
     }
 
+    /// A prompt with an error of its own is still a prompt a step may name: one error, not two.
+    @Test func aStepFromAPromptWithItsOwnErrorGetsNoSecondError() async throws {
+        let manifest = baseManifest(
+            prompts: #"[ { "id": "hero", "txt": "A red cube" } ]"#,
+            extra: #", "steps": [ { "id": "edit", "from": "hero", "prompt": "x" } ]"#)
+        let (result, _) = try await validate(manifest)
+        #expect(result.status == 2)
+        #expect(result.err.contains("unknown key \"txt\""), "\(result.err)")
+        #expect(!result.err.contains("steps[0]"), "\(result.err)")
+    }
+
     @Test func stepThatKeepsNoSourceJobIsAnError() async throws {
         let manifest = baseManifest(extra: #", "steps": [ { "id": "edit", "from": "hero", "prompt": "x", "aspectRatios": ["9:16"] } ]"#)
         let (result, _) = try await validate(manifest)

@@ -27,7 +27,10 @@ enum RunSummary {
     /// " + up to $0.08 for 2 failed jobs that may have been paid": jobs whose request reached the
     /// provider but whose outcome is unknown, at their list price. Empty when there are none.
     static func possiblyPaid(_ jobs: [Job], _ outcomes: [JobOutcome]) -> String {
-        let unknown = zip(jobs, outcomes).filter { $1.status == .failed && $1.outcomeUnknown }.map(\.0)
+        // A free dialect (offline) charges nothing, whatever happened to its request.
+        let unknown = zip(jobs, outcomes).filter { job, outcome in
+            outcome.status == .failed && outcome.outcomeUnknown && DialectRegistry.dialect(named: job.dialect)?.submissionKind != .free
+        }.map(\.0)
         guard !unknown.isEmpty else { return "" }
         let prices = unknown.compactMap(\.unitPrice)
         var amount = prices.isEmpty ? "an unknown amount" : "up to " + Money.format(prices.reduce(0, +))

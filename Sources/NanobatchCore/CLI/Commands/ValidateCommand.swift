@@ -19,12 +19,13 @@ enum ValidateCommand {
             cli.console.out(try NanobatchCLI.prettyJSON(Report(valid: false, jobs: nil, file: error.file, issues: error.issues)))
             return .usage
         }
-        let jobs = Planner.expand(manifest).jobs.count
+        let expanded = Planner.expand(manifest).jobs
+        let jobs = expanded.count
         if json {
             let report = Report(valid: true, jobs: jobs, file: manifest.sourceName, issues: manifest.warnings)
             cli.console.out(try NanobatchCLI.prettyJSON(report))
         } else {
-            let providers = manifest.providers.count
+            let providers = Set(expanded.map(\.provider)).count
             cli.console.out(
                 "\(manifest.sourceName): valid — \(Plural.count(jobs, "job")) across \(Plural.count(providers, "provider"))\n")
             cli.console.err(manifest.warningText)
