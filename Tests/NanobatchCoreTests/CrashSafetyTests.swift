@@ -70,6 +70,18 @@ func nanobatchExecutable() -> URL? {
         try assertNoBrokenImages(workspace)
     }
 
+    /// One stop delivered twice at once is one Ctrl-C: jobs in flight still finish.
+    @Test func aSigintDeliveredTwiceAtOnceIsOneStop() async throws {
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let (workspace, manifest) = try slowManifest(concurrency: 2, latencyMs: 400, variants: 10)
+        let (process, errors) = try start(executable, manifest, workspace)
+        await signal(SIGINT, to: process, once: 2, storedIn: workspace, twice: true)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        let index = try readIndex(workspace, manifest: "test")
+        #expect(!statuses(index).values.contains("failed"), "jobs in flight were abandoned: \(stderr)")
+    }
+
     @Test func sigtermAbandonsJobsInFlightButWritesTheIndexAndSaysWhy() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let (workspace, manifest) = try slowManifest(concurrency: 2, latencyMs: 400, variants: 10)
@@ -106,12 +118,14 @@ func nanobatchExecutable() -> URL? {
 
     /// Sends `signal` once `count` images are in the store, then waits for the process to end.
     /// Polled on a plain thread: the test pool's threads may be busy with other tests.
-    func signal(_ signal: Int32, to process: Process, once count: Int, storedIn workspace: TestWorkspace) async {
+    /// `twice`: the signal goes out twice back to back, as `timeout -s INT` delivers it.
+    func signal(_ signal: Int32, to process: Process, once count: Int, storedIn workspace: TestWorkspace, twice: Bool = false) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 let giveUp = Date().addingTimeInterval(60)
                 while self.storedImageCount(workspace) < count, process.isRunning, Date() < giveUp { usleep(2000) }
                 kill(process.processIdentifier, signal)
+                if twice { kill(process.processIdentifier, signal) }
                 process.waitUntilExit()
                 done.resume()
             }

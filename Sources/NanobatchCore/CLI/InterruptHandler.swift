@@ -6,8 +6,21 @@ import Foundation
 /// in flight are abandoned at once and the run still writes its index and says why it stopped.
 /// Abandoned async tasks stay open in the journal, so the next run resumes them instead of paying again.
 package final class InterruptHandler: @unchecked Sendable {
+    /// What one Ctrl-C means.
+    enum Press: Equatable { case stop, echo, abandon }
+
+    /// A second SIGINT this soon after the first is the same stop delivered twice (`timeout -s INT`
+    /// signals the process and its group), not a person pressing again.
+    static let echoWindow = 0.25
+
+    /// `first`: when the first Ctrl-C came (seconds on a monotonic clock), nil if none yet.
+    static func press(at now: Double, first: Double?) -> Press {
+        guard let first else { return .stop }
+        return now - first < echoWindow ? .echo : .abandon
+    }
+
     private let sources: [DispatchSourceSignal]
-    private let presses = Locked(0)
+    private let firstPress = Locked<Double?>(nil)
 
     /// `console`: where the notices go, through its lock, so they clear the progress line first.
     package init(stop: StopSignal, console: Console, cancel: @escaping @Sendable () -> Void) {
@@ -15,16 +28,19 @@ package final class InterruptHandler: @unchecked Sendable {
         signal(SIGTERM, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        let presses = self.presses
+        let firstPress = self.firstPress
         interrupt.setEventHandler { @Sendable in
-            if presses.withLock({
-                $0 += 1
-                return $0
-            }) == 1 {
+            let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+            let press = firstPress.withLock { first in
+                defer { if first == nil { first = now } }
+                return InterruptHandler.press(at: now, first: first)
+            }
+            switch press {
+            case .stop:
                 stop.requestStop("interrupted (Ctrl-C)")
                 console.err("\nstopping: no new jobs; waiting for jobs in flight (Ctrl-C again to abandon them)\n")
-            } else {
-                cancel()
+            case .echo: break
+            case .abandon: cancel()
             }
         }
         terminate.setEventHandler { @Sendable in
