@@ -28,7 +28,8 @@ package enum ManifestLoader {
             return try Data(contentsOf: url)
         } catch {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            let why = exists ? "cannot read the manifest file" : "no such file (looked for \(url.standardizedFileURL.path))"
+            var why = exists ? "cannot read the manifest file" : "no such file (looked for \(url.standardizedFileURL.path))"
+            if path == "-" && !exists { why = "only `validate` reads a manifest from standard input; name the manifest's file" }
             throw ManifestError(file: path, issues: [ManifestIssue(path: "", message: why)])
         }
     }

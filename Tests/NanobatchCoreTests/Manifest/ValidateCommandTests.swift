@@ -70,4 +70,11 @@ import Testing
         #expect(issue?["line"] == nil && issue?["file"] == .string("/nonexistent/m.json"))
         #expect(issue?["message"]?.stringValue?.hasPrefix("no such file") == true)
     }
+
+    /// Only `validate` reads standard input; the others say so instead of looking for a file named "-".
+    @Test func otherCommandsSayOnlyValidateReadsStandardInput() async {
+        let result = await runCLI(["plan", "-"])
+        #expect(result.status == 2)
+        #expect(result.err.contains("only `validate` reads a manifest from standard input"), "\(result.err)")
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 enum ValidateCommand {
     static let spec = CommandSpec(
         name: "validate", summary: "check a manifest; report every problem with its file:line:column and JSON path",
-        positionals: "MANIFEST", options: [:],
+        positionals: "MANIFEST|-", options: [:],
         flags: ["json": "print {valid, jobs, issues} as JSON on stdout, for editors and CI annotations"],
         minPositionals: 1, maxPositionals: 1)
 
