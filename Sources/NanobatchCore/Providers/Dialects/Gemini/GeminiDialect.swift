@@ -40,9 +40,12 @@ struct GeminiDialect: Dialect {
     let referencesMustBeURLs = false
     let submissionKind = SubmissionKind.synchronous
     let pollSeconds: Double? = nil
-    let options: Set<ProviderOption> = []
+    let options: Set<ProviderOption> = [.mode]
 
-    func problem(with option: ProviderOption, value: String) -> String? { nil }
+    func problem(with option: ProviderOption, value: String) -> String? {
+        guard option == .mode, ProviderMode(rawValue: value) == nil else { return nil }
+        return "\"\(value)\" is not one of \(ProviderMode.names.joined(separator: ", "))"
+    }
 
     func makeProvider(config: ProviderConfig, client: () throws -> ProviderClient) throws -> any ImageProvider {
         GeminiProvider(client: try client())
