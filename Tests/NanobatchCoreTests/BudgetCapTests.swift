@@ -51,19 +51,19 @@ import Testing
 
     @Test func aGatewayReportingAbsurdUsageIsCountedAtTheReservation() async throws {
         let workspace = try TestWorkspace()
-        // 30 million image tokens: $900 an image, were it believed.
-        let usage = #"{"promptTokenCount":10,"candidatesTokenCount":30000000}"#
+        // 15 million image tokens × $60/M: $900 an image, were it believed.
+        let usage = #"{"promptTokenCount":10,"candidatesTokenCount":15000000}"#
         let (result, index) = try await Self.run(
-            model: "gemini-2.5-flash-image", maxCost: 0.20, concurrency: 1, usage: usage, workspace: workspace)
+            model: "gemini-3.1-flash-image", maxCost: 0.31, concurrency: 1, usage: usage, workspace: workspace)
         let made = Self.made(index)
-        #expect(made.count == 3, "each counted at its reservation of $0.0585")
+        #expect(made.count == 3, "each counted at its reservation of $0.1005 (1.5 × $0.067)")
         #expect(made.allSatisfy { $0["actualCost"] == nil })
         #expect(
             made.allSatisfy { row in
                 row["notes"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("reported cost $900.00 rejected") == true } == true
             })
         let budgetSpent = try #require(index["budgetSpent"]?.numberValue)
-        #expect(budgetSpent <= 0.20 && abs(budgetSpent - 3 * 0.0585) < 1e-9)
+        #expect(budgetSpent <= 0.31 && abs(budgetSpent - 3 * 0.1005) < 1e-9)
         #expect(index["totals"]?["actualCost"]?["USD"]?.numberValue ?? 0 < 1)
         #expect(result.status == ExitCode.overBudget.rawValue)
     }
@@ -72,15 +72,15 @@ import Testing
     @Test func aChargeAboveTheReservationIsCountedAndReported() async throws {
         let workspace = try TestWorkspace()
         let fake = try DialectFakes.gemini()
-        // 3000 image tokens × $30/M = $0.09 against a reservation of $0.0585 (1.5 × $0.039).
+        // 3000 image tokens × $60/M = $0.18 against a reservation of $0.1005 (1.5 × $0.067).
         fake.injectFaults { fake, _ in Self.answer(fake, usage: #"{"promptTokenCount":0,"candidatesTokenCount":3000}"#) }
         let manifest = apiManifest(
-            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"], extra: #", "budget": { "maxCost": 0.06 }"#)
+            dialect: "gemini", fake: fake, models: ["gemini-3.1-flash-image"], extra: #", "budget": { "maxCost": 0.11 }"#)
         let result = try await runAgainst(fake, manifest, in: workspace)
         let index = try readIndex(workspace, manifest: "api-test")
-        #expect(index.jobRows.first?["actualCost"] == .number(0.09))
-        #expect(index["budgetSpent"] == .number(0.09))
-        #expect(result.err.contains("budget: $0.09 of $0.06 counted — over the budget"))
+        #expect(index.jobRows.first?["actualCost"] == .number(0.18))
+        #expect(index["budgetSpent"] == .number(0.18))
+        #expect(result.err.contains("budget: $0.18 of $0.11 counted — over the budget"))
         #expect(result.status == ExitCode.overBudget.rawValue)
     }
 

@@ -10,8 +10,7 @@ import Testing
         let workspace = try TestWorkspace()
         try workspace.write("refs/a.png", data: smallPNG(seed: "a"))
         let manifest = apiManifest(
-            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image", "gemini-3.1-flash-image"],
-            references: [["refs/a.png"]], imageSize: "0.5K")
+            dialect: "gemini", fake: fake, models: ["gemini-3.1-flash-image"], references: [["refs/a.png"]], imageSize: "0.5K")
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")
         #expect(fake.violations == [])
@@ -19,11 +18,7 @@ import Testing
             #expect(request.headers["x-goog-api-key"] == fake.key)
             let body = try JSONParser.parse(request.body)
             let imageConfig = body.at("generationConfig", "imageConfig")
-            if request.path.contains("gemini-2.5-flash-image") {
-                #expect(imageConfig?["imageSize"] == nil)
-            } else {
-                #expect(imageConfig?["imageSize"] == "512")
-            }
+            #expect(imageConfig?["imageSize"] == "512")
             #expect(imageConfig?["aspectRatio"] == "16:9")
             let inline = body.at("contents", 0, "parts", 1, "inline_data")
             #expect(inline?["mime_type"] == "image/png")
@@ -52,7 +47,7 @@ import Testing
         let fake = try DialectFakes.gemini()
         let workspace = try TestWorkspace()
         let manifest = apiManifest(
-            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"],
+            dialect: "gemini", fake: fake, models: ["gemini-3.1-flash-image"],
             prompts: [("blocked", "x [blocked]"), ("unsafe", "y [image-safety]")])
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 1)
@@ -81,7 +76,7 @@ import Testing
         let fake = try DialectFakes.gemini()
         fake.script(":generateContent", [FakeAPI.googleError(400, state: "INVALID_ARGUMENT", message: "Unsupported aspect ratio")])
         let workspace = try TestWorkspace()
-        let manifest = apiManifest(dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"])
+        let manifest = apiManifest(dialect: "gemini", fake: fake, models: ["gemini-3.1-flash-image"])
         let first = try await runAgainst(fake, manifest, in: workspace)
         #expect(first.status == 1)
         let job = try #require(try readIndex(workspace, manifest: "api-test").jobRows.first)

@@ -11,7 +11,7 @@ import Testing
         let fake = try DialectFakes.gemini()
         let workspace = try TestWorkspace()
         let manifest = apiManifest(
-            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"], prompts: ProviderStopTests.prompts,
+            dialect: "gemini", fake: fake, models: ["gemini-3.1-flash-image"], prompts: ProviderStopTests.prompts,
             ratios: ["1:1", "16:9"], providerExtra: #", "concurrency": 2"#)
         let path = try workspace.write("api-test.json", manifest)
         let result = await runCLI(

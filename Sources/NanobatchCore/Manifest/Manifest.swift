@@ -45,6 +45,8 @@ package struct ProviderConfig: Sendable, Equatable {
     package var responseFormat: String?
     /// `evolink`: HTTPS address the provider calls when a task ends.
     package var callbackURL: String?
+    /// `gemini`: send jobs one by one (`sync`, the default) or through the Batch API at half price.
+    package var mode: ProviderMode
     /// Attempts and backoff for requests to this provider.
     package var retry: RetryPolicy
     /// USD: the most this provider's jobs may reserve in any rolling ten minutes (Gemini caps spend per
@@ -56,8 +58,10 @@ package struct ProviderConfig: Sendable, Equatable {
         concurrency: Int = ManifestDefaults.providerConcurrency, requestsPerMinute: Double? = nil,
         latencyMilliseconds: Int = ManifestDefaults.latencyMilliseconds, referenceURLs: [String: String] = [:],
         deadlineSeconds: Double = ManifestDefaults.deadlineSeconds, pollSeconds: Double? = nil, responseFormat: String? = nil,
-        callbackURL: String? = nil, retry: RetryPolicy = ManifestDefaults.retry, spendPerTenMinutes: Double? = nil
+        callbackURL: String? = nil, mode: ProviderMode = .sync, retry: RetryPolicy = ManifestDefaults.retry,
+        spendPerTenMinutes: Double? = nil
     ) {
+        self.mode = mode
         self.spendPerTenMinutes = spendPerTenMinutes
         self.name = name
         self.dialect = dialect

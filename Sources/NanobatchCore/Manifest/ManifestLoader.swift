@@ -8,7 +8,7 @@ package enum ManifestLoader {
     ]
     package static let providerKeys = [
         "dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
-        "pollSeconds", "responseFormat", "callbackURL", "retry", "spendPerTenMinutes",
+        "pollSeconds", "responseFormat", "callbackURL", "mode", "retry", "spendPerTenMinutes",
     ]
     package static let retryKeys = ["maxAttempts", "initialDelaySeconds", "maximumDelaySeconds"]
     package static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format"]

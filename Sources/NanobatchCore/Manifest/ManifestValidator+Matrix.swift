@@ -120,12 +120,21 @@ extension ManifestValidator {
                 continue
             }
             let dialect = DialectRegistry.dialect(named: provider.dialect)!
-            guard dialect.model(ref.model) != nil else {
+            guard let spec = dialect.model(ref.model) else {
+                let served = dialect.models.filter { $0.retirement?.isPast(today: today) != true }.map(\.id)
                 problem(
                     at,
-                    "model \"\(ref.model)\" is not served by dialect \(dialect.name)\(Suggestion.hint(for: ref.model, among: dialect.models.map(\.id), prefix: "\(ref.provider):")); known: \(ManifestDecoder.list(dialect.models.map(\.id)))"
+                    "model \"\(ref.model)\" is not served by dialect \(dialect.name)\(Suggestion.hint(for: ref.model, among: served, prefix: "\(ref.provider):")); known: \(ManifestDecoder.list(served))"
                 )
                 continue
+            }
+            if let retirement = spec.retirement {
+                let message = retirement.message(for: ref.model, today: today)
+                guard !retirement.isPast(today: today) else {
+                    problem(at, message)
+                    continue
+                }
+                warning(at, message)
             }
             models.append(ref)
         }

@@ -69,6 +69,8 @@ extension ManifestValidator {
         if let responseFormat { checkOption(.responseFormat, value: responseFormat, of: dialect, at: path) }
         let callbackURL = decoder.string(ProviderOption.callbackURL.key, in: fields, at: path)
         if let callbackURL { checkOption(.callbackURL, value: callbackURL, of: dialect, at: path) }
+        let mode = decoder.string(ProviderOption.mode.key, in: fields, at: path)
+        if let mode { checkOption(.mode, value: mode, of: dialect, at: path) }
         let retry = validateRetry(fields["retry"], at: path.key("retry"))
         let spendPerTenMinutes = validateSpendPerTenMinutes(fields, at: path)
         return ProviderConfig(
@@ -76,7 +78,8 @@ extension ManifestValidator {
             concurrency: concurrency, requestsPerMinute: rpm,
             latencyMilliseconds: latency, referenceURLs: referenceURLs,
             deadlineSeconds: deadline, pollSeconds: pollSeconds,
-            responseFormat: responseFormat, callbackURL: callbackURL, retry: retry, spendPerTenMinutes: spendPerTenMinutes)
+            responseFormat: responseFormat, callbackURL: callbackURL, mode: mode.flatMap(ProviderMode.init(rawValue:)) ?? .sync,
+            retry: retry, spendPerTenMinutes: spendPerTenMinutes)
     }
 
     /// `spendPerTenMinutes`: USD, positive and finite.

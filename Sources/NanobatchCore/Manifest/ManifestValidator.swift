@@ -7,8 +7,13 @@ struct ManifestValidator {
     /// The manifest's folder: relative reference files resolve against it.
     let directory: URL
     var decoder = ManifestDecoder()
+    /// The UTC day model retirements are judged on (`YYYY-MM-DD`).
+    let today: String
 
-    init(directory: URL) { self.directory = directory }
+    init(directory: URL, today: String = Retirement.today()) {
+        self.directory = directory
+        self.today = today
+    }
 
     /// Errors and warnings, in the order found.
     var issues: [ManifestIssue] { decoder.issues }

@@ -16,12 +16,15 @@ package struct ModelSpec: Sendable, Equatable {
     package var tokenPrices: TokenPrices?
     /// A documented prompt length limit, in characters.
     package var maxPromptCharacters: Int?
+    /// When the provider shuts this id down and what replaces it; `nil` while it is served.
+    package var retirement: Retirement?
 
     package init(
         id: String, aspectRatios: [AspectRatio], imageSizes: [ImageSize] = [], formats: [ImageFormat] = [.png],
         maxReferences: Int? = nil, acceptsReferences: Bool = true, prices: [String: Double] = [:],
-        tokenPrices: TokenPrices? = nil, maxPromptCharacters: Int? = nil
+        tokenPrices: TokenPrices? = nil, maxPromptCharacters: Int? = nil, retirement: Retirement? = nil
     ) {
+        self.retirement = retirement
         self.tokenPrices = tokenPrices
         self.maxPromptCharacters = maxPromptCharacters
         self.id = id

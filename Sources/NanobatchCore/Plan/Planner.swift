@@ -78,11 +78,14 @@ package enum Planner {
         return JobGraph(manifest: manifest, jobs: jobs, dependents: dependents)
     }
 
-    /// Manifest pricing (`provider:model@size`, then `provider:model`) wins over the built-in table.
+    /// Manifest pricing (`provider:model@size`, then `provider:model`) wins over the built-in table;
+    /// a batch-mode provider's table price is the batch price (`GeminiBatchTranslator.batchPriceFactor`).
     static func price(manifest: Manifest, ref: ModelRef, size: ImageSize?, spec: ModelSpec) -> Double? {
         if let size, let price = manifest.pricing["\(ref.qualified)@\(size.rawValue)"] { return price }
         if let price = manifest.pricing[ref.qualified] { return price }
-        return spec.price(size: size)
+        guard let listPrice = spec.price(size: size) else { return nil }
+        let batch = manifest.provider(named: ref.provider)?.mode == .batch
+        return batch ? listPrice * GeminiBatchTranslator.batchPriceFactor : listPrice
     }
 
     static func reference(from written: String, manifest: Manifest) -> Reference {

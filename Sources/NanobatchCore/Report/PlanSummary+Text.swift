@@ -24,7 +24,8 @@ extension PlanSummary {
             return row + [unit, estimate]
         }
         for line in byModel {
-            table.append(cells(line, provider: line.provider, model: line.model ?? "", unit: line.unitPrice.map(Money.format) ?? "unknown"))
+            let model = (line.model ?? "") + (line.mode.map { " (\($0))" } ?? "")
+            table.append(cells(line, provider: line.provider, model: model, unit: line.unitPrice.map(Money.format) ?? "unknown"))
         }
         if byModel.count > 1 {
             var total = Line(provider: "total")
@@ -39,6 +40,9 @@ extension PlanSummary {
         out += TextTable.render(table, rightAligned: Set(2..<header.count))
         if byProvider.count > 1 {
             out += "\nBy provider: " + byProvider.map { "\($0.provider) \(Money.format($0.estimatedCost))" }.joined(separator: ", ")
+        }
+        if byModel.contains(where: { $0.mode == ProviderMode.batch.rawValue }) {
+            out += "\nBatch jobs, at the batch price: \(ProviderMode.batchTurnaround)"
         }
         out += "\nEstimated cost of this run: \(Money.format(estimatedCost))"
         if unknownPriceJobs > 0 {

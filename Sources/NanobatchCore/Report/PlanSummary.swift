@@ -18,6 +18,8 @@ struct PlanSummary: Codable, Sendable, Equatable {
         var estimatedCost = 0.0
         var unknownPriceJobs = 0
         var unitPrice: Double?
+        /// `"batch"` for a batch-mode provider's jobs (priced at the batch price); absent otherwise.
+        var mode: String?
 
         mutating func count(_ state: JobState.Kind, price: Double?) {
             jobs += 1
@@ -38,6 +40,8 @@ struct PlanSummary: Codable, Sendable, Equatable {
         var provider: String
         var model: String
         var price: Double?
+        /// `"batch"` for a batch-mode provider's job; absent otherwise.
+        var mode: String?
     }
 
     var manifest: String
@@ -67,10 +71,12 @@ struct PlanSummary: Codable, Sendable, Equatable {
         var total = Line(provider: "")
         var rows: [Row] = []
         rows.reserveCapacity(graph.jobs.count)
+        let batchProviders = Set(graph.manifest.providers.filter { $0.mode == .batch }.map(\.name))
         for job in graph.jobs {
             let model = job.imageSize.map { "\(job.model)@\($0)" } ?? job.model
+            let mode = batchProviders.contains(job.provider) ? ProviderMode.batch.rawValue : nil
             let modelIndex = Self.index(of: "\(job.provider):\(model)", in: &models, lines: &byModel) {
-                Line(provider: job.provider, model: model, unitPrice: job.unitPrice.map(Money.rounded))
+                Line(provider: job.provider, model: model, unitPrice: job.unitPrice.map(Money.rounded), mode: mode)
             }
             let providerIndex = Self.index(of: job.provider, in: &providers, lines: &byProvider) { Line(provider: job.provider) }
             let state = plan.states[job.index]
@@ -80,7 +86,7 @@ struct PlanSummary: Codable, Sendable, Equatable {
             rows.append(
                 Row(
                     id: job.id, key: state.key, state: Self.stateName(state.kind), provider: job.provider, model: job.model,
-                    price: job.unitPrice.map(Money.rounded)))
+                    price: job.unitPrice.map(Money.rounded), mode: mode))
         }
         jobs = total.jobs
         cached = total.cached

@@ -11,13 +11,13 @@ import Testing
         text.firstMatch(of: /-?\d+\.\d{10,}/).map { String($0.output) }
     }
 
-    /// Three jobs that each report $0.039 (1300 image tokens × $30/M) add up to 0.11699999999999999.
+    /// Three jobs that each report $0.039 (650 image tokens × $60/M) add up to 0.11699999999999999.
     @Test func indexJSONHasNoFloatNoise() async throws {
         let workspace = try TestWorkspace()
         let fake = try DialectFakes.gemini()
-        fake.injectFaults { fake, _ in BudgetCapTests.answer(fake, usage: #"{"promptTokenCount":0,"candidatesTokenCount":1300}"#) }
+        fake.injectFaults { fake, _ in BudgetCapTests.answer(fake, usage: #"{"promptTokenCount":0,"candidatesTokenCount":650}"#) }
         let manifest = apiManifest(
-            dialect: "gemini", fake: fake, models: ["gemini-2.5-flash-image"], prompts: Array(BudgetCapTests.prompts.prefix(3)),
+            dialect: "gemini", fake: fake, models: ["gemini-3.1-flash-image"], prompts: Array(BudgetCapTests.prompts.prefix(3)),
             extra: #", "budget": { "maxCost": 1 }"#)
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")

@@ -294,9 +294,18 @@ enum DialectFakes {
 
     // MARK: gemini (official API)
 
-    static let geminiModels = [
-        "gemini-2.5-flash-image", "gemini-3-pro-image", "gemini-3-pro-image-preview", "gemini-3.1-flash-image",
-        "gemini-3.1-flash-image-preview", "gemini-3.1-flash-lite-image",
+    /// What one served Gemini model accepts (Google's model pages); shut-down ids are not served: 404.
+    struct GeminiModelRule: Sendable {
+        let ratios: [String]
+        let sizes: [String]
+        let maxReferences: Int
+    }
+
+    static let geminiModels: [String: GeminiModelRule] = [
+        "gemini-3-pro-image": GeminiModelRule(ratios: standardRatios, sizes: ["1K", "2K", "4K"], maxReferences: 14),
+        "gemini-3.1-flash-image": GeminiModelRule(
+            ratios: standardRatios + extraRatios, sizes: ["512", "1K", "2K", "4K"], maxReferences: 14),
+        "gemini-3.1-flash-lite-image": GeminiModelRule(ratios: standardRatios + extraRatios, sizes: ["1K"], maxReferences: 14),
     ]
 
     static func gemini() throws -> FakeAPI {
@@ -311,12 +320,14 @@ enum DialectFakes {
                 return FakeAPI.googleError(403, state: "PERMISSION_DENIED", message: "API key not valid. Please pass a valid API key.")
             }
             let model = String(request.path.dropFirst(modelsPath.count).dropLast(":generateContent".count))
-            guard fake.require(geminiModels.contains(model), "unknown model \(model)", request) else {
+            guard let rule = geminiModels[model] else {
+                fake.violation("unknown model \(model)", request)
                 return FakeAPI.googleError(404, state: "NOT_FOUND", message: "models/\(model) is not found")
             }
             guard let body = fake.json(request) else { return FakeAPI.googleError(400, state: "INVALID_ARGUMENT", message: "bad JSON") }
             fake.checkKeys(body, allowed: ["contents", "generationConfig"], required: ["contents"], request)
             var prompt = ""
+            var images = 0
             let contents = body["contents"]?.arrayValue ?? []
             fake.require(!contents.isEmpty, "contents must not be empty", request)
             for content in contents {
@@ -329,6 +340,7 @@ enum DialectFakes {
                         fake.violation("a part is neither text nor inline_data", request)
                         continue
                     }
+                    images += 1
                     let mime = (inline["mime_type"] ?? inline["mimeType"])?.stringValue ?? ""
                     fake.require(["image/png", "image/jpeg", "image/webp"].contains(mime), "inline_data mime_type \(mime)", request)
                     let bytes = (inline["data"]?.stringValue).flatMap { Data(base64Encoded: $0) }
@@ -341,13 +353,12 @@ enum DialectFakes {
             fake.require(modalities.contains("IMAGE"), "responseModalities must include IMAGE", request)
             let imageConfig = config?["imageConfig"]
             let ratio = imageConfig?["aspectRatio"]?.stringValue ?? "1:1"
-            let ratios = model.hasPrefix("gemini-3.1-flash-image") ? standardRatios + extraRatios : standardRatios
-            fake.require(ratios.contains(ratio), "aspectRatio \(ratio) is not offered by \(model)", request)
+            fake.require(rule.ratios.contains(ratio), "aspectRatio \(ratio) is not offered by \(model)", request)
             if let size = imageConfig?["imageSize"]?.stringValue {
-                fake.require(model != "gemini-2.5-flash-image", "gemini-2.5-flash-image does not accept imageSize", request)
-                let sizes = model.hasPrefix("gemini-3.1-flash-image") ? ["512", "1K", "2K", "4K"] : ["1K", "2K", "4K"]
-                fake.require(sizes.contains(size), "imageSize \(size) is not offered by \(model)", request)
+                fake.require(rule.sizes.contains(size), "imageSize \(size) is not offered by \(model)", request)
             }
+            fake.require(
+                images <= rule.maxReferences, "\(images) reference images, but \(model) takes at most \(rule.maxReferences)", request)
             if prompt.contains("[blocked]") {
                 return .json(
                     #"{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"},"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12}}"#

@@ -162,7 +162,7 @@ final class GeminiBatchFake: @unchecked Sendable {
     // MARK: Batches
 
     private func createBatch(_ request: ReceivedRequest, model: String) -> ServerReply {
-        guard DialectFakes.geminiModels.contains(model) else {
+        guard DialectFakes.geminiModels[model] != nil else {
             violation("unknown model \(model)", request)
             return FakeAPI.googleError(404, state: "NOT_FOUND", message: "models/\(model) is not found")
         }

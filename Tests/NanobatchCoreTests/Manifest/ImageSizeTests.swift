@@ -37,14 +37,15 @@ import Testing
 
     @Test func plannedJobsCarryTheChosenSize() throws {
         let json = baseManifest(
-            providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K" } }"#,
-            models: #"["g:gemini-3-pro-image", "g:gemini-2.5-flash-image"]"#, references: "[[]]"
+            providers:
+                #"{ "g": { "dialect": "gemini", "apiKeyEnv": "K" }, "o": { "dialect": "openai-images", "baseURL": "https://gw.example", "apiKeyEnv": "K" } }"#,
+            models: #"["g:gemini-3-pro-image", "o:nano-banana"]"#, references: "[[]]"
         )
         .replacingOccurrences(of: "\"imageSize\": \"0.5K\"", with: "\"variants\": 1")
         let manifest = try ManifestLoader.decode(Data(json.utf8), file: "m.json", directory: FileManager.default.temporaryDirectory)
         let jobs = Planner.expand(manifest).jobs
         #expect(Set(jobs.filter { $0.model == "gemini-3-pro-image" }.map(\.imageSize)) == ["1K"])
-        #expect(Set(jobs.filter { $0.model == "gemini-2.5-flash-image" }.map(\.imageSize)) == [nil])
+        #expect(Set(jobs.filter { $0.model == "nano-banana" }.map(\.imageSize)) == [nil])
         #expect(jobs.first?.size == .oneK)
     }
 }

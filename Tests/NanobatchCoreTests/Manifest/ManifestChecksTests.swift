@@ -15,24 +15,25 @@ import Testing
 
     @Test func imageSizeOnAModelWithoutSizesIsAnError() async throws {
         let manifest = baseManifest(
-            providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" } }"#, models: #"["g:gemini-2.5-flash-image"]"#,
-            references: "[[]]")
+            providers: #"{ "o": { "dialect": "openai-images", "baseURL": "https://gw.example", "apiKeyEnv": "GW_API_KEY" } }"#,
+            models: #"["o:nano-banana"]"#, references: "[[]]")
         let (result, file) = try await validate(manifest)
         #expect(result.status == 2)
         #expect(
-            result.err.contains("\(file):10:5: error: matrix.imageSize: \"0.5K\" cannot be asked of g:gemini-2.5-flash-image"),
+            result.err.contains("\(file):10:5: error: matrix.imageSize: \"0.5K\" cannot be asked of o:nano-banana"),
             "\(result.err)")
     }
 
     @Test func imageSizeReachingSomeFixedSizeModelsIsAWarning() async throws {
         let manifest = baseManifest(
-            providers: #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" } }"#,
-            models: #"["g:gemini-2.5-flash-image", "g:gemini-3.1-flash-image"]"#, references: "[[]]")
+            providers:
+                #"{ "g": { "dialect": "gemini", "apiKeyEnv": "GEMINI_API_KEY" }, "o": { "dialect": "openai-images", "baseURL": "https://gw.example", "apiKeyEnv": "GW_API_KEY" } }"#,
+            models: #"["o:nano-banana", "g:gemini-3.1-flash-image"]"#, references: "[[]]")
         let (result, file) = try await validate(manifest)
         #expect(result.status == 0, "\(result.err)")
         #expect(
             result.err.contains(
-                "\(file):10:5: warning: matrix.imageSize: \"0.5K\" is not sent to g:gemini-2.5-flash-image, which makes one fixed size"),
+                "\(file):10:5: warning: matrix.imageSize: \"0.5K\" is not sent to o:nano-banana, which makes one fixed size"),
             "\(result.err)")
     }
 

@@ -15,6 +15,7 @@ import Testing
         Case(option: .pollSeconds, expected: "only the async dialects (mountsea, image-tasks, evolink) poll"),
         Case(option: .responseFormat, expected: "only the openai-images dialect takes a response format"),
         Case(option: .callbackURL, expected: "only the evolink dialect calls back"),
+        Case(option: .mode, expected: "only the gemini dialect has a batch mode"),
     ]
 
     @Test(arguments: cases)

@@ -16,6 +16,7 @@ enum RunCommand {
         let commandStarted = ContinuousClock.now
         let verify = parsed.flags.contains("verify")
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"], verifyingStore: verify)
+        try refuseBatchMode(build.manifest)
         let (layout, name) = (build.layout, build.name)
         let limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
@@ -118,5 +119,19 @@ enum RunCommand {
         let overspent = report.budgetSpent.map { $0 > (limits.maxCost ?? .infinity) + 1e-9 } ?? false
         if totals.failed == 0 && (totals.skippedForBudget > 0 || overspent) { return .overBudget }
         return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
+    }
+
+    /// Batch mode is validated and planned, but this version's runner does not drive batches yet:
+    /// a manifest whose jobs use a batch-mode provider is refused before anything is done.
+    static func refuseBatchMode(_ manifest: Manifest) throws {
+        let used = Set(manifest.matrix.models + manifest.matrix.prompts.flatMap { $0.models ?? [] }).map(\.provider)
+        let batch = manifest.providers.filter { $0.mode == .batch && used.contains($0.name) }.map(\.name)
+        guard !batch.isEmpty else { return }
+        let names = batch.map { "\"\($0)\"" }.joined(separator: ", ")
+        throw UsageError(
+            "\(batch.count == 1 ? "provider" : "providers") \(names) \(batch.count == 1 ? "uses" : "use") \"mode\": \"batch\", which this version of nanobatch validates and plans but does not run yet; nothing was run",
+            hint:
+                "remove \"mode\" (or set it to \"sync\") to run these jobs now at the standard price; `nanobatch plan` shows the batch price"
+        )
     }
 }

@@ -138,6 +138,14 @@ extension SchemaCommand {
                     "pattern": "^https://",
                     "maxLength": 2048,
                     "description": "evolink only: public HTTPS address called when a task ends."
+                  },
+                  "mode": {
+                    "enum": [
+                      "sync",
+                      "batch"
+                    ],
+                    "default": "sync",
+                    "description": "gemini only: batch sends jobs through Google's Batch API at half the price, usually within hours, at most 24 h."
                   }
                 }
               }

@@ -11,6 +11,8 @@ enum ProviderOption: String, CaseIterable, Sendable {
     case responseFormat
     /// An HTTPS address the provider calls when a task ends.
     case callbackURL
+    /// `sync` (one request per image) or `batch` (the provider's batch API, at its batch price).
+    case mode
 
     /// The key in a manifest's provider entry.
     var key: String { rawValue }
@@ -23,6 +25,7 @@ enum ProviderOption: String, CaseIterable, Sendable {
         case .pollSeconds: return "only the async dialects (\(names)) poll"
         case .responseFormat: return "only the \(names) dialect takes a response format"
         case .callbackURL: return "only the \(names) dialect calls back"
+        case .mode: return "only the \(names) dialect has a batch mode"
         }
     }
 }

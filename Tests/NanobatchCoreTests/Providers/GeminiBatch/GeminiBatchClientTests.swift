@@ -99,11 +99,11 @@ import Testing
         let fake = try GeminiBatchFake()
         let workspace = try TestWorkspace()
         let client = batchClient(fake)
-        let bad = translatorJob(model: "gemini-2.5-flash-image", prompt: "x", ratio: "8:1", size: "4K")
+        let bad = translatorJob(model: "gemini-3-pro-image", prompt: "x", ratio: "8:1", size: "0.5K")
         let file = try await client.uploadJSONL(try inputFile([("k", bad, [])], in: workspace), displayName: "d")
-        _ = try await client.create(model: "gemini-2.5-flash-image", fileName: file, displayName: "d")
+        _ = try await client.create(model: "gemini-3-pro-image", fileName: file, displayName: "d")
         #expect(fake.violations.contains { $0.contains("aspectRatio 8:1") })
-        #expect(fake.violations.contains { $0.contains("does not accept imageSize") })
+        #expect(fake.violations.contains { $0.contains("imageSize 512 is not offered") })
     }
 
     @Test func listFollowsPageTokensAndFindsTheBatchToAdoptByDisplayName() async throws {

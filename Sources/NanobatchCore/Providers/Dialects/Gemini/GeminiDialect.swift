@@ -9,27 +9,28 @@ struct GeminiDialect: Dialect {
     static let flash31ImageTokens = TokenPrices(input: 0.50, imageOutput: 60, textOutput: 3)
 
     let name = "gemini"
+    /// Served ids first; shut-down ids stay listed with their retirement so `validate` names the replacement.
     let models = [
         ModelSpec(
-            id: "gemini-2.5-flash-image", aspectRatios: AspectRatio.standard, prices: ["": 0.039],
-            tokenPrices: GeminiDialect.flashImageTokens),
-        ModelSpec(
             id: "gemini-3-pro-image", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK],
-            maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: GeminiDialect.proImageTokens),
-        ModelSpec(
-            id: "gemini-3-pro-image-preview", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK],
             maxReferences: 14, prices: ["1K": 0.134, "2K": 0.134, "4K": 0.24], tokenPrices: GeminiDialect.proImageTokens),
         ModelSpec(
             id: "gemini-3.1-flash-image", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
             maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
             tokenPrices: GeminiDialect.flash31ImageTokens),
         ModelSpec(
-            id: "gemini-3.1-flash-image-preview", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
-            maxReferences: 14, prices: ["0.5K": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151],
-            tokenPrices: GeminiDialect.flash31ImageTokens),
-        ModelSpec(
-            id: "gemini-3.1-flash-lite-image", aspectRatios: AspectRatio.standard, imageSizes: [.oneK],
+            id: "gemini-3.1-flash-lite-image", aspectRatios: AspectRatio.extended, imageSizes: [.oneK],
             maxReferences: 14),
+        ModelSpec(
+            id: "gemini-2.5-flash-image", aspectRatios: AspectRatio.standard, maxReferences: 3, prices: ["": 0.039],
+            tokenPrices: GeminiDialect.flashImageTokens,
+            retirement: Retirement(date: "2026-10-02", successor: "gemini-3.1-flash-image")),
+        ModelSpec(
+            id: "gemini-3-pro-image-preview", aspectRatios: AspectRatio.standard, imageSizes: [.oneK, .twoK, .fourK],
+            maxReferences: 14, retirement: Retirement(date: "2026-06-25", successor: "gemini-3-pro-image")),
+        ModelSpec(
+            id: "gemini-3.1-flash-image-preview", aspectRatios: AspectRatio.extended, imageSizes: ImageSize.allCases,
+            maxReferences: 14, retirement: Retirement(date: "2026-06-25", successor: "gemini-3.1-flash-image")),
     ]
     let anyModel: ModelSpec? = nil
     let usesHTTP = true
@@ -39,9 +40,12 @@ struct GeminiDialect: Dialect {
     let referencesMustBeURLs = false
     let submissionKind = SubmissionKind.synchronous
     let pollSeconds: Double? = nil
-    let options: Set<ProviderOption> = []
+    let options: Set<ProviderOption> = [.mode]
 
-    func problem(with option: ProviderOption, value: String) -> String? { nil }
+    func problem(with option: ProviderOption, value: String) -> String? {
+        guard option == .mode, ProviderMode(rawValue: value) == nil else { return nil }
+        return "\"\(value)\" is not one of \(ProviderMode.names.joined(separator: ", "))"
+    }
 
     func makeProvider(config: ProviderConfig, client: () throws -> ProviderClient) throws -> any ImageProvider {
         GeminiProvider(client: try client())
