@@ -31,7 +31,8 @@ import Testing
     /// A download queued for URLSession's download slot ends at its own deadline, not when the slot frees.
     @Test func aDownloadWaitingForASlotEndsAtItsDeadline() async throws {
         let server = try LoopbackServer { _ in
-            ServerReply(status: 200, body: Data(repeating: 0x61, count: 40), fault: .trickle(milliseconds: 100))
+            // 30 s of trickle: still running when the second download gives up, however loaded the machine.
+            ServerReply(status: 200, body: Data(repeating: 0x61, count: 300), fault: .trickle(milliseconds: 100))
         }
         defer { server.stop() }
         let transport = URLSessionTransport(downloadLimit: .fixed(1))
