@@ -32,18 +32,9 @@ import Testing
         try FileManager.default.createDirectory(at: workspace.url.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
         _ = try workspace.write("project/b.json", Self.manifest())
         func run(from folder: String, manifest: String) throws -> String {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = ["run", manifest, "--quiet"]
-            process.currentDirectoryURL = workspace.url.appendingPathComponent(folder)
-            let pipe = Pipe()
-            process.standardError = pipe
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(text)")
-            return text
+            let result = try runExecutable(executable, ["run", manifest, "--quiet"], in: workspace.url.appendingPathComponent(folder))
+            #expect(result.status == 0, "\(result.output)")
+            return result.output
         }
         let first = try run(from: "project", manifest: "b.json")
         #expect(first.contains("output root: output (store: output/.nanobatch/store)"), "\(first)")

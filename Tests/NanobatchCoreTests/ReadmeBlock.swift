@@ -113,27 +113,10 @@ struct ReadmeBlock {
     static func run(_ command: Command, executable: URL, in folder: URL, environment: [String: String]) throws -> (
         status: Int32, output: String
     ) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = command.arguments
-        process.currentDirectoryURL = folder
         var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasSuffix("_API_KEY") }
         base.merge(environment) { $1 }
-        process.environment = base
-        let outputFile = folder.appendingPathComponent(".readme-command-output")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputFile)
-        defer { try? output.close() }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput =
-            try command.standardInput.map { try FileHandle(forReadingFrom: folder.appendingPathComponent($0)) }
-            ?? FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: try Data(contentsOf: outputFile), as: UTF8.self))
+        return try runExecutable(
+            executable, command.arguments, in: folder, environment: base,
+            standardInput: command.standardInput.map { folder.appendingPathComponent($0) })
     }
 }

@@ -203,3 +203,30 @@ func eventually(within limit: Duration = .seconds(20), _ condition: @Sendable ()
     }
     return true
 }
+
+/// Runs `executable` from `folder` and returns its status and its stdout and stderr together; a
+/// process still running after `timeLimit` seconds is terminated.
+func runExecutable(
+    _ executable: URL, _ arguments: [String], in folder: URL, environment: [String: String]? = nil, standardInput: URL? = nil,
+    timeLimit: Double = 60
+) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = folder
+    if let environment { process.environment = environment }
+    let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("nanobatch-output-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: outputFile) }
+    let output = try FileHandle(forWritingTo: outputFile)
+    defer { try? output.close() }
+    process.standardOutput = output
+    process.standardError = output
+    process.standardInput = try standardInput.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeLimit)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: try Data(contentsOf: outputFile), as: UTF8.self))
+}

@@ -89,7 +89,21 @@ package struct ProviderClient: Sendable {
         _ request: HTTPRequest, deadline: ContinuousClock.Instant, what: String,
         billable: inout Int
     ) async throws -> (response: HTTPResponse, answer: JSONValue) {
-        let countsAsBillable = request.method == "POST"
+        try await send(
+            request, into: .memory(limit: limits.answerBytes), deadline: deadline, what: what,
+            countsAsBillable: request.method == "POST", billable: &billable
+        ) { ($0, try JSONParser.parse($0.body)) }
+    }
+
+    /// Sends a request, paced by the rate governor, retrying what the policy allows before `deadline`;
+    /// a 2xx answer goes to `sink` and then to `parse` (a JSON parse: an answer it refuses is "not
+    /// JSON" and tried again). A failed attempt leaves no partial file in a file sink.
+    /// `countsAsBillable`: the request may be charged (a create): counted in `billable`, and never
+    /// sent again once its outcome is unknown unless the policy says so.
+    package func send<Value>(
+        _ request: HTTPRequest, into sink: ResponseSink, deadline: ContinuousClock.Instant, what: String,
+        countsAsBillable: Bool, billable: inout Int, parse: (HTTPResponse) throws -> Value
+    ) async throws -> Value {
         var attempt = 0
         while true {
             attempt += 1
@@ -114,12 +128,12 @@ package struct ProviderClient: Sendable {
             var rateLimited = false
             do {
                 let timeout = min(requestTimeout, .seconds(max(0.001, ContinuousClock.now.duration(to: deadline).seconds)))
-                let response = try await transport.send(request, into: .memory(limit: limits.answerBytes), timeout: timeout)
+                let response = try await transport.send(request, into: sink, timeout: timeout)
                 if countsAsBillable { billable += 1 }
                 if response.isSuccess {
                     if let turn { governor?.answered(turn, limited: false) }
                     do {
-                        return (response, try JSONParser.parse(response.body))
+                        return try parse(response)
                     } catch {
                         failure = ProviderFailure(
                             "\(what): the answer is not JSON (\(error))", httpStatus: response.status,
@@ -151,6 +165,7 @@ package struct ProviderClient: Sendable {
                 failure.message += " — \(RetryPolicy.notSentAgain)"
             }
             failure.attempts = billable
+            if case .file(let partial, _) = sink { try? FileManager.default.removeItem(at: partial) }
             let wait = retry.delay(afterAttempt: attempt, unit: random(), retryAfter: failure.retryAfter)
             let left = ContinuousClock.now.duration(to: deadline).seconds
             guard retry.shouldRetry(failure, attempt: attempt, secondsLeft: left, wait: wait) else { throw failure }

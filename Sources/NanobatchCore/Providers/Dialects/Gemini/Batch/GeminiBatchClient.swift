@@ -154,34 +154,14 @@ package struct GeminiBatchClient: Sendable {
 
     // MARK: Sending
 
-    /// Sends a request that is safe to repeat (uploads, downloads) and returns its 2xx answer,
-    /// retrying what `client.retry` allows. Error bodies stay in memory; 2xx bodies go to `sink`.
+    /// Sends a request that is free and safe to repeat (uploads, downloads) through the client's retry
+    /// loop and returns its 2xx answer; 2xx bodies go to `sink`, error bodies stay in memory.
     func send(_ request: HTTPRequest, what: String, into sink: ResponseSink? = nil) async throws -> HTTPResponse {
-        let end = deadline
-        var attempt = 0
-        while true {
-            attempt += 1
-            try Task.checkCancellation()
-            var failure: ProviderFailure
-            do {
-                let left = ContinuousClock.now.duration(to: end)
-                guard left > .zero else { throw ProviderFailure("\(what): out of time") }
-                let response = try await client.transport.send(
-                    request, into: sink ?? .memory(limit: client.limits.answerBytes), timeout: min(client.requestTimeout, left))
-                if response.isSuccess { return response }
-                failure = ProviderErrorReader.failure(response, redactor: client.redactor, apiKeyEnv: client.config.apiKeyEnv)
-                failure.message = "\(what): \(failure.message)"
-            } catch let error as TransportError {
-                if error == .cancelled { throw CancellationError() }
-                failure = ProviderFailure("\(what): \(client.redactor.redact(error.description))", retryable: error.mayHelpToRetry)
-            }
-            // A cut-short download leaves no partial file behind (the next attempt writes it anew).
-            if case .file(let partial, _)? = sink { try? FileManager.default.removeItem(at: partial) }
-            let wait = client.retry.delay(afterAttempt: attempt, unit: client.random(), retryAfter: failure.retryAfter)
-            let left = ContinuousClock.now.duration(to: end).seconds
-            guard client.retry.shouldRetry(failure, attempt: attempt, secondsLeft: left, wait: wait) else { throw failure }
-            try await client.sleep(.seconds(wait))
-        }
+        var billable = 0
+        return try await client.send(
+            request, into: sink ?? .memory(limit: client.limits.answerBytes), deadline: deadline, what: what,
+            countsAsBillable: false, billable: &billable
+        ) { $0 }
     }
 
     func parse(_ response: HTTPResponse, what: String) throws -> JSONValue {
