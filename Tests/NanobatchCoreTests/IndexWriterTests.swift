@@ -59,6 +59,8 @@ import Testing
         row.notes = ["first", "second \"note\""]
         row.ratioMismatch = true
         row.resumedTask = "task-1"
+        row.batch = "batches/b1"
+        row.batchState = "BATCH_STATE_RUNNING"
         row.skippedForBudget = true
         row.upstreamOutputHash = String(repeating: "ab", count: 32)
         row.change = "made again"

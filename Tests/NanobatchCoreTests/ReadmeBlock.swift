@@ -4,7 +4,7 @@ import Foundation
 
 /// A fenced code block of a Markdown file, and the `nanobatch` commands it shows.
 struct ReadmeBlock {
-    /// One `nanobatch` command line: `[NAME=value …] [swift run] nanobatch ARGS… [< FILE] [# … exit N …]`.
+    /// One `nanobatch` command line: `[NAME=value …] [swift run] nanobatch ARGS… [< FILE] [|| …] [# … exit N …]`.
     struct Command {
         let environment: [String: String]
         let arguments: [String]
@@ -66,6 +66,8 @@ struct ReadmeBlock {
             comment = String(body[hash.upperBound...])
             body = String(body[..<hash.lowerBound])
         }
+        // A shell fallback (`|| test $? -eq 75`) is the recipe's business; the command is what comes before it.
+        if let fallback = body.range(of: " || ") { body = String(body[..<fallback.lowerBound]) }
         var words = body.split(separator: " ").map(String.init)
         var environment: [String: String] = [:]
         while let first = words.first, let equals = first.firstIndex(of: "="),

@@ -56,13 +56,15 @@ import Testing
     @Test func everyCommandShownRunsAsWritten() async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let gemini = try DialectFakes.gemini()
+        let batches = try GeminiBatchFake(key: gemini.key)
         let workspace = try TestWorkspace()
         let manifests = workspace.url.appendingPathComponent("manifests")
         try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("manifests"), to: manifests)
         for file in try FileManager.default.contentsOfDirectory(atPath: manifests.path) where file.hasSuffix(".json") {
             let url = manifests.appendingPathComponent(file)
-            let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
-                .replacingOccurrences(of: #""dialect": "gemini","#, with: #""dialect": "gemini", "baseURL": "\#(gemini.baseURL)","#)
+            let original = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+            let base = original.contains(#""mode": "batch""#) ? batches.baseURL : gemini.baseURL
+            let text = original.replacingOccurrences(of: #""dialect": "gemini","#, with: #""dialect": "gemini", "baseURL": "\#(base)","#)
             try Data(text.utf8).write(to: url)
         }
         let blocks = ReadmeBlock.all(in: try Self.readme()).filter { $0.info == "sh" || $0.info == "yaml" }
@@ -81,5 +83,7 @@ import Testing
         }
         #expect(!gemini.apiRequests.isEmpty, "the README's Gemini commands reached the fake")
         #expect(gemini.violations.isEmpty, "\(gemini.violations)")
+        #expect(batches.creationCount > 0, "the README's batch commands reached the Batch API fake")
+        #expect(batches.violations.isEmpty, "\(batches.violations)")
     }
 }

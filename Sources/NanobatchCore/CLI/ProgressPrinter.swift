@@ -30,13 +30,16 @@ final class ProgressPrinter: Sendable {
 
     private let console: Console
     private let pace: Pace
+    /// More to say at the end of the line (the batches' states), read at every redraw.
+    private let extra: @Sendable () -> String?
     private let started = ContinuousClock.now
     /// Held while printing, so lines come out in the order they were decided.
     private let state = Locked(State())
 
-    init(console: Console, pace: Pace = Pace()) {
+    init(console: Console, pace: Pace = Pace(), extra: @escaping @Sendable () -> String? = { nil }) {
         self.console = console
         self.pace = pace
+        self.extra = extra
     }
 
     /// Starts the timer that redraws the line while no job finishes; `finish` stops it.
@@ -100,7 +103,7 @@ final class ProgressPrinter: Sendable {
         if console.errorIsTerminal {
             guard force || now - state.lastDraw >= pace.terminalInterval else { return }
             state.lastDraw = now
-            console.showStatus(ProgressPrinter.line(progress, elapsed: now))
+            console.showStatus(ProgressPrinter.line(progress, elapsed: now, extra: extra()))
         } else {
             if finished {
                 guard !state.finalLineDrawn else { return }
@@ -109,14 +112,16 @@ final class ProgressPrinter: Sendable {
                 guard now - state.lastDraw >= pace.plainInterval else { return }
             }
             state.lastDraw = now
-            console.err(ProgressPrinter.line(progress, elapsed: now) + "\n")
+            console.err(ProgressPrinter.line(progress, elapsed: now, extra: extra()) + "\n")
         }
     }
 
     /// "[3/12] 4 in flight, 1 failed · spent $0.12 · elapsed 0:01:12 · ETA 0:00:40"
-    static func line(_ progress: RunProgress, elapsed: Double) -> String {
+    static func line(_ progress: RunProgress, elapsed: Double, extra: String? = nil) -> String {
         var line = "[\(progress.done)/\(progress.total)] \(progress.inFlight) in flight, \(progress.failed) failed"
         if progress.skipped > 0 { line += ", \(progress.skipped) skipped" }
+        if progress.pending > 0 { line += ", \(progress.pending) pending" }
+        if let extra { line += " · \(extra)" }
         line += " · spent \(Money.describe(progress.spent)) · elapsed \(ElapsedTime.clock(elapsed))"
         if progress.done < progress.total, let eta = progress.eta(at: elapsed) { line += " · ETA \(ElapsedTime.clock(eta.rounded()))" }
         return line

@@ -6,14 +6,15 @@ package enum ProviderFactory {
     package static func make(
         _ config: ProviderConfig, environment: [String: String],
         transport: @autoclosure () -> any HTTPTransport,
-        governor: RateGovernor? = nil
+        governor: RateGovernor? = nil, run: GeminiBatchRunContext? = nil
     ) throws -> any ImageProvider {
         guard let dialect = DialectRegistry.dialect(named: config.dialect) else {
             throw UsageError("provider \"\(config.name)\": unknown dialect \(config.dialect)")
         }
-        return try dialect.makeProvider(config: config) {
-            try client(for: config, dialect: dialect, environment: environment, transport: transport(), governor: governor)
-        }
+        return try dialect.makeProvider(
+            config: config,
+            client: { try client(for: config, dialect: dialect, environment: environment, transport: transport(), governor: governor) },
+            run: run)
     }
 
     /// The HTTP client of a provider: its key from the environment, its base URL, its dialect's

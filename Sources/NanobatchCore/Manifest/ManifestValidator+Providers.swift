@@ -71,6 +71,10 @@ extension ManifestValidator {
         if let callbackURL { checkOption(.callbackURL, value: callbackURL, of: dialect, at: path) }
         let mode = decoder.string(ProviderOption.mode.key, in: fields, at: path)
         if let mode { checkOption(.mode, value: mode, of: dialect, at: path) }
+        if pollSeconds != nil, dialect.name == "gemini", ProviderMode(rawValue: mode ?? "") != .batch {
+            problem(
+                path.key(ProviderOption.pollSeconds.key), "gemini polls only in batch mode: add \"mode\": \"batch\" or remove pollSeconds")
+        }
         let retry = validateRetry(fields["retry"], at: path.key("retry"))
         let spendPerTenMinutes = validateSpendPerTenMinutes(fields, at: path)
         return ProviderConfig(

@@ -19,6 +19,9 @@ package struct GenerationRequest: Sendable {
     package var resumeResultLocation: String?
     /// Called with a synchronous request's result URL before it is downloaded (the runner journals it).
     package var resultLocated: @Sendable (String) -> Void
+    /// The display name of a provider-side batch an earlier run was about to create for this request
+    /// (from the journal): look for that batch before creating another.
+    package var resumeBatchIntent: String?
     /// Called before every further paid request of the job (a task submitted again): returns once
     /// the submission is journaled, throws when it cannot be (then the request must not be sent).
     package var willPayAgain: @Sendable () async throws -> Void

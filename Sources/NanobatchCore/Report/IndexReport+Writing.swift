@@ -65,6 +65,7 @@ extension IndexReport {
                     "failed": .number(Double(totals.failed)),
                     "jobs": .number(Double(totals.jobs)),
                     "made": .number(Double(totals.made)),
+                    "pending": totals.pending.map { .number(Double($0)) },
                     "resumedTasks": .number(Double(totals.resumedTasks)),
                     "skipped": .number(Double(totals.skipped)),
                     "skippedForBudget": .number(Double(totals.skippedForBudget)),
@@ -140,6 +141,8 @@ extension IndexReport {
             number("actualCost", row.actualCost)
             string("aspectRatio", row.aspectRatio)
             integer("attempts", row.attempts)
+            string("batch", row.batch)
+            string("batchState", row.batchState)
             integer("bytes", row.bytes)
             string("change", row.change)
             string("changeReason", row.changeReason)

@@ -9,6 +9,8 @@ struct IndexReport: Codable, Sendable {
         var cached: Int
         var failed: Int
         var skipped: Int
+        /// In a provider-side batch that has not finished (a later run collects them); absent when none.
+        var pending: Int?
         /// USD: the sum of the unit prices of the jobs made in this run.
         var estimatedCost: Double
         var unknownPriceJobs: Int
@@ -70,6 +72,9 @@ struct IndexReport: Codable, Sendable {
         var actualCost: Double?
         var costUnit: String?
         var attempts: Int
+        /// A pending job's batch (`batches/…`) and that batch's state.
+        var batch: String?
+        var batchState: String?
         var durationSeconds: Double
         var error: String?
         var httpStatus: Int?
@@ -142,6 +147,7 @@ struct IndexReport: Codable, Sendable {
                 // Paid, but lost before it was stored (a full disk): still money spent.
                 if let cost = outcome.actualCost { totals.actualCost[outcome.costUnit, default: 0] += cost }
             case .skipped: totals.skipped += 1
+            case .pending: totals.pending = (totals.pending ?? 0) + 1
             }
             totals.attempts += outcome.attempts
             if outcome.resumedTaskID != nil { totals.resumedTasks += 1 }
@@ -159,7 +165,8 @@ struct IndexReport: Codable, Sendable {
                     format: entry?.info.format.rawValue, width: entry?.info.width, height: entry?.info.height, bytes: entry?.bytes,
                     estimatedCost: job.unitPrice.map(Money.rounded),
                     actualCost: outcome.status == .cached ? 0 : outcome.actualCost.map(Money.rounded),
-                    costUnit: outcome.costUnit, attempts: outcome.attempts, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
+                    costUnit: outcome.costUnit, attempts: outcome.attempts, batch: outcome.batch?.name,
+                    batchState: outcome.batch?.state, durationSeconds: (outcome.duration * 1000).rounded() / 1000,
                     error: outcome.error, httpStatus: outcome.httpStatus, providerCode: outcome.providerCode,
                     rawAnswer: outcome.rawAnswer, notes: outcome.notes.isEmpty ? nil : outcome.notes,
                     ratioMismatch: entry.map {

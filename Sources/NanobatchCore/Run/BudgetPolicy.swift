@@ -12,6 +12,7 @@ import Foundation
 /// | made, a USD cost reported, finite, ≥ 0 and within the bound | the reported cost |
 /// | made, a reported cost negative, not finite or above the bound | its reservation (figure rejected, with a note) |
 /// | made, no USD cost reported (the gateway says nothing, or credits) | its estimate (list price) |
+/// | pending in a batch that has not finished | its estimate (the batch price) |
 /// | not made, but a create reached the provider, or its outcome is unknown | its reservation |
 /// | not made, nothing sent | 0 |
 ///
@@ -59,6 +60,8 @@ package struct BudgetPolicy: Sendable, Equatable {
 
     /// What a job counts at, from its provider's answer (before its image is stored).
     func charge(for answer: JobOutcome, prices: Prices) -> Charge {
+        // Submitted in a batch that has not finished: counted at its estimate until its line says.
+        if answer.status == .pending { return Charge(amount: prices.estimate) }
         guard answer.status == .made else {
             let maybeBilled = answer.attempts > 0 || answer.outcomeUnknown
             return Charge(amount: maybeBilled ? prices.reservation : 0)

@@ -80,6 +80,7 @@ struct JobAttempt: Sendable {
         let open = journal?.openTask(for: key, provider: job.provider)
         let resumedTask = kind == .asyncTask ? open?.taskID : nil
         let resumedResult = kind == .synchronous ? open?.resultLocation : nil
+        let resumedIntent = kind == .asyncTask ? open?.batchIntent : nil
         outcome.resumedTaskID = resumedTask
         // Whether the journal may close this submission: not when the provider may still finish it.
         var settled = true
@@ -97,7 +98,9 @@ struct JobAttempt: Sendable {
                 taskCreated: { journal?.taskCreated(key: key, provider: providerName, job: jobID, taskID: $0) },
                 resultLocated: { journal?.resultLocated(key: key, provider: providerName, job: jobID, location: $0) },
                 willPayAgain: { try await journal?.submitting(key: key, provider: providerName, job: jobID) })
-            let receipt = try await provider.generate(request)
+            var asked = request
+            asked.resumeBatchIntent = resumedIntent
+            let receipt = try await provider.generate(asked)
             outcome.attempts = receipt.attempts
             outcome.actualCost = receipt.actualCost
             outcome.costUnit = receipt.costUnit
@@ -121,6 +124,12 @@ struct JobAttempt: Sendable {
         } catch let failure as JournalFailure {
             // Nothing more was sent; the run stops submitting (the runner reads `journal.failure`).
             outcome.error = "not submitted: \(failure)"
+            settled = false
+        } catch let pending as GeminiBatchPending {
+            // Submitted and not finished: the journal keeps the batch's name for the next run.
+            outcome.status = .pending
+            outcome.attempts = 1
+            outcome.batch = JobOutcome.BatchPlace(name: pending.batch, state: pending.state)
             settled = false
         } catch let stopped as ProviderStopped {
             // Another job's answer stopped the provider before this one's request left.

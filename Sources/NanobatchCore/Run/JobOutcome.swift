@@ -2,6 +2,8 @@ import Foundation
 
 package enum JobStatus: String, Codable, Sendable {
     case made, cached, failed, skipped
+    /// In a provider-side batch that has not finished (`run --no-wait`, or a stopped run): a later run collects it.
+    case pending
 }
 
 /// Outcome stage data: what happened to one job.
@@ -28,6 +30,12 @@ package struct JobOutcome: Sendable {
     package var countedCost: Double?
     /// The async task an earlier run created and this run polled instead of creating another.
     package var resumedTaskID: String?
+    /// A pending job's batch and its state.
+    package struct BatchPlace: Sendable, Equatable {
+        package var name: String
+        package var state: String
+    }
+    package var batch: BatchPlace?
     /// While the job runs: its ratio (to flag images of another shape) and whether the journal records it.
     var requestedRatio: String?
     var usesJournal = false

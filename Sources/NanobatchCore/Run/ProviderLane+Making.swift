@@ -6,7 +6,7 @@ import Foundation
 extension ProviderLane {
     static func make(
         for plan: EvaluatedPlan, manifest: Manifest, environment: [String: String], plainHTTP: (any HTTPTransport)?,
-        override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?
+        override: (@Sendable (ProviderConfig) -> (any ImageProvider)?)?, run: GeminiBatchRunContext? = nil
     ) throws -> [ProviderLane] {
         let needed = Set(plan.graph.jobs.filter { plan.willBeMade($0.index) }.map(\.provider))
         var transport: StandardTransport?
@@ -21,7 +21,7 @@ extension ProviderLane {
             let governor = RateGovernor(concurrency: config.concurrency, requestsPerMinute: config.requestsPerMinute)
             let provider =
                 try override?(config)
-                ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport(), governor: governor)
+                ?? ProviderFactory.make(config, environment: environment, transport: sharedTransport(), governor: governor, run: run)
             lanes.append(
                 ProviderLane(name: config.name, provider: provider, governor: governor, deadline: .seconds(config.deadlineSeconds)))
         }

@@ -14,6 +14,8 @@ package struct RunProgress: Sendable {
     package var cached = 0
     package var failed = 0
     package var skipped = 0
+    /// In a batch that has not finished (handed back by `run --no-wait`).
+    package var pending = 0
     /// Jobs sent to a provider (or being stored) and not finished yet.
     package var inFlight = 0
     /// What providers reported, by unit ("USD", "credits"), as in the report's totals.
@@ -22,7 +24,7 @@ package struct RunProgress: Sendable {
     /// Failures settled since the previous report (the runner empties it after each one), so each is told once.
     package var recentFailures: [Failure] = []
 
-    package var done: Int { made + cached + failed + skipped }
+    package var done: Int { made + cached + failed + skipped + pending }
 
     mutating func record(_ outcome: JobOutcome, job: String, elapsed: Duration) {
         switch outcome.status {
@@ -32,6 +34,7 @@ package struct RunProgress: Sendable {
             failed += 1
             recentFailures.append(Failure(job: job, reason: outcome.error ?? "unknown error"))
         case .skipped: skipped += 1
+        case .pending: pending += 1
         }
         // Paid but lost before it was stored (a full disk) still counts, as in the report.
         if outcome.status == .made || outcome.status == .failed, let cost = outcome.actualCost {

@@ -274,7 +274,14 @@ struct RunScheduler {
         for dependent in plan.graph.dependents[index] {
             guard case .blocked = plan.states[dependent] else { continue }
             guard outcome.succeeded, let entry = outcome.entry else {
-                settle(dependent, JobOutcome(status: .skipped, error: "upstream \(job.id) \(outcome.status.rawValue)"), into: &actions)
+                let waits = outcome.status == .pending
+                settle(
+                    dependent,
+                    JobOutcome(
+                        status: waits ? .pending : .skipped,
+                        error: waits ? nil : "upstream \(job.id) \(outcome.status.rawValue)",
+                        notes: waits ? ["waits for \(job.id), pending in a batch"] : []),
+                    into: &actions)
                 continue
             }
             actions.append(.lookUp(index: dependent, key: plan.key(for: plan.graph.jobs[dependent], upstreamOutputHash: entry.outputHash)))
@@ -285,6 +292,11 @@ struct RunScheduler {
     static func shared(_ outcome: JobOutcome, of owner: String) -> JobOutcome {
         if outcome.succeeded {
             return JobOutcome(status: .cached, key: outcome.key, entry: outcome.entry, notes: ["same request as \(owner)"])
+        }
+        if outcome.status == .pending {
+            var shared = JobOutcome(status: .pending, key: outcome.key, notes: ["same request as \(owner), pending in a batch"])
+            shared.batch = outcome.batch
+            return shared
         }
         return JobOutcome(
             status: outcome.status == .skipped ? .skipped : .failed, key: outcome.key,

@@ -28,7 +28,7 @@ extension SubmissionJournal {
             switch record.event {
             case "submit":
                 submitted[record.key] = record
-            case "task", "result":
+            case "task", "result", "intent":
                 tasks[record.key] = OpenTask(
                     key: record.key, provider: record.provider, job: record.job, event: record.event, detail: record.detail,
                     createdAt: record.time, manifest: record.manifest)
@@ -42,8 +42,7 @@ extension SubmissionJournal {
         }
         var analysis = Analysis()
         var unsettled: [Record] = []
-        let cutoff = now - resumeWindow
-        for (key, task) in tasks where hasResult(key) || task.createdAt < cutoff {
+        for (key, task) in tasks where hasResult(key) || task.createdAt < now - resumeWindow(for: task) {
             tasks[key] = nil
             if !hasResult(key) {
                 unsettled.append(

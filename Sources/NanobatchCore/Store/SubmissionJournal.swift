@@ -37,6 +37,8 @@ package final class SubmissionJournal: Sendable {
         var taskID: String? { event == "task" ? detail : nil }
         /// The result URL of a synchronous request, to download again.
         var resultLocation: String? { event == "result" ? detail : nil }
+        /// The display name of a provider-side batch about to be created: find it by listing, do not create another.
+        var batchIntent: String? { event == "intent" ? detail : nil }
 
         var record: Record {
             Record(event: event, time: createdAt, key: key, provider: provider, job: job, manifest: manifest, detail: detail)
@@ -58,13 +60,13 @@ package final class SubmissionJournal: Sendable {
     let path: String
     /// The manifest whose run writes the new lines (the journal is shared by every manifest on a root).
     let manifest: String
-    private let writer: JournalWriter
+    let writer: JournalWriter
     /// Syncs done so far (several appends share one when they arrive together).
     var syncCount: Int { writer.syncCount }
-    private let openTasks: Locked<[String: OpenTask]>
+    let openTasks: Locked<[String: OpenTask]>
     /// This manifest's submissions of earlier runs found without a result when the journal was opened.
     let unresolved: [Unresolved]
-    private let now: @Sendable () -> Double
+    let now: @Sendable () -> Double
 
     /// Reads the journal, keeps what is still open (and other manifests' unresolved submissions, for
     /// them to report), and rewrites the file when that differs from what it holds. `hasResult`
@@ -97,7 +99,7 @@ package final class SubmissionJournal: Sendable {
     /// Why the journal stopped taking lines, if it did: from then on `submitting` refuses every paid request.
     var failure: JournalFailure? { writer.failure }
 
-    /// The open task or result URL for `key` at `provider`, if one was journaled within the resume window.
+    /// The open task, result URL or batch intent for `key` at `provider`, if one was journaled within the resume window.
     func openTask(for key: String, provider: String) -> OpenTask? {
         openTasks.withLock { $0[key].flatMap { $0.provider == provider ? $0 : nil } }
     }

@@ -39,6 +39,8 @@ final class GeminiBatchFake: @unchecked Sendable {
     var pollsRunning = 1
     /// When set, batches end EXPIRED (no results) instead of succeeding.
     var expiresBatches = false
+    /// The next this many batches to finish end EXPIRED; later ones succeed.
+    var batchesToExpire = 0
     /// When set, batches end FAILED with this message.
     var failsBatchesWith: String?
     /// Batches per list page.
@@ -61,6 +63,8 @@ final class GeminiBatchFake: @unchecked Sendable {
     /// Batch creations the fake accepted (a kill test expects no duplicates).
     var creationCount: Int { lock.withLock { creations } }
     var batchNames: [String] { lock.withLock { batches.map { "batches/\($0.id)" } } }
+    /// The keys of each batch created, in order.
+    var batchKeys: [[String]] { lock.withLock { batches.map(\.keys) } }
 
     /// Asked first for every request (after recording it); a reply replaces the normal answer.
     func injectFaults(_ injector: @escaping @Sendable (ReceivedRequest) -> ServerReply?) {
@@ -218,7 +222,8 @@ final class GeminiBatchFake: @unchecked Sendable {
                 batch.state = "BATCH_STATE_PENDING"
             } else if batch.polls <= pollsPending + pollsRunning {
                 batch.state = "BATCH_STATE_RUNNING"
-            } else if expiresBatches {
+            } else if expiresBatches || batchesToExpire > 0 {
+                batchesToExpire -= 1
                 batch.state = "BATCH_STATE_EXPIRED"
             } else if failsBatchesWith != nil {
                 batch.state = "BATCH_STATE_FAILED"

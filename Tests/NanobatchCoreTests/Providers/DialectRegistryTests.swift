@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func namesAcceptingAnOptionFollowTheDeclarations() {
-        #expect(DialectRegistry.names(accepting: .pollSeconds) == ["mountsea", "image-tasks", "evolink"])
+        #expect(DialectRegistry.names(accepting: .pollSeconds) == ["mountsea", "image-tasks", "evolink", "gemini"])
         #expect(DialectRegistry.names(accepting: .latencyMs) == ["offline"])
         #expect(DialectRegistry.names(accepting: .responseFormat) == ["openai-images"])
         #expect(DialectRegistry.names(accepting: .callbackURL) == ["evolink"])

@@ -12,7 +12,8 @@ import Testing
     /// The refusals the validator gives today, built from the registry.
     static let cases = [
         Case(option: .latencyMs, expected: "only the offline dialect simulates latency"),
-        Case(option: .pollSeconds, expected: "only the async dialects (mountsea, image-tasks, evolink) poll"),
+        Case(
+            option: .pollSeconds, expected: "only the async dialects and gemini's batch mode (mountsea, image-tasks, evolink, gemini) poll"),
         Case(option: .responseFormat, expected: "only the openai-images dialect takes a response format"),
         Case(option: .callbackURL, expected: "only the evolink dialect calls back"),
         Case(option: .mode, expected: "only the gemini dialect has a batch mode"),

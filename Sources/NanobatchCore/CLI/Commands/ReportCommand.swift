@@ -21,6 +21,10 @@ enum ReportCommand {
             if case .cached(let key, let entry) = state {
                 _ = try? build.store.link(entry, to: build.layout.friendlyPath(job, entry.info.format, manifest: build.name))
                 outcomes.append(JobOutcome(status: .cached, key: key, entry: entry))
+            } else if let before = previous?.jobs[job.id], before.status == "pending", before.key == state.key {
+                outcomes.append(
+                    JobOutcome(status: .pending, key: state.key, notes: ["pending in a batch at the last run; `nanobatch run` collects it"])
+                )
             } else if let before = previous?.jobs[job.id], before.status == "failed" || before.status == "skipped", before.key == state.key
             {
                 outcomes.append(JobOutcome(status: before.status == "failed" ? .failed : .skipped, key: state.key, error: before.error))

@@ -9,14 +9,16 @@ enum RunCommand {
             "max-cost": "budget in USD (overrides the manifest's)",
             "concurrency": "global limit on jobs in flight (overrides the manifest's)",
         ]) { $1 },
-        flags: ["quiet": "no progress lines", "verify": "hash every cached image before trusting it; remake what fails"],
+        flags: [
+            "quiet": "no progress lines", "verify": "hash every cached image before trusting it; remake what fails",
+            "no-wait": "batch mode: submit batches (or collect finished ones) and exit; jobs still running are pending (exit 75)",
+        ],
         minPositionals: 1, maxPositionals: 1)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) async throws -> ExitCode {
         let commandStarted = ContinuousClock.now
         let verify = parsed.flags.contains("verify")
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"], verifyingStore: verify)
-        try refuseBatchMode(build.manifest)
         let (layout, name) = (build.layout, build.name)
         let limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
@@ -64,10 +66,14 @@ enum RunCommand {
                 "note: \(count) submission\(count == 1 ? "" : "s") of an earlier run ended without a result and may have been paid (listed in index.json under unresolvedSubmissions)\n"
             )
         }
+        let batches = GeminiBatchRunContext(journal: journal, stop: cli.stop, waits: !parsed.flags.contains("no-wait"))
         let lanes = try ProviderLane.make(
             for: evaluated, manifest: build.manifest, environment: cli.environment,
-            plainHTTP: cli.plainHTTP, override: cli.providerOverride)
-        let printer = parsed.flags.contains("quiet") ? nil : ProgressPrinter(console: cli.console, pace: cli.progressPace)
+            plainHTTP: cli.plainHTTP, override: cli.providerOverride, run: batches)
+        let board = batches.board
+        let printer =
+            parsed.flags.contains("quiet")
+            ? nil : ProgressPrinter(console: cli.console, pace: cli.progressPace, extra: { board.summary })
         defer { printer?.finish() }
         var progress: (@Sendable (RunProgress) -> Void)?
         if let printer { progress = { printer.update($0) } }
@@ -118,20 +124,7 @@ enum RunCommand {
         let totals = report.totals
         let overspent = report.budgetSpent.map { $0 > (limits.maxCost ?? .infinity) + 1e-9 } ?? false
         if totals.failed == 0 && (totals.skippedForBudget > 0 || overspent) { return .overBudget }
-        return totals.failed + totals.skipped > 0 ? .jobsFailed : .success
-    }
-
-    /// Batch mode is validated and planned, but this version's runner does not drive batches yet:
-    /// a manifest whose jobs use a batch-mode provider is refused before anything is done.
-    static func refuseBatchMode(_ manifest: Manifest) throws {
-        let used = Set(manifest.matrix.models + manifest.matrix.prompts.flatMap { $0.models ?? [] }).map(\.provider)
-        let batch = manifest.providers.filter { $0.mode == .batch && used.contains($0.name) }.map(\.name)
-        guard !batch.isEmpty else { return }
-        let names = batch.map { "\"\($0)\"" }.joined(separator: ", ")
-        throw UsageError(
-            "\(batch.count == 1 ? "provider" : "providers") \(names) \(batch.count == 1 ? "uses" : "use") \"mode\": \"batch\", which this version of nanobatch validates and plans but does not run yet; nothing was run",
-            hint:
-                "remove \"mode\" (or set it to \"sync\") to run these jobs now at the standard price; `nanobatch plan` shows the batch price"
-        )
+        if totals.failed + totals.skipped > 0 { return .jobsFailed }
+        return (totals.pending ?? 0) > 0 ? .pending : .success
     }
 }

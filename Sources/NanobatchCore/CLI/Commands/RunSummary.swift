@@ -64,6 +64,7 @@ enum RunSummary {
     ) -> String {
         let totals = report.totals
         var text = "\(build.name): \(totals.made) made, \(totals.cached) cached, \(totals.failed) failed, \(totals.skipped) skipped"
+        if let pending = totals.pending { text += ", \(pending) pending" }
         text += " · spent \(Money.describe(totals.actualCost))"
         text += possiblyPaid(evaluated.graph.jobs, outcomes)
         if totals.made > 0 {
@@ -86,6 +87,11 @@ enum RunSummary {
             let count = totals.skippedForBudget
             text +=
                 "budget: \(count) job\(count == 1 ? " was" : "s were") not submitted; spending more would have exceeded \(Money.format(maxCost ?? 0))\n"
+        }
+        if let pending = totals.pending {
+            let batches = Set(report.jobs.compactMap(\.batch)).sorted()
+            text +=
+                "\(Plural.count(pending, "job")) pending in \(batches.isEmpty ? "batches" : batches.joined(separator: ", ")) (counted at the batch price): run `nanobatch run` again to collect them; the journal keeps the batches, so nothing is paid twice\n"
         }
         if totals.resumedTasks > 0 {
             text +=

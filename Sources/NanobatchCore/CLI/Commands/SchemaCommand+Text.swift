@@ -124,7 +124,7 @@ extension SchemaCommand {
                     "type": "number",
                     "exclusiveMinimum": 0,
                     "maximum": 3600,
-                    "description": "Async dialects: first wait between polls (grows x1.5 to 30 s)."
+                    "description": "Async dialects, and gemini in batch mode: first wait between polls (grows x1.5, to 30 s for tasks and 2 min for batches)."
                   },
                   "responseFormat": {
                     "enum": [

@@ -34,9 +34,20 @@ protocol Dialect: Sendable {
     func problem(with option: ProviderOption, value: String) -> String?
     /// The adapter for one manifest provider; `client` builds the HTTP client (key, base URL, auth, poll schedule).
     func makeProvider(config: ProviderConfig, client: () throws -> ProviderClient) throws -> any ImageProvider
+    /// The adapter for a run, which shares its journal and stop signal with providers that need them
+    /// (batch mode); by default the plain adapter.
+    func makeProvider(
+        config: ProviderConfig, client: () throws -> ProviderClient, run: GeminiBatchRunContext?
+    ) throws -> any ImageProvider
 }
 
 extension Dialect {
+    func makeProvider(
+        config: ProviderConfig, client: () throws -> ProviderClient, run: GeminiBatchRunContext?
+    ) throws -> any ImageProvider {
+        try makeProvider(config: config, client: client)
+    }
+
     /// The spec of a model this dialect serves, by id (from `anyModel` when the table does not list it).
     func model(_ id: String) -> ModelSpec? {
         if let spec = models.first(where: { $0.id == id }) { return spec }

@@ -22,7 +22,7 @@ enum ProviderOption: String, CaseIterable, Sendable {
         let names = dialects.joined(separator: ", ")
         switch self {
         case .latencyMs: return "only the \(names) dialect simulates latency"
-        case .pollSeconds: return "only the async dialects (\(names)) poll"
+        case .pollSeconds: return "only the async dialects and gemini's batch mode (\(names)) poll"
         case .responseFormat: return "only the \(names) dialect takes a response format"
         case .callbackURL: return "only the \(names) dialect calls back"
         case .mode: return "only the \(names) dialect has a batch mode"

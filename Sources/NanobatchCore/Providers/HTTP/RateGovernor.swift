@@ -13,6 +13,8 @@ package final class RateGovernor: Sendable {
         var concurrency: AdaptiveLimit
         var bucket: TokenBucket?
         var waiting = 0
+        /// Jobs waiting in a provider-side batch (no cap: a batch holds thousands).
+        var parked = 0
     }
 
     /// A request's turn: when it went out, and whether it is a create (which the limiter hears about).
@@ -40,9 +42,11 @@ package final class RateGovernor: Sendable {
 
     /// Jobs this lane may have in flight now: the adaptive limit, plus the jobs waiting out a 429
     /// (at most `waitingJobsPerSlot` × the configured concurrency of them).
-    package var currentLimit: Int { state.withLock { $0.concurrency.current + min($0.waiting, waitingAllowance($0)) } }
-    /// Jobs in flight that are waiting out a 429 and hold no slot.
-    package var jobsWaitingOutRateLimit: Int { state.withLock { min($0.waiting, waitingAllowance($0)) } }
+    package var currentLimit: Int {
+        state.withLock { $0.concurrency.current + min($0.waiting, waitingAllowance($0)) + $0.parked }
+    }
+    /// Jobs in flight that hold no slot: waiting out a 429, or waiting in a provider-side batch.
+    package var jobsWaitingOutRateLimit: Int { state.withLock { min($0.waiting, waitingAllowance($0)) + $0.parked } }
     /// Jobs waiting out a 429 that hold no slot, per slot of the configured concurrency (a bound on the
     /// jobs in play when many wait at once).
     package static let waitingJobsPerSlot = 4
@@ -97,5 +101,14 @@ package final class RateGovernor: Sendable {
         defer { state.withLock { $0.waiting -= 1 } }
         slotFreed.withLock { $0 }?()
         try await wait()
+    }
+
+    /// Runs `wait` (a job handed to a provider-side batch, waiting for its result) without holding
+    /// the job's slot, so the runner keeps starting jobs that join the batch.
+    package func waitingInBatch<Result: Sendable>(_ wait: () async throws -> Result) async throws -> Result {
+        state.withLock { $0.parked += 1 }
+        defer { state.withLock { $0.parked -= 1 } }
+        slotFreed.withLock { $0 }?()
+        return try await wait()
     }
 }

@@ -40,7 +40,7 @@ struct GeminiDialect: Dialect {
     let referencesMustBeURLs = false
     let submissionKind = SubmissionKind.synchronous
     let pollSeconds: Double? = nil
-    let options: Set<ProviderOption> = [.mode]
+    let options: Set<ProviderOption> = [.mode, .pollSeconds]
 
     func problem(with option: ProviderOption, value: String) -> String? {
         guard option == .mode, ProviderMode(rawValue: value) == nil else { return nil }
@@ -48,6 +48,16 @@ struct GeminiDialect: Dialect {
     }
 
     func makeProvider(config: ProviderConfig, client: () throws -> ProviderClient) throws -> any ImageProvider {
-        GeminiProvider(client: try client())
+        try makeProvider(config: config, client: client, run: nil)
+    }
+
+    /// `"mode": "batch"`: the Batch API adapter, with the run's journal and stop signal.
+    func makeProvider(
+        config: ProviderConfig, client: () throws -> ProviderClient, run: GeminiBatchRunContext?
+    ) throws -> any ImageProvider {
+        guard config.mode == .batch else { return GeminiProvider(client: try client()) }
+        let context = run ?? GeminiBatchRunContext(journal: nil, stop: StopSignal())
+        return GeminiBatchProvider(
+            client: try client(), settings: .forProvider(pollSeconds: config.pollSeconds, waits: context.waits), context: context)
     }
 }
