@@ -22,6 +22,8 @@ struct IndexReport: Codable, Sendable {
         var skippedForBudget: Int = 0
         /// Submissions of earlier runs that may have been paid without a result (see `unresolvedSubmissions`).
         var unresolvedSubmissions: Int = 0
+        /// Jobs outside what the run was asked for (selectors, `--shard`); absent when it made every job.
+        var notSelected: Int?
     }
 
     /// What the run knew besides the job outcomes.
@@ -32,11 +34,16 @@ struct IndexReport: Codable, Sendable {
         var rateLimitCuts: [String: Int]
         /// Against the previous build of the manifest, when there was one.
         var diff: BuildDiff?
+        /// What the run was asked to make, when not every job: its selectors and shard.
+        var selectors: [String] = []
+        var shard: Shard?
 
         init(
             budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
-            diff: BuildDiff? = nil
+            diff: BuildDiff? = nil, selectors: [String] = [], shard: Shard? = nil
         ) {
+            self.selectors = selectors
+            self.shard = shard
             self.budget = budget
             self.unresolvedSubmissions = unresolvedSubmissions
             self.rateLimitCuts = rateLimitCuts
@@ -107,6 +114,9 @@ struct IndexReport: Codable, Sendable {
     var unresolvedSubmissions: [SubmissionJournal.Unresolved]?
     var rateLimitCuts: [String: Int]?
     var diff: BuildDiff?
+    /// The selectors and the shard ("2/4") the run was given, when it made part of the manifest.
+    var selectors: [String]?
+    var shard: String?
     var jobs: [JobRow]
 
     init(
@@ -122,6 +132,8 @@ struct IndexReport: Codable, Sendable {
         unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
         rateLimitCuts = facts.rateLimitCuts.isEmpty ? nil : facts.rateLimitCuts
         diff = facts.diff
+        selectors = facts.selectors.isEmpty ? nil : facts.selectors
+        shard = facts.shard?.description
         let changes = facts.diff?.changesByJob() ?? [:]
         var budgetSkips: [String] = []
         var rows: [JobRow] = []
@@ -142,6 +154,7 @@ struct IndexReport: Codable, Sendable {
                 // Paid, but lost before it was stored (a full disk): still money spent.
                 if let cost = outcome.actualCost { totals.actualCost[outcome.costUnit, default: 0] += cost }
             case .skipped: totals.skipped += 1
+            case .notSelected: totals.notSelected = (totals.notSelected ?? 0) + 1
             }
             totals.attempts += outcome.attempts
             if outcome.resumedTaskID != nil { totals.resumedTasks += 1 }

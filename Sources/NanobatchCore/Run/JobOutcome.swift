@@ -2,6 +2,11 @@ import Foundation
 
 package enum JobStatus: String, Codable, Sendable {
     case made, cached, failed, skipped
+    /// Outside the jobs this run was asked for (selectors, `--shard`): not made, and not a failure.
+    case notSelected = "not-selected"
+
+    /// Made now or found in the store.
+    package var succeeded: Bool { self == .made || self == .cached }
 }
 
 /// Outcome stage data: what happened to one job.

@@ -21,9 +21,10 @@ enum ReportCommand {
             if case .cached(let key, let entry) = state {
                 _ = try? build.store.link(entry, to: build.layout.friendlyPath(job, entry.info.format, manifest: build.name))
                 outcomes.append(JobOutcome(status: .cached, key: key, entry: entry))
-            } else if let before = previous?.jobs[job.id], before.status == "failed" || before.status == "skipped", before.key == state.key
+            } else if let before = previous?.jobs[job.id], let status = JobStatus(rawValue: before.status), !status.succeeded,
+                before.key == state.key
             {
-                outcomes.append(JobOutcome(status: before.status == "failed" ? .failed : .skipped, key: state.key, error: before.error))
+                outcomes.append(JobOutcome(status: status, key: state.key, error: before.error))
             } else {
                 outcomes.append(JobOutcome(status: .skipped, key: state.key, error: "not made yet; `nanobatch run` makes it"))
             }
