@@ -175,4 +175,18 @@ import Testing
         let explained = await runCLI(["explain", path, "box"])
         #expect(explained.out.contains("demo: 4 of 4 selected jobs would be made (box; the manifest has 40)"), "\(explained.out)")
     }
+
+    /// `report` and `explain` after a subset run say the same word for the jobs it left out.
+    @Test func reportAndExplainKeepNotSelectedJobsApartFromFailures() async throws {
+        let (workspace, path) = try Self.workspace()
+        let output = ["--output", workspace.outputRoot.path]
+        #expect(await runCLI(["run", path, "box", "--quiet"] + output).status == 0)
+        let report = await runCLI(["report", path] + output)
+        #expect(report.status == 0, "\(report.err)")
+        let index = try Self.index(at: workspace.outputRoot)
+        #expect(Self.rows(index, status: "not-selected").count == 36)
+        #expect(Self.rows(index, status: "skipped").isEmpty)
+        let explained = await runCLI(["explain", path, "shelf"] + output)
+        #expect(explained.out.contains("no entry yet (last build: not-selected)"), "\(explained.out)")
+    }
 }
