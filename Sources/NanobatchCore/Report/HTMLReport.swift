@@ -48,7 +48,6 @@ enum HTMLReport {
         var items = [("made", totals.made), ("cached", totals.cached), ("failed", totals.failed), ("skipped", totals.skipped)]
             .map { "<li class=\"count \($0.0)\"><b>\($0.1)</b> \($0.0)</li>" }
         items.insert("<li class=\"count\"><b>\(totals.jobs)</b> jobs</li>", at: 0)
-        if let notSelected = totals.notSelected { items.append("<li class=\"count\"><b>\(notSelected)</b> not selected</li>") }
         if totals.resumedTasks > 0 { items.append("<li class=\"count\"><b>\(totals.resumedTasks)</b> resumed tasks</li>") }
         if totals.skippedForBudget > 0 {
             items.append("<li class=\"count skipped\"><b>\(totals.skippedForBudget)</b> skipped for budget</li>")

@@ -34,16 +34,11 @@ struct IndexReport: Codable, Sendable {
         var rateLimitCuts: [String: Int]
         /// Against the previous build of the manifest, when there was one.
         var diff: BuildDiff?
-        /// What the run was asked to make, when not every job: its selectors and shard.
-        var selectors: [String] = []
-        var shard: Shard?
 
         init(
             budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
-            diff: BuildDiff? = nil, selectors: [String] = [], shard: Shard? = nil
+            diff: BuildDiff? = nil
         ) {
-            self.selectors = selectors
-            self.shard = shard
             self.budget = budget
             self.unresolvedSubmissions = unresolvedSubmissions
             self.rateLimitCuts = rateLimitCuts
@@ -114,7 +109,8 @@ struct IndexReport: Codable, Sendable {
     var unresolvedSubmissions: [SubmissionJournal.Unresolved]?
     var rateLimitCuts: [String: Int]?
     var diff: BuildDiff?
-    /// The selectors and the shard ("2/4") the run was given, when it made part of the manifest.
+    /// The selectors and the shard ("2/4") the run was given, when it made part of the manifest
+    /// (set by `run` after the report is made).
     var selectors: [String]?
     var shard: String?
     var jobs: [JobRow]
@@ -132,8 +128,6 @@ struct IndexReport: Codable, Sendable {
         unresolvedSubmissions = facts.unresolvedSubmissions.isEmpty ? nil : facts.unresolvedSubmissions
         rateLimitCuts = facts.rateLimitCuts.isEmpty ? nil : facts.rateLimitCuts
         diff = facts.diff
-        selectors = facts.selectors.isEmpty ? nil : facts.selectors
-        shard = facts.shard?.description
         let changes = facts.diff?.changesByJob() ?? [:]
         var budgetSkips: [String] = []
         var rows: [JobRow] = []

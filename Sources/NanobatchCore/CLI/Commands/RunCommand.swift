@@ -92,16 +92,18 @@ enum RunCommand {
         diff?.settle(jobs: evaluated.graph.jobs, outcomes: outcomes)
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
         let journalFailure = journal.failure
-        let report = build.report(
+        var report = build.report(
             evaluated, outcomes, wallSeconds: start.duration(to: clock.now).seconds,
             stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil) ?? journalFailure.map { "\($0)" },
             facts: IndexReport.RunFacts(
                 budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
-                rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff, selectors: selectors.map(\.text), shard: shard))
+                rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
         // The folder holds exactly this build: no image of a removed job, no outdated image of a job not made now.
         if let previous, let diff, !(diff.removed.isEmpty && diff.changedNotMade.isEmpty) {
             RemovedJobFiles.remove(diff.removed + diff.changedNotMade.map(\.id), previous: previous, folder: build.manifestFolder)
         }
+        // A run of part of the manifest says which part.
+        if !share.isWhole { (report.selectors, report.shard) = (selectors.isEmpty ? nil : selectors.map(\.text), shard?.description) }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff?.isEmpty ?? false
