@@ -22,9 +22,20 @@ package struct JobSelector: Sendable, Equatable {
         return text == file || text.hasSuffix("/\(manifestName)/\(file)")
     }
 
-    /// Every job the selectors name, and the upstream jobs those need (sources of chained steps), in
-    /// job order. A selector that names no job is an error that suggests a close name.
+    /// Every job the selectors name and the upstream jobs those need (sources of chained steps), in
+    /// job order: what a run of them makes. A selector that names no job is an error that suggests a close name.
     package static func select(_ selectors: [JobSelector], in graph: JobGraph) throws -> [Int] {
+        var chosen = [Bool](repeating: false, count: graph.jobs.count)
+        for index in try named(by: selectors, in: graph) { chosen[index] = true }
+        // Upstream jobs come before the jobs that use them: one pass from the end pulls in whole chains.
+        for index in graph.jobs.indices.reversed() where chosen[index] {
+            if let upstream = graph.jobs[index].upstream { chosen[upstream] = true }
+        }
+        return graph.jobs.indices.filter { chosen[$0] }
+    }
+
+    /// The jobs the selectors name themselves, without upstream jobs, in job order (`reroll`, `pick`).
+    package static func named(by selectors: [JobSelector], in graph: JobGraph) throws -> [Int] {
         let name = graph.manifest.name
         var chosen = [Bool](repeating: false, count: graph.jobs.count)
         for selector in selectors {
@@ -34,10 +45,6 @@ package struct JobSelector: Sendable, Equatable {
                 matched = true
             }
             if !matched { throw noMatch(selector, in: graph) }
-        }
-        // Upstream jobs come before the jobs that use them: one pass from the end pulls in whole chains.
-        for index in graph.jobs.indices.reversed() where chosen[index] {
-            if let upstream = graph.jobs[index].upstream { chosen[upstream] = true }
         }
         return graph.jobs.indices.filter { chosen[$0] }
     }

@@ -41,6 +41,7 @@ import Testing
         let source = plan.graph.jobs[try #require(edit.upstream)]
         #expect(try Self.selected([edit.id], plan) == [edit.id, source.id])
         #expect(try Self.selected(["hero-edit"], plan).count == 16)
+        #expect(try JobSelector.named(by: [JobSelector(edit.id)], in: plan.graph) == [edit.index])
     }
 
     @Test func aSelectorThatMatchesNothingSuggestsACloseName() throws {
