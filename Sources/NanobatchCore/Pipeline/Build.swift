@@ -43,6 +43,11 @@ struct Build {
     /// Expand and evaluate.
     func plan() throws -> EvaluatedJobs { try evaluate(expand()) }
 
+    /// Select: the share of the plan that `selectors` and then `shard` pick (all of it without them).
+    func select(_ plan: EvaluatedJobs, selectors: [JobSelector], shard: Shard?, shardCount: Int? = nil) throws -> PlanShare {
+        try PlanShare(plan, selectors: selectors, shard: shard, shardCount: shardCount)
+    }
+
     /// Run: sends every job that is not cached through its provider lane, within the limits and the budget.
     func run(
         _ plan: EvaluatedJobs, lanes: [ProviderLane], limits: RunLimits, journal: SubmissionJournal,
@@ -79,6 +84,19 @@ struct Build {
     }
 
     // MARK: Around the stages
+
+    /// The friendly files of cached jobs outside `share` (the runner links those inside it).
+    func linkCachedImages(outside share: PlanShare) {
+        guard !share.isWhole else { return }
+        let inside = Set(share.wholeIndex)
+        let (plan, store, layout, name) = (share.whole, store, layout, name)
+        _ = ParallelMap.map(count: plan.graph.jobs.count) { index -> Bool in
+            guard !inside.contains(index), case .cached(_, let entry) = plan.states[index] else { return false }
+            let path = layout.friendlyPath(plan.graph.jobs[index], entry.info.format, manifest: name)
+            guard !store.isLinked(entry, at: path) else { return true }
+            return (try? store.link(entry, to: path)) != nil
+        }
+    }
 
     /// Exclusive use of the output root while a command writes under it.
     func lock(_ moment: BuildFailure.Moment) throws -> FileLock {

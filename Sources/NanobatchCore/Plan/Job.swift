@@ -16,7 +16,7 @@ package enum Reference: Sendable, Hashable {
 
 /// One image to make: a single provider request.
 package struct Job: Sendable {
-    package let index: Int
+    package internal(set) var index: Int
     /// Stable, readable id: `<prompt or step>/<provider>-<model>_<ratio>[_<size>][_refs<k>]_v<n>`.
     package let id: String
     /// The prompt id, or the step id for chained jobs.
@@ -34,7 +34,7 @@ package struct Job: Sendable {
     package let variant: Int
     package let references: [Reference]
     /// The job whose output is this job's first reference (chained steps).
-    package let upstream: Int?
+    package internal(set) var upstream: Int?
     /// Path of the friendly file below the manifest's output folder, without extension.
     package let friendlyStem: String
     /// USD per image; `nil` when the price is unknown.

@@ -160,7 +160,7 @@ enum BuildExplainer {
                             Explanation(
                                 job: job.id, reasons: [.entryFailedCheck],
                                 detail: "entry failed its check (the stored image is incomplete or corrupt)"))
-                    } else if before.status == "failed" || before.status == "skipped" {
+                    } else if ["failed", "skipped", JobStatus.notSelected.rawValue].contains(before.status) {
                         result.append(
                             Explanation(
                                 job: job.id, reasons: [.noEntryYet],
@@ -320,7 +320,7 @@ struct BuildDiff: Codable, Sendable {
     /// After the run: a job sent again whose run failed or was skipped has no new image, so it is
     /// "changed, not made" rather than "made again".
     mutating func settle(jobs: [Job], outcomes: [JobOutcome]) {
-        let notMade = Set(zip(jobs, outcomes).filter { [.failed, .skipped, .pending].contains($0.1.status) }.map(\.0.id))
+        let notMade = Set(zip(jobs, outcomes).filter { ![.made, .cached].contains($0.1.status) }.map(\.0.id))
         changedNotMade = madeAgain.filter { notMade.contains($0.id) }
         madeAgain.removeAll { notMade.contains($0.id) }
     }

@@ -24,6 +24,8 @@ struct IndexReport: Codable, Sendable {
         var skippedForBudget: Int = 0
         /// Submissions of earlier runs that may have been paid without a result (see `unresolvedSubmissions`).
         var unresolvedSubmissions: Int = 0
+        /// Jobs outside what the run was asked for (selectors, `--shard`); absent when it made every job.
+        var notSelected: Int?
     }
 
     /// What the run knew besides the job outcomes.
@@ -112,6 +114,10 @@ struct IndexReport: Codable, Sendable {
     var unresolvedSubmissions: [SubmissionJournal.Unresolved]?
     var rateLimitCuts: [String: Int]?
     var diff: BuildDiff?
+    /// The selectors and the shard ("2/4") the run was given, when it made part of the manifest
+    /// (set by `run` after the report is made).
+    var selectors: [String]?
+    var shard: String?
     var jobs: [JobRow]
 
     init(
@@ -148,6 +154,7 @@ struct IndexReport: Codable, Sendable {
                 if let cost = outcome.actualCost { totals.actualCost[outcome.costUnit, default: 0] += cost }
             case .skipped: totals.skipped += 1
             case .pending: totals.pending = (totals.pending ?? 0) + 1
+            case .notSelected: totals.notSelected = (totals.notSelected ?? 0) + 1
             }
             totals.attempts += outcome.attempts
             if outcome.resumedTaskID != nil { totals.resumedTasks += 1 }

@@ -60,6 +60,11 @@ struct PlanSummary: Codable, Sendable, Equatable {
     var byModel: [Line]
     var byProvider: [Line]
     var rows: [Row]
+    /// When the plan is a share of the manifest (`plan M SELECTOR… --shard K/N`): what was asked
+    /// for, and how many jobs the whole manifest has.
+    var selectors: [String]?
+    var shard: String?
+    var manifestJobs: Int?
 
     init(plan: EvaluatedPlan, maxCost: Double?) {
         let graph = plan.graph

@@ -4,6 +4,11 @@ package enum JobStatus: String, Codable, Sendable {
     case made, cached, failed, skipped
     /// In a provider-side batch that has not finished (`run --no-wait`, or a stopped run): a later run collects it.
     case pending
+    /// Outside the jobs this run was asked for (selectors, `--shard`): not made, and not a failure.
+    case notSelected = "not-selected"
+
+    /// Made now or found in the store.
+    package var succeeded: Bool { self == .made || self == .cached }
 }
 
 /// Outcome stage data: what happened to one job.

@@ -35,6 +35,7 @@ package struct RunProgress: Sendable {
             recentFailures.append(Failure(job: job, reason: outcome.error ?? "unknown error"))
         case .skipped: skipped += 1
         case .pending: pending += 1
+        case .notSelected: break
         }
         // Paid but lost before it was stored (a full disk) still counts, as in the report.
         if outcome.status == .made || outcome.status == .failed, let cost = outcome.actualCost {

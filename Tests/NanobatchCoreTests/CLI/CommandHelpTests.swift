@@ -9,7 +9,7 @@ import Testing
     func eachCommandHasItsOwnHelp(_ arguments: [String]) async {
         let result = await runCLI(arguments)
         #expect(result.status == 0, "\(result.err)")
-        #expect(result.out.hasPrefix("Usage: nanobatch run MANIFEST [options]\n"), "\(result.out)")
+        #expect(result.out.hasPrefix("Usage: nanobatch run MANIFEST [SELECTOR…] [options]\n"), "\(result.out)")
         #expect(result.out.contains("--max-cost VALUE") && result.out.contains("--verify"))
         #expect(!result.out.contains("--yes"), "another command's flag: \(result.out)")
     }

@@ -1,29 +1,22 @@
 import Foundation
 
-/// `explain MANIFEST [JOB…]`: load, expand and evaluate, then compare with the previous build:
-/// why each job would be made. No network.
+/// `explain MANIFEST [SELECTOR…]`: load, expand, evaluate and select (selectors, `--shard`), then
+/// compare with the previous build: why each selected job would be made. No network.
 enum ExplainCommand {
     static let spec = CommandSpec(
         name: "explain", summary: "say why each job would be made (new, prompt, reference bytes, upstream, options, bad entry)",
-        positionals: "MANIFEST [JOB…]", options: NanobatchCLI.outputOption, flags: ["json": "print the explanations as JSON"],
-        minPositionals: 1, maxPositionals: nil)
+        positionals: "MANIFEST [SELECTOR…]", options: NanobatchCLI.outputOption.merging(ShardOption.help) { $1 },
+        flags: ["json": "print the explanations as JSON"], minPositionals: 1, maxPositionals: nil)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
+        let selectors = parsed.positionals.dropFirst().map(JobSelector.init)
+        let shard = try ShardOption.parse(parsed.options["shard"], environment: cli.environment)
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
-        let evaluated = try build.plan()
+        let share = try build.select(try build.plan(), selectors: selectors, shard: shard)
+        let evaluated = share.plan
         cli.console.err(build.whereLine)
         let previous = build.previousBuild()
-        var explanations = BuildExplainer.explain(evaluated, previous: previous, store: build.store)
-        let wanted = Array(parsed.positionals.dropFirst())
-        func isWanted(_ id: String) -> Bool { wanted.contains { id == $0 || id.hasPrefix($0) } }
-        if !wanted.isEmpty {
-            let known = Set(evaluated.graph.jobs.map(\.id))
-            for id in wanted where !known.contains(id) && !known.contains(where: { $0.hasPrefix(id) }) {
-                let example = evaluated.graph.jobs.first?.id ?? "prompt/provider-model_16x9_v1"
-                throw UsageError("no job \"\(id)\" in \(build.name); job ids look like \(example)")
-            }
-            explanations = explanations.filter { isWanted($0.job) }
-        }
+        let explanations = BuildExplainer.explain(evaluated, previous: previous, store: build.store)
         if parsed.flags.contains("json") {
             cli.console.out(try NanobatchCLI.prettyJSON(explanations))
             return .success
@@ -31,13 +24,20 @@ enum ExplainCommand {
         let total = evaluated.graph.jobs.count
         let sent = evaluated.graph.jobs.indices.filter(evaluated.willBeMade).count
         let comparison = previous == nil ? " (no previous build to compare with)" : ""
-        cli.console.out("\(build.name): \(sent) of \(Plural.count(total, "job")) would be made\(comparison)\n")
+        if share.isWhole {
+            cli.console.out("\(build.name): \(sent) of \(Plural.count(total, "job")) would be made\(comparison)\n")
+        } else {
+            let whole = share.whole.graph.jobs.count
+            cli.console.out(
+                "\(build.name): \(sent) of \(Plural.count(total, "selected job")) would be made (\(share.label); the manifest has \(whole))\(comparison)\n"
+            )
+        }
         for explanation in explanations {
             cli.console.out("  \(explanation.job): \(explanation.detail)\n")
         }
-        if !wanted.isEmpty {
+        if !selectors.isEmpty {
             let explained = Set(explanations.map(\.job))
-            for job in evaluated.graph.jobs where !explained.contains(job.id) && isWanted(job.id) {
+            for job in evaluated.graph.jobs where !explained.contains(job.id) {
                 cli.console.out("  \(job.id): up to date (cached)\n")
             }
         }

@@ -25,9 +25,10 @@ enum ReportCommand {
                 outcomes.append(
                     JobOutcome(status: .pending, key: state.key, notes: ["pending in a batch at the last run; `nanobatch run` collects it"])
                 )
-            } else if let before = previous?.jobs[job.id], before.status == "failed" || before.status == "skipped", before.key == state.key
+            } else if let before = previous?.jobs[job.id], let status = JobStatus(rawValue: before.status), !status.succeeded,
+                before.key == state.key
             {
-                outcomes.append(JobOutcome(status: before.status == "failed" ? .failed : .skipped, key: state.key, error: before.error))
+                outcomes.append(JobOutcome(status: status, key: state.key, error: before.error))
             } else {
                 outcomes.append(JobOutcome(status: .skipped, key: state.key, error: "not made yet; `nanobatch run` makes it"))
             }

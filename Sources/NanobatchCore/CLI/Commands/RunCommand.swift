@@ -1,26 +1,30 @@
 import Foundation
 
-/// `run MANIFEST`: every stage. Load, then a no-op check against the build stamp; expand and
-/// evaluate; check the budget; open the journal; run; write the reports; stamp a fully cached build.
+/// `run MANIFEST [SELECTOR…]`: every stage. Load, then a no-op check against the build stamp; expand,
+/// evaluate and select (selectors, `--shard`); check the budget; open the journal; run the selected
+/// jobs; write the reports of the whole manifest; stamp a fully cached build.
 enum RunCommand {
     static let spec = CommandSpec(
-        name: "run", summary: "make every image that is not cached; write index.json", positionals: "MANIFEST",
+        name: "run", summary: "make every image that is not cached (or the selected ones); write index.json",
+        positionals: "MANIFEST [SELECTOR…]",
         options: NanobatchCLI.outputOption.merging([
             "max-cost": "budget in USD (overrides the manifest's)",
             "concurrency": "global limit on jobs in flight (overrides the manifest's)",
-        ]) { $1 },
+        ]) { $1 }.merging(ShardOption.help) { $1 },
         flags: [
             "quiet": "no progress lines", "verify": "hash every cached image before trusting it; remake what fails",
             "no-wait": "batch mode: submit batches (or collect finished ones) and exit; jobs still running are pending (exit 75)",
         ],
-        minPositionals: 1, maxPositionals: 1)
+        minPositionals: 1, maxPositionals: nil)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) async throws -> ExitCode {
         let commandStarted = ContinuousClock.now
         let verify = parsed.flags.contains("verify")
+        let selectors = parsed.positionals.dropFirst().map(JobSelector.init)
+        let shard = try ShardOption.parse(parsed.options["shard"], environment: cli.environment)
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"], verifyingStore: verify)
         let (layout, name) = (build.layout, build.name)
-        let limits = RunLimits(
+        var limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
             maxCost: try ArgumentParser.number(parsed, "max-cost") ?? build.manifest.budget?.maxCost,
             spendPerTenMinutes: build.manifest.providers.reduce(into: [:]) { $0[$1.name] = $1.spendPerTenMinutes })
@@ -31,7 +35,10 @@ enum RunCommand {
 
         let stampPath = layout.stampPath(manifest: name)
         let stampContext = BuildStamp.context(manifest: build.manifest, root: layout.rootPath, maxCost: limits.maxCost)
-        if !verify, let jobs = BuildStamp.check(at: stampPath, context: stampContext, root: layout.rootPath) {
+        // A run of part of the manifest writes its own index (selectors, shard): no shortcut.
+        if !verify, selectors.isEmpty, shard == nil,
+            let jobs = BuildStamp.check(at: stampPath, context: stampContext, root: layout.rootPath)
+        {
             cli.console.err(RunSummary.noOp(build, jobs: jobs))
             cli.console.err(RunSummary.totalTime(commandStarted.duration(to: .now).seconds, stopped: false))
             return .success
@@ -45,7 +52,10 @@ enum RunCommand {
         build.store.removeAbandonedTemporaries()
         try BuildFailure.during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
         let evaluated = try build.evaluate(jobs)
-        let estimate = PlanSummary(plan: evaluated, maxCost: limits.maxCost)
+        let share = try build.select(evaluated, selectors: selectors, shard: shard)
+        if !share.isWhole { cli.console.err(RunSummary.selection(share, maxCost: limits.maxCost)) }
+        limits.maxCost = share.budget(from: limits.maxCost)
+        let estimate = PlanSummary(plan: share.plan, maxCost: limits.maxCost)
         // A budget of 0 runs with the cache alone: every priced job is skipped for budget by the scheduler.
         let cacheOnly = limits.maxCost == 0 && estimate.unknownPriceJobs == 0
         if estimate.withinBudget == false, !cacheOnly, let maxCost = limits.maxCost {
@@ -68,7 +78,7 @@ enum RunCommand {
         }
         let batches = GeminiBatchRunContext(journal: journal, stop: cli.stop, waits: !parsed.flags.contains("no-wait"))
         let lanes = try ProviderLane.make(
-            for: evaluated, manifest: build.manifest, environment: cli.environment,
+            for: share.plan, manifest: build.manifest, environment: cli.environment,
             plainHTTP: cli.plainHTTP, override: cli.providerOverride, run: batches)
         let board = batches.board
         let printer =
@@ -81,12 +91,14 @@ enum RunCommand {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
+        let shareOutcomes = await build.run(share.plan, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
         printer?.finish()
+        let outcomes = share.outcomesOfWhole(shareOutcomes)
+        build.linkCachedImages(outside: share)
         diff?.settle(jobs: evaluated.graph.jobs, outcomes: outcomes)
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
         let journalFailure = journal.failure
-        let report = build.report(
+        var report = build.report(
             evaluated, outcomes, wallSeconds: start.duration(to: clock.now).seconds,
             stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil) ?? journalFailure.map { "\($0)" },
             facts: IndexReport.RunFacts(
@@ -96,10 +108,12 @@ enum RunCommand {
         if let previous, let diff, !(diff.removed.isEmpty && diff.changedNotMade.isEmpty) {
             RemovedJobFiles.remove(diff.removed + diff.changedNotMade.map(\.id), previous: previous, folder: build.manifestFolder)
         }
+        // A run of part of the manifest says which part.
+        if !share.isWhole { (report.selectors, report.shard) = (selectors.isEmpty ? nil : selectors.map(\.text), shard?.description) }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff?.isEmpty ?? false
-        if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
+        if !interrupted, nothingChanged, share.isWhole, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
             try? BuildStamp.stampFullyCachedBuild(
                 report, evaluated: evaluated, layout: layout, manifest: name,
                 journal: journal.path, stamp: stampPath, context: stampContext)

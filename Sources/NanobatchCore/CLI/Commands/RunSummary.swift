@@ -53,6 +53,16 @@ enum RunSummary {
         return text
     }
 
+    /// "selected: hero · shard 2/4 — 12 of 48 jobs (shard budget $0.50: 25.0 % of $2.00)"; `maxCost`: the manifest's.
+    static func selection(_ share: PlanShare, maxCost: Double?) -> String {
+        var text = "selected: \(share.label) — \(share.plan.graph.jobs.count) of \(Plural.count(share.whole.graph.jobs.count, "job"))"
+        if let shard = share.shard, let assignment = share.assignment, let maxCost, let budget = share.budget(from: maxCost) {
+            let percent = (assignment.share(of: shard) * 1000).rounded() / 10
+            text += " (shard budget \(Money.format(budget)): \(percent) % of \(Money.format(maxCost)))"
+        }
+        return text + "\n"
+    }
+
     /// The last line of `run`: "finished in 1m 12s", or "stopped after 3.4s".
     static func totalTime(_ seconds: Double, stopped: Bool) -> String {
         "\(stopped ? "stopped after" : "finished in") \(ElapsedTime.short(seconds))\n"
@@ -65,6 +75,7 @@ enum RunSummary {
         let totals = report.totals
         var text = "\(build.name): \(totals.made) made, \(totals.cached) cached, \(totals.failed) failed, \(totals.skipped) skipped"
         if let pending = totals.pending { text += ", \(pending) pending" }
+        if let notSelected = totals.notSelected { text += ", \(notSelected) not selected" }
         text += " · spent \(Money.describe(totals.actualCost))"
         text += possiblyPaid(evaluated.graph.jobs, outcomes)
         if totals.made > 0 {
