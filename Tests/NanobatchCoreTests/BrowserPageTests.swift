@@ -115,4 +115,46 @@ func runBrowser(_ arguments: [String], profile: URL, timeout: Double = 90) throw
         #expect(rows.filter { !$0.contains("hidden") }.count == 2, "banner's and hero's nano-banana-2 rows: \(rows)")
         #expect(rows.filter { $0.contains("class=\"step\"") }.allSatisfy { $0.contains("hidden") }, "the night step is 1:1 only")
     }
+
+    /// Above `openGroupsUpTo` jobs, groups start closed with their grids as inert templates: a link to one group
+    /// opens and fills only that one (only its images are in the page), and the filter reaches the closed ones too.
+    @Test(.enabled(if: chromiumPath != nil, "Chromium is not installed: run Tests/install-chromium.sh (CI's .ci/run does)"))
+    func aBigPageFillsOnlyTheGroupALinkOpens() async throws {
+        let (workspace, path) = try exampleWorkspace()
+        #expect(await run(path, workspace).status == 0)
+        let folder = workspace.outputRoot.appendingPathComponent("example")
+        var report = try JSONDecoder().decode(IndexReport.self, from: Data(contentsOf: folder.appendingPathComponent("index.json")))
+        let sources = report.jobs.filter { $0.step == nil }
+        let count = HTMLReport.openGroupsUpTo + 5
+        report.jobs = (0..<count).map { index in
+            var row = sources[index % sources.count]
+            row.id = "g\(index % 5)/job\(index)"
+            row.promptID = "g\(index % 5)"
+            return row
+        }
+        try HTMLReport.renderBytes(report, manifestFile: path).data.write(to: folder.appendingPathComponent("big.html"))
+        let page = folder.appendingPathComponent("big.html").absoluteString
+        let profile = workspace.url.appendingPathComponent("browser-profile")
+        let dump = try await offPool {
+            try runBrowser(
+                ["--virtual-time-budget=10000", "--window-size=1280,2000", "--dump-dom", page + "?ratio=16:9#p-g3"], profile: profile)
+        }
+        #expect(dump.status == 0)
+        let dom = dump.out
+        #expect(dom.contains("<details class=\"prompt\" id=\"p-g3\" open"), "the linked group is open")
+        #expect(dom.components(separatedBy: "<template>").count - 1 == 4, "the other four are still templates")
+        let inGroup = count / 5
+        #expect(
+            dom.contains("data-thumbnails=\"") && dom.range(of: "data-thumbnails=\"[0-9]+/\(inGroup)\"", options: .regularExpression) != nil
+        )
+        var figures = 0
+        for match in dom.matches(of: try Regex(#"<figure [^>]*>"#)) {
+            let tag = String(dom[match.range])
+            figures += 1
+            #expect(tag.contains("hidden") != tag.contains("data-ratio=\"16:9\""), "\(tag)")
+        }
+        #expect(figures == count)
+        let shown = report.jobs.filter { $0.aspectRatio == "16:9" }.count
+        #expect(dom.contains("<output id=\"shown\">\(shown) of \(count) shown</output>"))
+    }
 }

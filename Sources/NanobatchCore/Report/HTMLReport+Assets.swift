@@ -29,21 +29,25 @@ extension HTMLReport {
         """
 
     /// Marks how many thumbnails loaded (`data-thumbnails`, used by the browser test) and when the page was
-    /// ready (`data-ready-ms`, the benchmark); runs the filter, the copy buttons, and opens a group a link points to.
+    /// ready (`data-ready-ms`, the benchmark); fills a closed group from its template when it is opened; runs
+    /// the filter (over templates too), the copy buttons, and opens a group a link points to.
     static let script = """
         (function(){var b=document.body;b.setAttribute('data-ready-ms',Math.round(performance.now()));
-        var imgs=[].slice.call(document.images);
-        function mark(){var ok=0;for(var i=0;i<imgs.length;i++){if(imgs[i].complete&&imgs[i].naturalWidth>0)ok++}
-        b.setAttribute('data-thumbnails',ok+'/'+imgs.length)}
-        imgs.forEach(function(i){if(!i.complete){i.addEventListener('load',mark);i.addEventListener('error',mark)}});mark();
-        var form=document.getElementById('filter'),figs=[].slice.call(document.querySelectorAll('figure.job'));
-        function v(n){return form.elements[n].value}
-        function apply(){var s=v('status'),m=v('model'),r=v('ratio'),shown=0;
-        figs.forEach(function(f){var d=f.dataset;var ok=(!s||(s==='picked'?f.classList.contains('pick'):d.status===s))&&(!m||d.model===m)&&(!r||d.ratio===r);
-        f.hidden=!ok;if(ok)shown++});
-        [].forEach.call(document.querySelectorAll('table.grid tbody tr'),function(tr){tr.hidden=!tr.querySelector('figure.job:not([hidden])')});
-        [].forEach.call(document.querySelectorAll('details.prompt'),function(g){g.hidden=!g.querySelector('figure.job:not([hidden])')});
-        document.getElementById('shown').textContent=(s||m||r)?shown+' of '+figs.length+' shown':'';}
+        var total=0,ok=0;function show(){b.setAttribute('data-thumbnails',ok+'/'+total)}
+        function watch(list){[].forEach.call(list,function(i){total++;if(i.complete){if(i.naturalWidth>0)ok++}else{i.addEventListener('load',function(){ok++;show()})}});show()}
+        watch(document.images);
+        var groups=[].slice.call(document.querySelectorAll('details.prompt'));
+        function inner(g){var t=g.querySelector(':scope>template');return t?t.content:g}
+        function fill(g){var t=g.querySelector(':scope>template');if(!t)return;var imgs=t.content.querySelectorAll('img');g.replaceChild(t.content,t);watch(imgs)}
+        groups.forEach(function(g){g.addEventListener('toggle',function(){if(g.open)fill(g)})});
+        var form=document.getElementById('filter');function v(n){return form.elements[n].value}
+        function apply(){var s=v('status'),m=v('model'),r=v('ratio'),shown=0,all=0;
+        groups.forEach(function(g){var root=inner(g),any=false;
+        [].forEach.call(root.querySelectorAll('figure.job'),function(f){all++;var d=f.dataset;
+        var ok=(!s||(s==='picked'?f.classList.contains('pick'):d.status===s))&&(!m||d.model===m)&&(!r||d.ratio===r);f.hidden=!ok;if(ok){shown++;any=true}});
+        [].forEach.call(root.querySelectorAll('tbody tr'),function(tr){tr.hidden=!tr.querySelector('figure.job:not([hidden])')});
+        g.hidden=!any});
+        document.getElementById('shown').textContent=(s||m||r)?shown+' of '+all+' shown':'';}
         var q=new URLSearchParams(location.search);['status','model','ratio'].forEach(function(n){if(q.get(n))form.elements[n].value=q.get(n)});
         form.addEventListener('change',apply);if(q.get('status')||q.get('model')||q.get('ratio'))apply();
         function openTarget(){var t=location.hash&&document.getElementById(location.hash.slice(1));if(t&&t.tagName==='DETAILS')t.open=true}

@@ -22,6 +22,9 @@ extension HTMLReport {
             }
             html.append("</ul>")
         }
+        // A closed group's grid is an inert template, made into rows when it is opened: the browser neither lays
+        // it out nor fetches its images (it fetches lazy images in a closed <details>), so a big page opens fast.
+        if !open { html.append("<template>") }
         html.append("<table class=\"grid\"><thead><tr><th scope=\"row\">ratio</th>")
         for span in group.ratioSpans {
             html.append("<th scope=\"colgroup\" colspan=\"")
@@ -57,7 +60,7 @@ extension HTMLReport {
             }
             html.append("</tr>")
         }
-        html.append("</tbody></table></details>\n")
+        html.append(open ? "</tbody></table></details>\n" : "</tbody></table></template></details>\n")
     }
 
     /// A header row: its name, then one cell per column.

@@ -101,6 +101,7 @@ import Testing
         let html = Self.page(report)
         #expect(html.components(separatedBy: "<details class=\"prompt\"").count - 1 == 20)
         #expect(!html.contains("\" open><summary><h2>"), "no group starts open")
+        #expect(html.components(separatedBy: "<template><table class=\"grid\">").count - 1 == 20, "each closed grid is inert until opened")
     }
 
     @Test func pastTenseRewritesExplainsWording() {
