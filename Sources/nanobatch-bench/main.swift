@@ -14,6 +14,7 @@ import NanobatchCore
 //   nanobatch-bench memory TOOL [jobs] [concurrency]
 //   nanobatch-bench rate-limit TOOL [jobs] [concurrency] [limit/s] [latencyMs]     (RateBench.swift)
 //   nanobatch-bench rate-noise TOOL [jobs] [concurrency] [latencyMs] [429 %]
+//   nanobatch-bench page TOOL CHROMIUM [jobs] [runs]                                (PageBench.swift)
 // Each prints one result line (`RESULT name | value | target | ok`) and exits 1 when its target is missed.
 
 struct Measured {
@@ -349,9 +350,10 @@ do {
     case "rate-noise":
         ok = try rateNoise(
             tool: arguments[1], jobs: argument(2, 400), concurrency: argument(3, 8), latencyMs: argument(4, 5), percent: argument(5, 10))
+    case "page": ok = try page(tool: arguments[1], chromium: arguments[2], jobs: argument(3, 5000), runs: argument(4, 3))
     default:
         print(
-            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL | rate-limit TOOL [jobs] [concurrency] [limit] [latencyMs] | rate-noise TOOL [jobs] [concurrency] [latencyMs] [percent]"
+            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL | rate-limit TOOL [jobs] [concurrency] [limit] [latencyMs] | rate-noise TOOL [jobs] [concurrency] [latencyMs] [percent] | page TOOL CHROMIUM [jobs] [runs]"
         )
         exit(2)
     }

@@ -68,4 +68,7 @@ run memory "$TOOL" 2000 64
 # gateway answering 429 to 10 % of requests at random (wall time against the same run without them).
 run rate-limit "$TOOL" 800 8 40 5
 run rate-noise "$TOOL" 400 8 5 10
+# The contact sheet of a 5,000-job build, opened in headless Chromium (Tests/install-chromium.sh installs it).
+command -v chromium >/dev/null 2>&1 || sh Tests/install-chromium.sh >/dev/null 2>&1
+run page "$TOOL" "$(command -v chromium || command -v chromium-browser || echo missing)" 5000 3
 exit $status

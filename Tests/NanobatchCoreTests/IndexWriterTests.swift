@@ -69,6 +69,11 @@ import Testing
         row.estimatedCost = 1e-7
         row.durationSeconds = 12345.678
         row.references = []
+        row.previousStorePath = ".nanobatch/store/ab/ab.png"
+        row.stepPrompt = "At night, \"lamp\" lit"
+        row.take = 3
+        row.isPick = true
+        row.variables = ["product": "tote \"bag\"", "Season": "winter", "é": "ü"]
         for child in Mirror(reflecting: row).children {
             if case Optional<Any>.none = child.value as Any? { continue }
             let text = String(describing: child.value)

@@ -167,7 +167,8 @@ func run(_ path: String, _ workspace: TestWorkspace, _ command: String = "run", 
         }
         let page = try String(contentsOf: workspace.outputRoot.appendingPathComponent("example/index.html"), encoding: .utf8)
         #expect(page.contains("12 made again"))
-        #expect(page.components(separatedBy: "made again: prompt changed").count - 1 == 8)
+        // Said once, for the group, after the fact (ContactSheetTests has more).
+        #expect(page.components(separatedBy: "made again: the prompt had changed").count - 1 == 1)
     }
 
     @Test func explainNamesReferenceBytesAndBrokenEntries() async throws {

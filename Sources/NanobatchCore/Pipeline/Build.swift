@@ -70,9 +70,16 @@ struct Build {
     /// Write: the three reports into the manifest's folder, each atomically (rendered in parallel).
     func write(_ report: RenderedReport) throws {
         let temporaryDirectory = store.temporaryDirectory
+        let manifestFile = manifest.sourceName.isEmpty ? nil : manifest.sourceName
         let writers: [(OutputLayout.Report, @Sendable (String) throws -> Void)] = [
             (.json, { try report.write(to: $0, temporaryDirectory: temporaryDirectory) }),
-            (.html, { try FileIO.writeAtomically(HTMLReport.renderBytes(report).bytes, to: $0, temporaryDirectory: temporaryDirectory) }),
+            (
+                .html,
+                {
+                    try FileIO.writeAtomically(
+                        HTMLReport.renderBytes(report, manifestFile: manifestFile).bytes, to: $0, temporaryDirectory: temporaryDirectory)
+                }
+            ),
             (.csv, { try FileIO.writeAtomically(CSVReport.renderBytes(report).bytes, to: $0, temporaryDirectory: temporaryDirectory) }),
         ]
         let paths = writers.map { layout.reportPath($0.0, manifest: name) }

@@ -17,6 +17,8 @@ struct PreviousJob: Sendable, Equatable {
     var upstreamOutputHash: String?
     /// The friendly file, relative to the manifest's folder.
     var file: String?
+    /// The image the job had before that build made it again (store path relative to the output root).
+    var previousStorePath: String?
 }
 
 /// The previous build of a manifest, read from its `index.json` (absent or unreadable: no previous build).
@@ -90,6 +92,7 @@ struct PreviousBuild: Sendable {
             case "referenceHashes": job.referenceHashes = try cursor.stringsIfArray()
             case "upstreamOutputHash": job.upstreamOutputHash = try cursor.stringIfString()
             case "file": job.file = try cursor.stringIfString()
+            case "previousStorePath": job.previousStorePath = try cursor.stringIfString()
             default: try cursor.skipValue()
             }
         }

@@ -160,9 +160,11 @@ extension IndexReport {
             integer("httpStatus", row.httpStatus)
             string("id", row.id)
             string("imageSize", row.imageSize)
+            boolean("isPick", row.isPick)
             string("key", row.key)
             string("model", row.model)
             strings("notes", row.notes)
+            string("previousStorePath", row.previousStorePath)
             string("prompt", row.prompt)
             string("promptID", row.promptID)
             string("provider", row.provider)
@@ -176,13 +178,35 @@ extension IndexReport {
             boolean("skippedForBudget", row.skippedForBudget)
             string("status", row.status.rawValue)
             string("step", row.step)
+            string("stepPrompt", row.stepPrompt)
             string("storePath", row.storePath)
+            integer("take", row.take)
             string("upstream", row.upstream)
             string("upstreamOutputHash", row.upstreamOutputHash)
+            key("variables")
+            writeStrings(row.variables, to: &out)
             integer("variant", row.variant)
             integer("width", row.width)
             out.append(index < rows.count - 1 ? "\n    },\n" : "\n    }\n")
         }
         out.append("  ]")
+    }
+
+    /// A string map as JSONEncoder writes it within a row: keys sorted by their UTF-8 bytes, `{}` when empty.
+    static func writeStrings(_ values: [String: String], to out: inout TextBuffer) {
+        guard !values.isEmpty else {
+            out.append("{}")
+            return
+        }
+        out.append("{\n")
+        let keys = values.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        for (position, name) in keys.enumerated() {
+            out.append("        ")
+            out.appendJSONString(name)
+            out.append(": ")
+            out.appendJSONString(values[name] ?? "")
+            out.append(position < keys.count - 1 ? ",\n" : "\n")
+        }
+        out.append("      }")
     }
 }

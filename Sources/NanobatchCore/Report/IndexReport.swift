@@ -36,15 +36,18 @@ struct IndexReport: Codable, Sendable {
         var rateLimitCuts: [String: Int]
         /// Against the previous build of the manifest, when there was one.
         var diff: BuildDiff?
+        /// Job id → the store path (relative to the output root) of the image it had before it was made again.
+        var previousImages: [String: String]
 
         init(
             budget: Double? = nil, unresolvedSubmissions: [SubmissionJournal.Unresolved] = [], rateLimitCuts: [String: Int] = [:],
-            diff: BuildDiff? = nil
+            diff: BuildDiff? = nil, previousImages: [String: String] = [:]
         ) {
             self.budget = budget
             self.unresolvedSubmissions = unresolvedSubmissions
             self.rateLimitCuts = rateLimitCuts
             self.diff = diff
+            self.previousImages = previousImages
         }
     }
 
@@ -96,6 +99,14 @@ struct IndexReport: Codable, Sendable {
         /// Against the previous build: "new", "made again" or "restored from cache" (with `changeReason`), or "unchanged".
         var change: String?
         var changeReason: String?
+        /// The image this job had before it was made again, when the store still holds it (relative to the output root).
+        var previousStorePath: String?
+        /// Contact-sheet fields (filled by templates, re-rolls and picks): the take (1 without re-rolls), whether
+        /// it is its group's pick, the template values, and a chained step's own prompt text.
+        var take: Int = 1
+        var isPick: Bool = false
+        var variables: [String: String] = [:]
+        var stepPrompt: String?
     }
 
     var formatVersion = 1
@@ -184,7 +195,8 @@ struct IndexReport: Codable, Sendable {
                     referenceHashes: job.references.map { plan.referenceHashes[$0] ?? "" },
                     upstreamOutputHash: job.upstream.flatMap { outcomes[$0].entry?.outputHash },
                     change: facts.diff == nil ? nil : changes[job.id]?.change ?? "unchanged",
-                    changeReason: changes[job.id]?.reason))
+                    changeReason: changes[job.id]?.reason, previousStorePath: facts.previousImages[job.id],
+                    stepPrompt: job.stepID == nil ? nil : job.promptText))
         }
         totals.skippedForBudget = budgetSkips.count
         totals.unresolvedSubmissions = facts.unresolvedSubmissions.count

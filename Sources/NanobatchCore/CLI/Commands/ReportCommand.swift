@@ -42,7 +42,7 @@ enum ReportCommand {
             evaluated, outcomes, wallSeconds: previous?.recordedWallSeconds ?? 0, stoppedBecause: nil,
             facts: IndexReport.RunFacts(
                 budget: build.manifest.budget?.maxCost, unresolvedSubmissions: unresolved,
-                diff: previous?.recordedDiff))
+                diff: previous?.recordedDiff, previousImages: PreviousImages.recorded(in: previous, rootPath: build.layout.rootPath)))
         try BuildFailure.during("write the reports of \(build.name)", .noWork) { try build.write(report) }
         let totals = report.totals
         cli.console.out(

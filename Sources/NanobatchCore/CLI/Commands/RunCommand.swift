@@ -103,7 +103,8 @@ enum RunCommand {
             stoppedBecause: cli.stop.stopReason ?? (Task.isCancelled ? "interrupted" : nil) ?? journalFailure.map { "\($0)" },
             facts: IndexReport.RunFacts(
                 budget: limits.maxCost, unresolvedSubmissions: journal.unresolved,
-                rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff))
+                rateLimitCuts: ProviderLane.rateLimitCuts(lanes), diff: diff,
+                previousImages: PreviousImages.find(diff, previous: previous, store: build.store, rootPath: build.layout.rootPath)))
         // The folder holds exactly this build: no image of a removed job, no outdated image of a job not made now.
         if let previous, let diff, !(diff.removed.isEmpty && diff.changedNotMade.isEmpty) {
             RemovedJobFiles.remove(diff.removed + diff.changedNotMade.map(\.id), previous: previous, folder: build.manifestFolder)

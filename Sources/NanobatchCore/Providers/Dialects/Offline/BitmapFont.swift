@@ -1,8 +1,11 @@
 import Foundation
 
-/// A 5×7 pixel font for the characters placeholders need.
+/// A 5×7 pixel font for what placeholders say: letters (drawn as capitals), digits and the punctuation
+/// of ids, model names, ratios and sizes. A character without a glyph is drawn as `?`.
 enum BitmapFont {
     static let height = 7
+    /// Pixels between lines.
+    static let lineGap = 3
     static let glyphs: [Character: [String]] = [
         "0": ["01110", "10001", "10011", "10101", "11001", "10001", "01110"],
         "1": ["00100", "01100", "00100", "00100", "00100", "00100", "01110"],
@@ -14,27 +17,79 @@ enum BitmapFont {
         "7": ["11111", "00001", "00010", "00100", "01000", "01000", "01000"],
         "8": ["01110", "10001", "10001", "01110", "10001", "10001", "01110"],
         "9": ["01110", "10001", "10001", "01111", "00001", "00010", "01100"],
+        "A": ["01110", "10001", "10001", "11111", "10001", "10001", "10001"],
+        "B": ["11110", "10001", "10001", "11110", "10001", "10001", "11110"],
+        "C": ["01110", "10001", "10000", "10000", "10000", "10001", "01110"],
+        "D": ["11110", "10001", "10001", "10001", "10001", "10001", "11110"],
+        "E": ["11111", "10000", "10000", "11110", "10000", "10000", "11111"],
+        "F": ["11111", "10000", "10000", "11110", "10000", "10000", "10000"],
+        "G": ["01110", "10001", "10000", "10111", "10001", "10001", "01111"],
+        "H": ["10001", "10001", "10001", "11111", "10001", "10001", "10001"],
+        "I": ["01110", "00100", "00100", "00100", "00100", "00100", "01110"],
+        "J": ["00111", "00010", "00010", "00010", "00010", "10010", "01100"],
+        "K": ["10001", "10010", "10100", "11000", "10100", "10010", "10001"],
+        "L": ["10000", "10000", "10000", "10000", "10000", "10000", "11111"],
+        "M": ["10001", "11011", "10101", "10101", "10001", "10001", "10001"],
+        "N": ["10001", "10001", "11001", "10101", "10011", "10001", "10001"],
+        "O": ["01110", "10001", "10001", "10001", "10001", "10001", "01110"],
+        "P": ["11110", "10001", "10001", "11110", "10000", "10000", "10000"],
+        "Q": ["01110", "10001", "10001", "10001", "10101", "10010", "01101"],
+        "R": ["11110", "10001", "10001", "11110", "10100", "10010", "10001"],
+        "S": ["01111", "10000", "10000", "01110", "00001", "00001", "11110"],
+        "T": ["11111", "00100", "00100", "00100", "00100", "00100", "00100"],
+        "U": ["10001", "10001", "10001", "10001", "10001", "10001", "01110"],
+        "V": ["10001", "10001", "10001", "10001", "10001", "01010", "00100"],
+        "W": ["10001", "10001", "10001", "10101", "10101", "10101", "01010"],
+        "X": ["10001", "10001", "01010", "00100", "01010", "10001", "10001"],
+        "Y": ["10001", "10001", "01010", "00100", "00100", "00100", "00100"],
+        "Z": ["11111", "00001", "00010", "00100", "01000", "10000", "11111"],
         ":": ["00000", "01100", "01100", "00000", "01100", "01100", "00000"],
         ".": ["00000", "00000", "00000", "00000", "00000", "01100", "01100"],
-        "K": ["10001", "10010", "10100", "11000", "10100", "10010", "10001"],
+        ",": ["00000", "00000", "00000", "00000", "01100", "00100", "01000"],
+        "-": ["00000", "00000", "00000", "11111", "00000", "00000", "00000"],
+        "_": ["00000", "00000", "00000", "00000", "00000", "00000", "11111"],
+        "/": ["00001", "00001", "00010", "00100", "01000", "10000", "10000"],
+        "=": ["00000", "00000", "11111", "00000", "11111", "00000", "00000"],
+        "+": ["00000", "00100", "00100", "11111", "00100", "00100", "00000"],
+        "#": ["01010", "01010", "11111", "01010", "11111", "01010", "01010"],
+        "(": ["00010", "00100", "01000", "01000", "01000", "00100", "00010"],
+        ")": ["01000", "00100", "00010", "00010", "00010", "00100", "01000"],
+        "·": ["00000", "00000", "00000", "01100", "01100", "00000", "00000"],
+        "?": ["01110", "10001", "00001", "00010", "00100", "00000", "00100"],
         " ": ["00000", "00000", "00000", "00000", "00000", "00000", "00000"],
     ]
 
+    /// Lines of text as pixels, each line centred.
     struct Raster {
         let width: Int
+        let height: Int
         let bits: [Bool]
-        func pixel(_ x: Int, _ y: Int) -> Bool { x >= 0 && x < width && y >= 0 && y < BitmapFont.height && bits[y * width + x] }
+        func pixel(_ x: Int, _ y: Int) -> Bool { x >= 0 && x < width && y >= 0 && y < height && bits[y * width + x] }
     }
 
-    static func rasterize(_ text: String) -> Raster {
-        let characters = Array(text).map { glyphs[$0] ?? glyphs[" "]! }
-        let width = max(1, characters.count * 6 - 1)
-        var bits = [Bool](repeating: false, count: width * height)
-        for (index, glyph) in characters.enumerated() {
-            for (y, row) in glyph.enumerated() {
-                for (x, bit) in row.enumerated() where bit == "1" { bits[y * width + index * 6 + x] = true }
+    /// The glyph drawn for `character`: capitals for letters, `?` for what the font lacks.
+    static func glyph(_ character: Character) -> [String] {
+        if let glyph = glyphs[character] { return glyph }
+        let upper = character.uppercased()
+        return upper.count == 1 ? glyphs[Character(upper)] ?? glyphs["?"]! : glyphs["?"]!
+    }
+
+    static func rasterize(_ text: String) -> Raster { rasterize(lines: [text]) }
+
+    static func rasterize(lines: [String]) -> Raster {
+        let rows = lines.map { Array($0).map(glyph) }
+        let width = max(1, (rows.map(\.count).max() ?? 0) * 6 - 1)
+        let totalHeight = max(height, lines.count * (height + lineGap) - lineGap)
+        var bits = [Bool](repeating: false, count: width * totalHeight)
+        for (line, characters) in rows.enumerated() {
+            let left = (width - max(0, characters.count * 6 - 1)) / 2
+            let top = line * (height + lineGap)
+            for (index, glyph) in characters.enumerated() {
+                for (y, row) in glyph.enumerated() {
+                    for (x, bit) in row.enumerated() where bit == "1" { bits[(top + y) * width + left + index * 6 + x] = true }
+                }
             }
         }
-        return Raster(width: width, bits: bits)
+        return Raster(width: width, height: totalHeight, bits: bits)
     }
 }
