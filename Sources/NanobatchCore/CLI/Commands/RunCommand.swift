@@ -91,6 +91,7 @@ enum RunCommand {
             RemovedJobFiles.remove(diff.removed + diff.changedNotMade.map(\.id), previous: previous, folder: build.manifestFolder)
         }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
+        try ExportStep.run(build, evaluated, entries: outcomes.map(\.entry), console: cli.console, moment: .afterWork)
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff?.isEmpty ?? false
         if !interrupted, nothingChanged, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
