@@ -85,6 +85,30 @@ import Testing
         #expect(later.err.contains("has only take 1"), "\(later.err)")
     }
 
+    /// After a re-roll, take 1 can still be picked and exported, and `clean` keeps it in the store.
+    @Test func anEarlierTakeCanBePickedAndCleanKeepsIt() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("shop.json", Self.manifest())
+        let logo = "logo/local-nano-banana-2_1x1_0.5K_v1"
+        #expect(await cli(workspace, ["run", manifest, "--quiet"]).status == 0)
+        let takeOne = try blob(workspace, job: logo)
+        let reroll = await cli(workspace, ["reroll", manifest, logo, "--quiet"])
+        #expect(reroll.status == 0, "\(reroll.err)")
+        let takeTwo = try blob(workspace, job: logo)
+        #expect(takeTwo != takeOne)
+        let export = workspace.outputRoot.appendingPathComponent("assets/logo.png").path
+        #expect(FileManager.default.contents(atPath: export) == FileManager.default.contents(atPath: takeTwo))
+
+        #expect(await cli(workspace, ["pick", manifest, logo, "--take", "1"]).status == 0)
+        #expect(FileManager.default.contents(atPath: export) == FileManager.default.contents(atPath: takeOne))
+        let clean = await cli(workspace, ["clean", manifest, "--yes"])
+        #expect(clean.status == 0, "\(clean.err)")
+        #expect(FileManager.default.fileExists(atPath: takeOne), "clean removed the earlier take")
+        #expect(FileManager.default.contents(atPath: export) == FileManager.default.contents(atPath: takeOne))
+        let takes = try Takes.read(path: workspace.url.appendingPathComponent("shop.takes.json").path)
+        #expect(takes.entries == [logo: Takes.Entry(take: 2, pick: 1)])
+    }
+
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var exports: String
