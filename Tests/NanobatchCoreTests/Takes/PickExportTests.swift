@@ -109,6 +109,19 @@ import Testing
         #expect(takes.entries == [logo: Takes.Entry(take: 2, pick: 1)])
     }
 
+    /// `exports.root` names a folder of the manifest's own (here beside it, outside the output root).
+    @Test func exportsGoUnderTheRootTheManifestNames() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write(
+            "shop.json", Self.manifest(exports: #"{ "root": "site", "files": { "img/{{prompt}}.png": "logo" } }"#))
+        let run = await cli(workspace, ["run", manifest, "--quiet"])
+        #expect(run.status == 0, "\(run.err)")
+        let exported = workspace.url.appendingPathComponent("site/img/logo.png").path
+        let stored = try blob(workspace, job: "logo/local-nano-banana-2_1x1_0.5K_v1")
+        #expect(FileManager.default.contents(atPath: exported) == FileManager.default.contents(atPath: stored))
+        #expect(!FileManager.default.fileExists(atPath: workspace.outputRoot.appendingPathComponent("img").path))
+    }
+
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var exports: String
