@@ -42,7 +42,7 @@ package struct NanobatchCLI: Sendable {
 
     package static let commands: [CommandSpec] = [
         ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, CleanCommand.spec,
-        VerifyCommand.spec, InitCommand.spec, SchemaCommand.spec,
+        VerifyCommand.spec, RerollCommand.spec, PickCommand.spec, InitCommand.spec, SchemaCommand.spec,
         helpSpec, versionSpec,
     ]
 
@@ -105,6 +105,8 @@ package struct NanobatchCLI: Sendable {
         case ReportCommand.spec.name: return try ReportCommand.execute(parsed, self)
         case CleanCommand.spec.name: return try CleanCommand.execute(parsed, self)
         case VerifyCommand.spec.name: return try VerifyCommand.execute(parsed, self)
+        case RerollCommand.spec.name: return try await RerollCommand.execute(parsed, self)
+        case PickCommand.spec.name: return try PickCommand.execute(parsed, self)
         case InitCommand.spec.name: return try InitCommand.execute(parsed, self)
         case SchemaCommand.spec.name: return try SchemaCommand.execute(parsed, self)
         default: throw UsageError("unknown command \(parsed.command)")

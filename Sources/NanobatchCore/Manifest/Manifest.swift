@@ -16,6 +16,12 @@ package struct Manifest: Sendable {
     package var steps: [Step]
     package var pricing: [String: Double]
     package var budget: Budget?
+    /// Stable asset paths copied from picks (`exports`); empty when the manifest has none.
+    package var exports: Exports = Exports()
+    /// Re-rolls and picks from the takes file beside the manifest (empty when there is none).
+    package var takes: Takes = Takes()
+    /// The takes file's path (`<manifest>.takes.json`); nil for a manifest read from memory.
+    package var takesPath: String?
     /// SHA-256 (hex) of the manifest file's bytes; empty when decoded from memory.
     package var sourceDigest = ""
     /// The manifest's name in messages: its path as given, or `<stdin>`.
@@ -94,6 +100,8 @@ package struct PromptEntry: Sendable {
     package var addReferences: [String]
     package var imageSize: ImageSize?
     package var variants: Int?
+    /// Narrows `matrix.variables`: name → the values this prompt uses (a subset, in matrix order).
+    package var variables: [String: [String]] = [:]
 }
 
 package struct Matrix: Sendable {
@@ -104,6 +112,14 @@ package struct Matrix: Sendable {
     package var variants: Int
     package var imageSize: ImageSize?
     package var format: ImageFormat
+    /// Further axes for `{{name}}` placeholders; a prompt multiplies only by the variables its text uses.
+    package var variables: [TemplateVariable] = []
+}
+
+/// A `matrix.variables` axis: a name and the values it takes, in the order written.
+package struct TemplateVariable: Sendable, Equatable {
+    package var name: String
+    package var values: [String]
 }
 
 /// A chained step: every job of `from` (a prompt or another step) gets an edit with this prompt,

@@ -4,21 +4,26 @@ import Foundation
 /// Reads the file and parses the JSON; `ManifestValidator` (with `ManifestDecoder`) does the rest.
 package enum ManifestLoader {
     package static let topLevelKeys = [
-        "$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget",
+        "$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget", "exports",
     ]
     package static let providerKeys = [
         "dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
         "pollSeconds", "responseFormat", "callbackURL", "mode", "retry", "spendPerTenMinutes",
     ]
     package static let retryKeys = ["maxAttempts", "initialDelaySeconds", "maximumDelaySeconds"]
-    package static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format"]
-    package static let promptKeys = ["id", "text", "aspectRatios", "models", "addReferences", "imageSize", "variants"]
+    package static let matrixKeys = ["prompts", "aspectRatios", "models", "references", "variants", "imageSize", "format", "variables"]
+    package static let promptKeys = ["id", "text", "aspectRatios", "models", "addReferences", "imageSize", "variants", "variables"]
     package static let stepKeys = ["id", "from", "prompt", "models", "aspectRatios", "addReferences", "variants"]
     package static let budgetKeys = ["maxCost"]
+    package static let exportsKeys = ["root", "files"]
 
     package static func load(path: String) throws -> Manifest {
         let url = URL(fileURLWithPath: path).absoluteURL.standardizedFileURL
-        return try load(read(path: path), file: path, directory: url.deletingLastPathComponent())
+        var manifest = try load(read(path: path), file: path, directory: url.deletingLastPathComponent())
+        let takesPath = Takes.path(forManifest: url.path)
+        manifest.takes = try Takes.read(path: takesPath)
+        manifest.takesPath = takesPath
+        return manifest
     }
 
     /// The manifest file's bytes, or a `ManifestError` saying why they cannot be read.

@@ -17,7 +17,10 @@ extension ManifestValidator {
         var total = 0
         for prompt in matrix.prompts {
             var slots: [Slot: Int] = [:]
-            let perSlot = matrix.references.count * (prompt.variants ?? matrix.variants)
+            let used = Set((try? Template(parsing: prompt.text))?.names ?? [])
+            let combinations = matrix.variables.filter { used.contains($0.name) }
+                .reduce(1) { $0 * (prompt.variables[$1.name] ?? $1.values).count }
+            let perSlot = matrix.references.count * (prompt.variants ?? matrix.variants) * combinations
             for model in prompt.models ?? matrix.models {
                 for ratio in prompt.aspectRatios ?? matrix.aspectRatios { slots[Slot(model: model, ratio: ratio), default: 0] += perSlot }
             }

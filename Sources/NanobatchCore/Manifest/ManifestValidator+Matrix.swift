@@ -27,18 +27,20 @@ extension ManifestValidator {
                     "\"\(formatName)\" is not one of \(ManifestDecoder.list(names))\(Suggestion.hint(for: formatName, among: names))")
             }
         }
-        let prompts = validatePrompts(fields["prompts"], at: path.key("prompts"), ratios: ratios, models: models, providers: providers)
+        let variables = validateVariables(fields["variables"], at: path.key("variables"))
+        let prompts = validatePrompts(
+            fields["prompts"], at: path.key("prompts"), ratios: ratios, models: models, providers: providers, variables: variables)
         guard let ratios, let models else { return nil }
         let matrix = Matrix(
             prompts: prompts, aspectRatios: ratios, models: models, references: references,
-            variants: variants, imageSize: imageSize, format: format)
+            variants: variants, imageSize: imageSize, format: format, variables: variables)
         checkCapabilities(matrix, providers: providers)
         return matrix
     }
 
     mutating func validatePrompts(
         _ value: JSONValue?, at path: JSONPath, ratios: [AspectRatio]?, models: [ModelRef]?,
-        providers: [ProviderConfig]
+        providers: [ProviderConfig], variables: [TemplateVariable] = []
     ) -> [PromptEntry] {
         guard let value else {
             problem(path, "missing required key \"prompts\"")
@@ -88,11 +90,12 @@ extension ManifestValidator {
             let added = validateAddedReferences(fields["addReferences"], at: promptPath.key("addReferences"))
             let size = validateSize(in: fields, at: promptPath)
             let promptVariants = decoder.integer("variants", in: fields, at: promptPath, range: 1...1000)
+            let narrowed = validatePromptVariables(fields["variables"], at: promptPath.key("variables"), matrixVariables: variables)
             if let id, let text {
                 prompts.append(
                     PromptEntry(
                         id: id, text: text, aspectRatios: promptRatios, models: promptModels,
-                        addReferences: added, imageSize: size, variants: promptVariants))
+                        addReferences: added, imageSize: size, variants: promptVariants, variables: narrowed))
             }
         }
         return prompts

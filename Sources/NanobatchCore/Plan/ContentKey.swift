@@ -18,6 +18,8 @@ package enum ContentKey {
         encoder.add("upstream", upstreamOutputHash ?? "")
         encoder.add("reference-count", String(referenceHashes.count))
         for hash in referenceHashes { encoder.add("reference", hash) }
+        // Added only from take 2 on, so a job never re-rolled keeps the key it had before takes existed.
+        if job.take > 1 { encoder.add("take", String(job.take)) }
         return encoder.finalize()
     }
 

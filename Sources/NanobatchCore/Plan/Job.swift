@@ -39,6 +39,18 @@ package struct Job: Sendable {
     package let friendlyStem: String
     /// USD per image; `nil` when the price is unknown.
     package let unitPrice: Double?
+    /// The template values this job's text was rendered with (a step's job: its source's), in matrix order.
+    package var variables: [VariableValue] = []
+    /// Which make of this image: 1, or more after `reroll` (from the takes file). Part of the content key above 1.
+    package var take: Int = 1
+    /// The take of this job picked for its pick group (`nanobatch pick`), if this job holds the group's pick.
+    package var pickedTake: Int?
+
+    /// The pick group: jobs of one prompt or step, ratio and variable values, which differ only by
+    /// model, size, reference set, variant or take. A group has at most one pick; exports copy it.
+    package var pickGroup: PickGroup {
+        PickGroup(source: group, aspectRatio: aspectRatio, variables: variables)
+    }
 
     package var qualifiedModel: String { "\(provider):\(model)" }
 
@@ -48,10 +60,25 @@ package struct Job: Sendable {
     var size: ImageSize? { imageSize.flatMap(ImageSize.init(rawValue:)) }
 }
 
+/// The identity of a pick group (see `Job.pickGroup`).
+package struct PickGroup: Sendable, Hashable {
+    package var source: String
+    package var aspectRatio: String
+    package var variables: [VariableValue]
+}
+
 /// The expanded manifest: jobs in deterministic order, with their dependency edges.
 package struct JobGraph: Sendable {
     package let manifest: Manifest
     package let jobs: [Job]
     /// `dependents[i]`: the jobs whose upstream is job `i`.
     package let dependents: [[Int]]
+}
+
+/// One value of a template variable, as a job carries it.
+package struct VariableValue: Sendable, Hashable {
+    package var name: String
+    package var value: String
+    /// `value` as job ids and export paths write it.
+    package var slug: String { Template.slug(value) }
 }

@@ -30,6 +30,8 @@ enum BuildStamp {
         }
         text += "manifest \(manifest.sourceDigest)\nfolder \(manifest.directory.standardizedFileURL.path)\n"
         text += "root \(root)\nmaxCost \(maxCost.map { "\($0)" } ?? "none")\n"
+        // Re-rolls and picks change the build without changing the manifest (absent: the context as before takes).
+        if !manifest.takes.entries.isEmpty { text += "takes \(SHA256.hash(manifest.takes.encoded()).hexString)\n" }
         return SHA256.hash(text).hexString
     }
 

@@ -30,7 +30,9 @@ struct CleanPlan: Sendable {
         var entry: FileEntry
     }
 
-    static func make(manifest: String, plan: EvaluatedPlan, layout: OutputLayout, store: ContentStore) -> CleanPlan {
+    /// `keep`: further keys the manifest still uses (its jobs' earlier takes).
+    static func make(manifest: String, plan: EvaluatedPlan, layout: OutputLayout, store: ContentStore, keep: Set<String> = []) -> CleanPlan
+    {
         let blobs = storeBlobs(store)
         let blobIdentities = Set(blobs.map(\.entry.identity))
         let delivered = Set(PreviousBuild.read(layout.reportPath(.json, manifest: manifest))?.jobs.values.compactMap(\.file) ?? [])
@@ -61,7 +63,7 @@ struct CleanPlan: Sendable {
             for job in other.jobs.values { if let key = job.key { otherKeys.insert(key) } }
         }
 
-        let ownKeys = Set(plan.states.compactMap(\.key))
+        let ownKeys = Set(plan.states.compactMap(\.key)).union(keep)
         var storeFiles: [String] = []
         var kept = Set<String>()
         for blob in blobs where !ownKeys.contains(blob.key) {

@@ -13,7 +13,9 @@ enum CleanCommand {
         let lock = try build.lock(.noWork)
         defer { withExtendedLifetime(lock) {} }
         let (layout, name, folder) = (build.layout, build.name, build.manifestFolder)
-        let plan = CleanPlan.make(manifest: name, plan: try build.plan(), layout: layout, store: build.store)
+        let evaluated = try build.plan()
+        let plan = CleanPlan.make(
+            manifest: name, plan: evaluated, layout: layout, store: build.store, keep: evaluated.earlierTakeKeys())
         let delete = parsed.flags.contains("yes")
         let verb = delete ? "removed" : "would remove"
         for file in plan.friendlyFiles { cli.console.out("\(verb) \(folder.lastPathComponent)/\(file)\n") }

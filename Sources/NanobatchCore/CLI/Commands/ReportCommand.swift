@@ -44,6 +44,7 @@ enum ReportCommand {
                 budget: build.manifest.budget?.maxCost, unresolvedSubmissions: unresolved,
                 diff: previous?.recordedDiff, previousImages: PreviousImages.recorded(in: previous, rootPath: build.layout.rootPath)))
         try BuildFailure.during("write the reports of \(build.name)", .noWork) { try build.write(report) }
+        try ExportStep.run(build, evaluated, entries: outcomes.map(\.entry), console: cli.console, moment: .noWork)
         let totals = report.totals
         cli.console.out(
             "\(build.name): report rebuilt from the store — \(totals.cached) in the store, \(totals.failed) failed, \(totals.skipped) not made\n"

@@ -112,6 +112,7 @@ enum RunCommand {
         // A run of part of the manifest says which part.
         if !share.isWhole { (report.selectors, report.shard) = (selectors.isEmpty ? nil : selectors.map(\.text), shard?.description) }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
+        try ExportStep.run(build, evaluated, entries: outcomes.map(\.entry), console: cli.console, moment: .afterWork)
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff?.isEmpty ?? false
         if !interrupted, nothingChanged, share.isWhole, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {

@@ -233,6 +233,15 @@ extension SchemaCommand {
                         "type": "integer",
                         "minimum": 1,
                         "maximum": 1000
+                      },
+                      "variables": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "array",
+                          "minItems": 1,
+                          "items": { "type": "string" }
+                        },
+                        "description": "Narrows matrix.variables: name → the values this prompt uses. Only variables its text uses."
                       }
                     }
                   }
@@ -306,6 +315,19 @@ extension SchemaCommand {
                     "webp"
                   ],
                   "default": "png"
+                },
+                "variables": {
+                  "type": "object",
+                  "propertyNames": {
+                    "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+                    "not": { "enum": ["prompt", "step", "ratio", "model", "variant", "take"] }
+                  },
+                  "additionalProperties": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": { "type": "string", "minLength": 1 }
+                  },
+                  "description": "Template variables: {{name}} in prompt and step text. A prompt's jobs multiply by the values of the variables its own text uses; a step uses its source's values. Every variable must be used."
                 }
               }
             },
@@ -404,6 +426,29 @@ extension SchemaCommand {
                   "description": "USD for the whole run. 0 spends nothing: only cached images are used and every job that would cost is skipped for budget."
                 }
               }
+            },
+            "exports": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "files"
+              ],
+              "properties": {
+                "root": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "Folder the export paths are relative to, relative to the manifest's folder (default: the output root)."
+                },
+                "files": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "type": "string",
+                    "description": "A prompt or step id: each of its pick groups (one ratio and variable values) gets one file, its pick or its only image."
+                  },
+                  "description": "Path template → prompt or step id. Placeholders: {{prompt}}, {{ratio}} (as 16x9) and the source's variables (slugged). No '..'; never under .nanobatch or the manifest's folder."
+                }
+              },
+              "description": "Stable asset paths: run and report copy each group's picked image there (a real copy, written atomically); clean never removes them."
             }
           }
         }
