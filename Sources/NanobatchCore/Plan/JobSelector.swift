@@ -38,7 +38,13 @@ package struct JobSelector: Sendable, Equatable {
     package static func named(by selectors: [JobSelector], in graph: JobGraph) throws -> [Int] {
         let name = graph.manifest.name
         var chosen = [Bool](repeating: false, count: graph.jobs.count)
+        let ids = Dictionary(graph.jobs.map { ($0.id, $0.index) }, uniquingKeysWith: { first, _ in first })
         for selector in selectors {
+            // A whole job id names that job only (`…_v1` is not a prefix selector for `…_v10`).
+            if let exact = ids[selector.text] {
+                chosen[exact] = true
+                continue
+            }
             var matched = false
             for job in graph.jobs where selector.matches(job, manifestName: name) {
                 chosen[job.index] = true

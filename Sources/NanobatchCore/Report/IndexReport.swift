@@ -196,6 +196,8 @@ struct IndexReport: Codable, Sendable {
                     upstreamOutputHash: job.upstream.flatMap { outcomes[$0].entry?.outputHash },
                     change: facts.diff == nil ? nil : changes[job.id]?.change ?? "unchanged",
                     changeReason: changes[job.id]?.reason, previousStorePath: facts.previousImages[job.id],
+                    take: job.take, isPick: job.pickedTake == job.take,
+                    variables: Dictionary(job.variables.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }),
                     stepPrompt: job.stepID == nil ? nil : job.promptText))
         }
         totals.skippedForBudget = budgetSkips.count

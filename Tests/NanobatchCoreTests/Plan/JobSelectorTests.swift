@@ -34,6 +34,15 @@ import Testing
         #expect(try Self.selected(["shelf", "box"], plan).count == 16)
     }
 
+    @Test func aWholeJobIdNamesThatJobEvenWhenItIsAPrefixOfAnother() throws {
+        let workspace = try TestWorkspace()
+        let path = try workspace.write("v.json", baseManifest(references: "[[]]", matrixExtra: #", "variants": 12"#))
+        let graph = Planner.expand(try ManifestLoader.load(path: path))
+        let first = try #require(graph.jobs.first { $0.id.hasSuffix("_v1") })
+        #expect(graph.jobs.contains { $0.id == first.id + "0" }, "the manifest has a _v10 job")
+        #expect(try JobSelector.named(by: [JobSelector(first.id)], in: graph) == [first.index])
+    }
+
     @Test func aChainedStepTakesItsSourceJobAlong() throws {
         let workspace = try TestWorkspace()
         let (_, plan) = try SelectionFixture.plan(workspace)

@@ -87,7 +87,7 @@ import Testing
         try workspace.write("shop.json", Self.manifest)
         let result = try runExecutable(executable, ["reroll", "shop.json", "hreo"], in: workspace.url)
         #expect(result.status == ExitCode.usage.rawValue)
-        #expect(result.output.contains(#""hreo" is neither a job id nor a prompt or step id (did you mean "hero"?)"#), "\(result.output)")
+        #expect(result.output.contains(#"error: no job "hreo" in shop (did you mean "hero"?)"#), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("shop.takes.json").path))
     }
 }

@@ -17,7 +17,7 @@ enum PickCommand {
         defer { withExtendedLifetime(lock) {} }
         let evaluated = try build.plan()
         let graph = evaluated.graph
-        let named = try TakeSelection.jobs(matching: [parsed.positionals[1]], in: graph)
+        let named = try JobSelector.named(by: [JobSelector(parsed.positionals[1])], in: graph).map { graph.jobs[$0] }
         guard named.count == 1, let job = named.first else {
             throw UsageError(
                 "\"\(parsed.positionals[1])\" names \(named.count) jobs; pick one job id",

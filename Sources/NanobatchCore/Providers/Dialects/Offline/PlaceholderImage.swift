@@ -7,8 +7,8 @@ package enum PlaceholderImage {
 
     /// What a placeholder says about its job, above the ratio and size: the prompt or step id, the model,
     /// the variant and the take, so a layout preview tells `hero` from `hero-night`.
-    package static func label(for job: Job, take: Int = 1) -> [String] {
-        [job.group, job.model, "v\(job.variant) · take \(take)"]
+    package static func label(for job: Job) -> [String] {
+        [job.group, job.model, "v\(job.variant) · take \(job.take)"]
     }
 
     /// `lines`: written above the ratio and size (see `label(for:)`); capitals, cut to `longestLine` characters.
