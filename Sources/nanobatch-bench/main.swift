@@ -14,6 +14,7 @@ import NanobatchCore
 //   nanobatch-bench memory TOOL [jobs] [concurrency]
 //   nanobatch-bench rate-limit TOOL [jobs] [concurrency] [limit/s] [latencyMs]     (RateBench.swift)
 //   nanobatch-bench rate-noise TOOL [jobs] [concurrency] [latencyMs] [429 %]
+//   nanobatch-bench remote-store TOOL [jobs]                                         (RemoteStoreBench.swift)
 // Each prints one result line (`RESULT name | value | target | ok`) and exits 1 when its target is missed.
 
 struct Measured {
@@ -343,6 +344,7 @@ do {
     case "plan": ok = try plan(tool: arguments[1], jobs: argument(2, 100_000))
     case "noop": ok = try noop(tool: arguments[1], ninja: arguments[2], jobs: argument(3, 10_000), runs: argument(4, 5))
     case "memory": ok = try memory(tool: arguments[1], jobs: argument(2, 2000), concurrency: argument(3, 64))
+    case "remote-store": ok = try remoteStore(tool: arguments[1], jobs: argument(2, 10_000))
     case "rate-limit":
         ok = try rateLimit(
             tool: arguments[1], jobs: argument(2, 800), concurrency: argument(3, 8), limit: argument(4, 40), latencyMs: argument(5, 5))
@@ -351,7 +353,7 @@ do {
             tool: arguments[1], jobs: argument(2, 400), concurrency: argument(3, 8), latencyMs: argument(4, 5), percent: argument(5, 10))
     default:
         print(
-            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL | rate-limit TOOL [jobs] [concurrency] [limit] [latencyMs] | rate-noise TOOL [jobs] [concurrency] [latencyMs] [percent]"
+            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL | rate-limit TOOL [jobs] [concurrency] [limit] [latencyMs] | rate-noise TOOL [jobs] [concurrency] [latencyMs] [percent] | remote-store TOOL [jobs]"
         )
         exit(2)
     }

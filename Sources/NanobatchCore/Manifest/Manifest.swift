@@ -16,6 +16,8 @@ package struct Manifest: Sendable {
     package var steps: [Step]
     package var pricing: [String: Double]
     package var budget: Budget?
+    /// The remote store (`"store"`), if the manifest names one.
+    package var store: StoreConfig? = nil
     /// SHA-256 (hex) of the manifest file's bytes; empty when decoded from memory.
     package var sourceDigest = ""
     /// The manifest's name in messages: its path as given, or `<stdin>`.

@@ -48,12 +48,13 @@ struct ManifestValidator {
         let steps = validateSteps(top["steps"], providers: providers, matrix: matrix, writtenPromptIDs: writtenPromptIDs)
         let pricing = validatePricing(top["pricing"], providers: providers)
         let budget = validateBudget(top["budget"])
+        let store = validateStore(top["store"])
         guard let name, let matrix else { return nil }
         checkExpansion(matrix, steps: steps)
         return Manifest(
             version: version ?? Manifest.currentVersion, name: name, directory: directory, output: output,
             concurrency: concurrency, providers: providers, matrix: matrix, steps: steps,
-            pricing: pricing, budget: budget)
+            pricing: pricing, budget: budget, store: store)
     }
 
     mutating func validateBudget(_ value: JSONValue?) -> Budget? {

@@ -8,6 +8,7 @@ enum RunCommand {
         options: NanobatchCLI.outputOption.merging([
             "max-cost": "budget in USD (overrides the manifest's)",
             "concurrency": "global limit on jobs in flight (overrides the manifest's)",
+            "store": NanobatchCLI.storeOptionHelp,
         ]) { $1 },
         flags: ["quiet": "no progress lines", "verify": "hash every cached image before trusting it; remake what fails"],
         minPositionals: 1, maxPositionals: 1)
@@ -17,6 +18,7 @@ enum RunCommand {
         let verify = parsed.flags.contains("verify")
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"], verifyingStore: verify)
         try refuseBatchMode(build.manifest)
+        let remote = try build.remoteStore(option: parsed.options["store"], environment: cli.environment, plainHTTP: cli.plainHTTP)
         let (layout, name) = (build.layout, build.name)
         let limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
@@ -42,7 +44,18 @@ enum RunCommand {
         await storeRead.value
         build.store.removeAbandonedTemporaries()
         try BuildFailure.during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
-        let evaluated = try build.evaluate(jobs)
+        var evaluated = try build.evaluate(jobs)
+        var publisher: RemotePublisher?
+        if let remote {
+            // Before any paid request: the store must answer and take writes, else nothing runs.
+            do { try await remote.probeWrite() } catch let error as RemoteStoreError {
+                throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: .beforeWork)
+            }
+            let restored = try await build.restore(jobs, from: remote, fetchingImages: true, .beforeWork)
+            evaluated = restored.plan
+            publisher = RemotePublisher(client: remote, shard: parsed.options["shard"])
+            cli.console.err("remote store: \(remote.settings.displayURL) (\(Plural.count(restored.found.count, "image")) fetched)\n")
+        }
         let estimate = PlanSummary(plan: evaluated, maxCost: limits.maxCost)
         // A budget of 0 runs with the cache alone: every priced job is skipped for budget by the scheduler.
         let cacheOnly = limits.maxCost == 0 && estimate.unknownPriceJobs == 0
@@ -75,7 +88,8 @@ enum RunCommand {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let outcomes = await build.run(evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
+        let outcomes = await build.run(
+            evaluated, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress, publisher: publisher)
         printer?.finish()
         diff?.settle(jobs: evaluated.graph.jobs, outcomes: outcomes)
         let interrupted = cli.stop.stopReason != nil || Task.isCancelled
@@ -107,6 +121,11 @@ enum RunCommand {
             throw BuildFailure(
                 "write the submission journal \(journalFailure.path)",
                 because: "\(journalFailure.reason); no paid request was sent without its record, and new submissions were stopped",
+                moment: .afterWork)
+        }
+        if let failures = publisher?.failures, let first = failures.first, !interrupted {
+            throw BuildFailure(
+                "put \(Plural.count(failures.count, "image")) into the remote store", because: "\(first); rerun to put them there",
                 moment: .afterWork)
         }
         if interrupted {

@@ -404,6 +404,23 @@ extension SchemaCommand {
                   "description": "USD for the whole run. 0 spends nothing: only cached images are used and every job that would cost is skipped for budget."
                 }
               }
+            },
+            "store": {
+              "type": "object",
+              "additionalProperties": false,
+              "description": "A remote store shared by machines (Bazel's HTTP remote-cache protocol: GET/HEAD/PUT {url}/cas/{sha256} and {url}/ac/{key}). --store URL and NANOBATCH_STORE take precedence over url.",
+              "properties": {
+                "url": {
+                  "type": "string",
+                  "pattern": "^https?://",
+                  "description": "The store's base URL, http:// or https://, without credentials."
+                },
+                "authorizationEnv": {
+                  "type": "string",
+                  "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                  "description": "Name of the environment variable whose value is sent as the Authorization header (e.g. \"Bearer …\"), only to the store. Default: NANOBATCH_STORE_AUTHORIZATION when set."
+                }
+              }
             }
           }
         }
