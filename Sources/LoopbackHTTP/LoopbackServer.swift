@@ -229,7 +229,9 @@ package final class LoopbackServer: @unchecked Sendable {
             payload.append(Data("0\r\n\r\n".utf8))
             return writeAll(fd, payload)
         }
-        head += "Content-Length: \(reply.body.count)\r\n\r\n"
+        // A reply to HEAD may state the size of the body it does not send.
+        let statesLength = reply.body.isEmpty && reply.headers.keys.contains { $0.lowercased() == "content-length" }
+        head += statesLength ? "\r\n" : "Content-Length: \(reply.body.count)\r\n\r\n"
         if case .truncateBody(let after) = reply.fault {
             _ = writeAll(fd, Data(head.utf8) + reply.body.prefix(after))
             return false

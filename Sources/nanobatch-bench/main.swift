@@ -15,6 +15,7 @@ import NanobatchCore
 //   nanobatch-bench rate-limit TOOL [jobs] [concurrency] [limit/s] [latencyMs]     (RateBench.swift)
 //   nanobatch-bench rate-noise TOOL [jobs] [concurrency] [latencyMs] [429 %]
 //   nanobatch-bench page TOOL CHROMIUM [jobs] [runs]                                (PageBench.swift)
+//   nanobatch-bench remote-store TOOL [jobs]                                         (RemoteStoreBench.swift)
 // Each prints one result line (`RESULT name | value | target | ok`) and exits 1 when its target is missed.
 
 struct Measured {
@@ -344,6 +345,7 @@ do {
     case "plan": ok = try plan(tool: arguments[1], jobs: argument(2, 100_000))
     case "noop": ok = try noop(tool: arguments[1], ninja: arguments[2], jobs: argument(3, 10_000), runs: argument(4, 5))
     case "memory": ok = try memory(tool: arguments[1], jobs: argument(2, 2000), concurrency: argument(3, 64))
+    case "remote-store": ok = try remoteStore(tool: arguments[1], jobs: argument(2, 10_000))
     case "rate-limit":
         ok = try rateLimit(
             tool: arguments[1], jobs: argument(2, 800), concurrency: argument(3, 8), limit: argument(4, 40), latencyMs: argument(5, 5))
@@ -353,7 +355,7 @@ do {
     case "page": ok = try page(tool: arguments[1], chromium: arguments[2], jobs: argument(3, 5000), runs: argument(4, 3))
     default:
         print(
-            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL | rate-limit TOOL [jobs] [concurrency] [limit] [latencyMs] | rate-noise TOOL [jobs] [concurrency] [latencyMs] [percent] | page TOOL CHROMIUM [jobs] [runs]"
+            "usage: nanobatch-bench throughput sync|async TOOL | throughput-https sync|async TOOL TLSDIR [jobs] [concurrency] [latencyMs] [h1|h2] | plan TOOL | noop TOOL NINJA [jobs] | memory TOOL | rate-limit TOOL [jobs] [concurrency] [limit] [latencyMs] | rate-noise TOOL [jobs] [concurrency] [latencyMs] [percent] | page TOOL CHROMIUM [jobs] [runs] | remote-store TOOL [jobs]"
         )
         exit(2)
     }

@@ -64,6 +64,7 @@ run plan "$TOOL" 100000
 run noop "$TOOL" "$NINJA" 10000 5
 run noop "$TOOL" "$NINJA" 100000 3
 run memory "$TOOL" 2000 64
+run remote-store "$TOOL" 10000
 # Rate control: a provider enforcing 40 requests/s (sliding 1 s window, 429 + Retry-After beyond it), and a
 # gateway answering 429 to 10 % of requests at random (wall time against the same run without them).
 run rate-limit "$TOOL" 800 8 40 5

@@ -33,6 +33,9 @@ package struct NanobatchCLI: Sendable {
 
     static let outputOption = ["output": "output root (default: the manifest's \"output\", else output/ next to the manifest)"]
 
+    static let storeOptionHelp =
+        "remote store URL (Bazel HTTP cache protocol; overrides NANOBATCH_STORE and the manifest's \"store\")"
+
     static let helpSpec = CommandSpec(
         name: "help", summary: "show this help", positionals: "", options: [:], flags: [:],
         minPositionals: 0, maxPositionals: 1)
@@ -99,10 +102,10 @@ package struct NanobatchCLI: Sendable {
             console.out("nanobatch \(NanobatchCLI.version)\n")
             return .success
         case ValidateCommand.spec.name: return try ValidateCommand.execute(parsed, self)
-        case PlanCommand.spec.name: return try PlanCommand.execute(parsed, self)
+        case PlanCommand.spec.name: return try await PlanCommand.execute(parsed, self)
         case RunCommand.spec.name: return try await RunCommand.execute(parsed, self)
         case ExplainCommand.spec.name: return try ExplainCommand.execute(parsed, self)
-        case ReportCommand.spec.name: return try ReportCommand.execute(parsed, self)
+        case ReportCommand.spec.name: return try await ReportCommand.execute(parsed, self)
         case CleanCommand.spec.name: return try CleanCommand.execute(parsed, self)
         case VerifyCommand.spec.name: return try VerifyCommand.execute(parsed, self)
         case RerollCommand.spec.name: return try await RerollCommand.execute(parsed, self)

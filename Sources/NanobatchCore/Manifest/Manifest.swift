@@ -22,6 +22,8 @@ package struct Manifest: Sendable {
     package var takes: Takes = Takes()
     /// The takes file's path (`<manifest>.takes.json`); nil for a manifest read from memory.
     package var takesPath: String?
+    /// The remote store (`"store"`), if the manifest names one.
+    package var store: StoreConfig? = nil
     /// SHA-256 (hex) of the manifest file's bytes; empty when decoded from memory.
     package var sourceDigest = ""
     /// The manifest's name in messages: its path as given, or `<stdin>`.

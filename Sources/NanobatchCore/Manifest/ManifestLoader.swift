@@ -5,6 +5,7 @@ import Foundation
 package enum ManifestLoader {
     package static let topLevelKeys = [
         "$schema", "version", "name", "output", "concurrency", "providers", "matrix", "steps", "pricing", "budget", "exports",
+        "store",
     ]
     package static let providerKeys = [
         "dialect", "baseURL", "apiKeyEnv", "concurrency", "requestsPerMinute", "latencyMs", "referenceURLs", "deadlineSeconds",
@@ -16,6 +17,7 @@ package enum ManifestLoader {
     package static let stepKeys = ["id", "from", "prompt", "models", "aspectRatios", "addReferences", "variants"]
     package static let budgetKeys = ["maxCost"]
     package static let exportsKeys = ["root", "files"]
+    package static let storeKeys = ["url", "authorizationEnv"]
 
     package static func load(path: String) throws -> Manifest {
         let url = URL(fileURLWithPath: path).absoluteURL.standardizedFileURL

@@ -50,12 +50,13 @@ struct ManifestValidator {
         let budget = validateBudget(top["budget"])
         checkTemplates(top, variables: matrix?.variables ?? [])
         let exports = validateExports(top["exports"], matrix: matrix, steps: steps, manifestName: name)
+        let store = validateStore(top["store"])
         guard let name, let matrix else { return nil }
         checkExpansion(matrix, steps: steps)
         return Manifest(
             version: version ?? Manifest.currentVersion, name: name, directory: directory, output: output,
             concurrency: concurrency, providers: providers, matrix: matrix, steps: steps,
-            pricing: pricing, budget: budget, exports: exports)
+            pricing: pricing, budget: budget, exports: exports, store: store)
     }
 
     mutating func validateBudget(_ value: JSONValue?) -> Budget? {

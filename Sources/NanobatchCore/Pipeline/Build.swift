@@ -3,7 +3,7 @@ import Foundation
 /// The build pipeline every command shares, as named stages with a type at each boundary:
 ///
 ///     manifest file ─load→ Manifest ─expand→ JobGraph ─evaluate→ EvaluatedPlan
-///                   ─run→ [JobOutcome] ─report→ IndexReport ─write→ index.json, .html, .csv
+///                   (─restore→ EvaluatedPlan, with a remote store) ─run→ [JobOutcome] ─report→ IndexReport ─write→ index.json, .html, .csv
 ///
 /// A `Build` is the result of the first stage (a validated manifest, its output root and store);
 /// the later stages are its methods. Commands call the stages they need: `validate` stops after
@@ -48,14 +48,36 @@ struct Build {
         try PlanShare(plan, selectors: selectors, shard: shard, shardCount: shardCount)
     }
 
+    /// The remote store a command uses (`--store`, else `NANOBATCH_STORE`, else the manifest's `"store"`), if any.
+    func remoteStore(option: String?, environment: [String: String], plainHTTP: (any HTTPTransport)?) throws -> RemoteStoreClient? {
+        guard let settings = try RemoteStoreSettings.resolve(option: option, environment: environment, manifest: manifest.store)
+        else { return nil }
+        return RemoteStoreClient(settings: settings, transport: StandardTransport(environment: environment, plainHTTP: plainHTTP))
+    }
+
+    /// Restore: every job not cached locally that the remote store has is fetched, verified and
+    /// committed into the local store (or, without `fetchingImages`, only counted as cached). No paid request.
+    func restore(
+        _ jobs: ExpandedJobs, from remote: RemoteStoreClient, fetchingImages: Bool, _ moment: BuildFailure.Moment
+    ) async throws -> RemoteRestore.Outcome {
+        do {
+            return try await RemoteRestore(client: remote, fetchingImages: fetchingImages).restore(jobs, into: store)
+        } catch let error as RemoteStoreError {
+            throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: moment)
+        }
+    }
+
     /// Run: sends every job that is not cached through its provider lane, within the limits and the budget.
+    /// With a `publisher`, each image is put into the remote store as soon as it is in the local one.
     func run(
         _ plan: EvaluatedJobs, lanes: [ProviderLane], limits: RunLimits, journal: SubmissionJournal,
-        stop: StopSignal, progress: (@Sendable (RunProgress) -> Void)?
+        stop: StopSignal, progress: (@Sendable (RunProgress) -> Void)?, publisher: RemotePublisher? = nil
     ) async -> RunOutcomes {
-        await Runner(
+        var onStored: (@Sendable (StoreEntry) async -> String?)?
+        if let publisher { onStored = { await publisher.publishNoting($0) } }
+        return await Runner(
             plan: plan, store: store, lanes: lanes, layout: layout, manifestName: name, limits: limits,
-            stop: stop, progress: progress, journal: journal
+            stop: stop, progress: progress, journal: journal, onStored: onStored
         ).run()
     }
 

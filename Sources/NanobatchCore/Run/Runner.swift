@@ -18,12 +18,16 @@ package struct Runner: Sendable {
     package let progress: (@Sendable (RunProgress) -> Void)?
     /// Paid submissions and async task ids, so a rerun after a crash never pays twice.
     package let journal: SubmissionJournal?
+    /// Called with each image this run stored, before its job counts as finished (the remote store's
+    /// publisher); a returned text is a note on the job.
+    package let onStored: (@Sendable (StoreEntry) async -> String?)?
 
     package init(
         plan: EvaluatedPlan, store: any ImageStore, lanes: [ProviderLane], layout: OutputLayout, manifestName: String,
         limits: RunLimits, stop: StopSignal = StopSignal(), progress: (@Sendable (RunProgress) -> Void)? = nil,
-        journal: SubmissionJournal? = nil
+        journal: SubmissionJournal? = nil, onStored: (@Sendable (StoreEntry) async -> String?)? = nil
     ) {
+        self.onStored = onStored
         self.plan = plan
         self.store = store
         self.lanes = lanes
@@ -187,13 +191,13 @@ package struct Runner: Sendable {
     /// Stores a made image as a child task of its own (the provider's slot is already free).
     private func commit(_ attempt: JobAttempt, index: Int, group: inout TaskGroup<Step>) {
         let job = plan.graph.jobs[index]
-        let (store, journal, layout, manifestName) = (store, journal, layout, manifestName)
+        let (store, journal, layout, manifestName, onStored) = (store, journal, layout, manifestName, onStored)
         group.addTask {
-            .finished(
-                index: index,
-                await attempt.commit(store: store, journal: journal, provider: job.provider, job: job.id) {
-                    layout.friendlyPath(job, $0, manifest: manifestName)
-                })
+            var outcome = await attempt.commit(store: store, journal: journal, provider: job.provider, job: job.id) {
+                layout.friendlyPath(job, $0, manifest: manifestName)
+            }
+            if let onStored, outcome.succeeded, let entry = outcome.entry, let note = await onStored(entry) { outcome.notes.append(note) }
+            return .finished(index: index, outcome)
         }
     }
 

@@ -1,18 +1,23 @@
 import Foundation
 
 /// `report MANIFEST`: load, expand and evaluate, then the report and write stages without running:
-/// the reports rebuilt from the store, the journal and the previous index. No network.
+/// the reports rebuilt from the store, the journal and the previous index. With a remote store, every
+/// job it has is fetched first (into the local store and the friendly paths): the full report on any machine.
 enum ReportCommand {
     static let spec = CommandSpec(
-        name: "report", summary: "rebuild index.json, index.html and index.csv from the store; no network",
-        positionals: "MANIFEST", options: NanobatchCLI.outputOption, flags: [:],
+        name: "report", summary: "rebuild index.json, index.html and index.csv from the store (and the remote store)",
+        positionals: "MANIFEST", options: NanobatchCLI.outputOption.merging(["store": NanobatchCLI.storeOptionHelp]) { $1 }, flags: [:],
         minPositionals: 1, maxPositionals: 1)
 
-    static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) throws -> ExitCode {
+    static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) async throws -> ExitCode {
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"])
+        let remote = try build.remoteStore(option: parsed.options["store"], environment: cli.environment, plainHTTP: cli.plainHTTP)
         let lock = try build.lock(.noWork)
         defer { withExtendedLifetime(lock) {} }
-        let evaluated = try build.plan()
+        var evaluated = try build.plan()
+        if let remote {
+            evaluated = try await build.restore(evaluated.graph, from: remote, fetchingImages: true, .noWork).plan
+        }
         BuildStamp.remove(at: build.layout.stampPath(manifest: build.name))
         let previous = build.previousBuild()
         var outcomes: [JobOutcome] = []

@@ -10,6 +10,7 @@ enum RunCommand {
         options: NanobatchCLI.outputOption.merging([
             "max-cost": "budget in USD (overrides the manifest's)",
             "concurrency": "global limit on jobs in flight (overrides the manifest's)",
+            "store": NanobatchCLI.storeOptionHelp,
         ]) { $1 }.merging(ShardOption.help) { $1 },
         flags: [
             "quiet": "no progress lines", "verify": "hash every cached image before trusting it; remake what fails",
@@ -23,6 +24,7 @@ enum RunCommand {
         let selectors = parsed.positionals.dropFirst().map(JobSelector.init)
         let shard = try ShardOption.parse(parsed.options["shard"], environment: cli.environment)
         let build = try Build.load(manifestPath: parsed.positionals[0], outputOption: parsed.options["output"], verifyingStore: verify)
+        let remote = try build.remoteStore(option: parsed.options["store"], environment: cli.environment, plainHTTP: cli.plainHTTP)
         let (layout, name) = (build.layout, build.name)
         var limits = RunLimits(
             concurrency: try ArgumentParser.integer(parsed, "concurrency", range: 1...1024) ?? build.manifest.concurrency,
@@ -51,7 +53,18 @@ enum RunCommand {
         await storeRead.value
         build.store.removeAbandonedTemporaries()
         try BuildFailure.during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
-        let evaluated = try build.evaluate(jobs)
+        var evaluated = try build.evaluate(jobs)
+        var publisher: RemotePublisher?
+        if let remote {
+            // Before any paid request: the store must answer and take writes, else nothing runs.
+            do { try await remote.probeWrite() } catch let error as RemoteStoreError {
+                throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: .beforeWork)
+            }
+            let restored = try await build.restore(jobs, from: remote, fetchingImages: true, .beforeWork)
+            evaluated = restored.plan
+            publisher = RemotePublisher(client: remote, shard: shard?.description)
+            cli.console.err("remote store: \(remote.settings.displayURL) (\(Plural.count(restored.found.count, "image")) fetched)\n")
+        }
         let share = try build.select(evaluated, selectors: selectors, shard: shard)
         if !share.isWhole { cli.console.err(RunSummary.selection(share, maxCost: limits.maxCost)) }
         limits.maxCost = share.budget(from: limits.maxCost)
@@ -91,7 +104,8 @@ enum RunCommand {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let shareOutcomes = await build.run(share.plan, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress)
+        let shareOutcomes = await build.run(
+            share.plan, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress, publisher: publisher)
         printer?.finish()
         let outcomes = share.outcomesOfWhole(shareOutcomes)
         build.linkCachedImages(outside: share)
@@ -129,6 +143,11 @@ enum RunCommand {
             throw BuildFailure(
                 "write the submission journal \(journalFailure.path)",
                 because: "\(journalFailure.reason); no paid request was sent without its record, and new submissions were stopped",
+                moment: .afterWork)
+        }
+        if let failures = publisher?.failures, let first = failures.first, !interrupted {
+            throw BuildFailure(
+                "put \(Plural.count(failures.count, "image")) into the remote store", because: "\(first); rerun to put them there",
                 moment: .afterWork)
         }
         if interrupted {

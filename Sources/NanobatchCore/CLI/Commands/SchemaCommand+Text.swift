@@ -449,6 +449,23 @@ extension SchemaCommand {
                 }
               },
               "description": "Stable asset paths: run and report copy each group's picked image there (a real copy, written atomically); clean never removes them."
+            },
+            "store": {
+              "type": "object",
+              "additionalProperties": false,
+              "description": "A remote store shared by machines (Bazel's HTTP remote-cache protocol: GET/HEAD/PUT {url}/cas/{sha256} and {url}/ac/{key}). --store URL and NANOBATCH_STORE take precedence over url.",
+              "properties": {
+                "url": {
+                  "type": "string",
+                  "pattern": "^https?://",
+                  "description": "The store's base URL, http:// or https://, without credentials."
+                },
+                "authorizationEnv": {
+                  "type": "string",
+                  "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                  "description": "Name of the environment variable whose value is sent as the Authorization header (e.g. \"Bearer …\"), only to the store. Default: NANOBATCH_STORE_AUTHORIZATION when set."
+                }
+              }
             }
           }
         }

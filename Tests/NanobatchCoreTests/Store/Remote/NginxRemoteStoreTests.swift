@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+@testable import NanobatchCore
+
+/// The remote store against a real nginx (WebDAV `PUT`, started per test on a loopback port) and
+/// the real executable in separate processes with separate output roots: what one made, another
+/// fetches; a run killed mid-way and rerun elsewhere pays nothing twice; `report` rebuilds a full
+/// folder; a store that is down, refuses writes or serves corrupt bytes stops before any paid request.
+@Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: NginxStore.executable != nil, Comment(rawValue: NginxStore.missingMessage)))
+struct NginxRemoteStoreTests {
+    let workspace: TestWorkspace
+    let manifest: String
+
+    init() throws {
+        workspace = try TestWorkspace()
+        manifest = try workspace.write("shared.json", remoteStoreManifest(prompts: 3))
+    }
+
+    func root(_ name: String) -> String { workspace.url.appendingPathComponent(name).path }
+
+    /// `nanobatch` as its own process, waited for off Swift's cooperative pool.
+    func runProcess(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let folder = workspace.url
+        return try await offPool { try runExecutable(executable, arguments, in: folder, environment: ["PATH": "/usr/bin:/bin"]) }
+    }
+
+    func index(_ root: String) throws -> JSONValue {
+        try JSONParser.parse(Data(contentsOf: URL(fileURLWithPath: "\(root)/shared/index.json")))
+    }
+
+    /// The friendly image files of a root, by relative path, with their bytes.
+    func images(_ root: String) throws -> [String: Data] {
+        let folder = URL(fileURLWithPath: "\(root)/shared")
+        let names = (FileManager.default.enumerator(atPath: folder.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".png") }
+        return try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: folder.appendingPathComponent($0))) })
+    }
+
+    @Test func aSecondMachineMakesNothingAndGetsTheSameBytes() async throws {
+        let nginx = try NginxStore()
+        let first = try await runProcess(["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"])
+        #expect(first.status == 0, "\(first.output)")
+        #expect(nginx.names(in: "ac").count == 6, "one record per job")
+        let second = try await runProcess(["run", manifest, "--output", root("b"), "--store", nginx.url, "--quiet"])
+        #expect(second.status == 0, "\(second.output)")
+        #expect(try index(root("b"))["totals"]?["made"]?.numberValue == 0, "\(second.output)")
+        #expect(try index(root("b"))["totals"]?["cached"]?.numberValue == 6)
+        let (made, fetched) = (try images(root("a")), try images(root("b")))
+        #expect(made.count == 6)
+        #expect(made == fetched, "the fetched images differ from the made ones")
+    }
+
+    @Test func aRunKilledMidwayAndRerunElsewherePaysNothingTwice() async throws {
+        let nginx = try NginxStore()
+        let slow = try workspace.write("slow.json", remoteStoreManifest(prompts: 8, latencyMs: 250, concurrency: 2))
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", slow, "--output", root("a"), "--store", nginx.url, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let published = try await eventually { nginx.names(in: "ac").count >= 4 }
+        kill(process.processIdentifier, SIGKILL)
+        try await offPool { process.waitUntilExit() }
+        #expect(published && process.terminationReason == .uncaughtSignal)
+        let before = nginx.names(in: "ac").count
+        #expect(before < 16, "the kill should land before the run finished")
+
+        let rerun = try await runProcess(["run", slow, "--output", root("b"), "--store", nginx.url, "--quiet"])
+        #expect(rerun.status == 0, "\(rerun.output)")
+        let totals = try index(root("b"))["totals"]
+        #expect(totals?["made"]?.numberValue == Double(16 - before), "a job the killed run had published was made again")
+        #expect(totals?["cached"]?.numberValue == Double(before))
+        #expect(nginx.names(in: "ac").count == 16)
+    }
+
+    @Test func reportIntoAnEmptyFolderListsEveryJobWithValidImages() async throws {
+        let nginx = try NginxStore()
+        let made = try await runProcess(["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"])
+        #expect(made.status == 0, "\(made.output)")
+        let report = try await runProcess(["report", manifest, "--output", root("fresh"), "--store", nginx.url])
+        #expect(report.status == 0, "\(report.output)")
+        let rows = try index(root("fresh")).jobRows
+        #expect(rows.count == 6 && rows.allSatisfy { $0["status"]?.stringValue == "cached" }, "\(rows)")
+        let fetched = try images(root("fresh"))
+        #expect(fetched.count == 6)
+        for (name, bytes) in fetched { #expect(ImageInspector.examine(bytes) != nil, "\(name) is not a whole image") }
+        #expect(fetched == (try images(root("a"))))
+        for file in ["index.html", "index.csv"] { #expect(FileManager.default.fileExists(atPath: "\(root("fresh"))/shared/\(file)")) }
+    }
+
+    @Test func aStoreThatIsDownStopsTheRunBeforeAnyProviderRequest() async throws {
+        let nginx = try NginxStore()
+        nginx.stop()
+        let probe = ConcurrencyProbe()
+        let run = await runCLI(
+            ["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"], providerOverride: RemoteStoreTests.counted(probe))
+        #expect(run.status == ExitCode.cannotContinue.rawValue, "\(run.err)")
+        #expect(run.err.contains("could not use the remote store \(nginx.url)") && run.err.contains("nothing was run"), "\(run.err)")
+        #expect(probe.callCount == 0)
+    }
+
+    @Test func aStoreThatRefusesWritesStopsTheRunBeforeAnyProviderRequest() async throws {
+        let nginx = try NginxStore(access: .readOnly)
+        let probe = ConcurrencyProbe()
+        let run = await runCLI(
+            ["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"], providerOverride: RemoteStoreTests.counted(probe))
+        #expect(run.status == ExitCode.cannotContinue.rawValue, "\(run.err)")
+        #expect(run.err.contains("HTTP 403 (the store refuses writes)") && run.err.contains("nothing was run"), "\(run.err)")
+        #expect(probe.callCount == 0)
+        #expect(nginx.names(in: "cas").isEmpty)
+    }
+
+    @Test func corruptBytesOnTheServerGiveAClearErrorAndNoImageAnywhere() async throws {
+        let nginx = try NginxStore()
+        let made = try await runProcess(["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"])
+        #expect(made.status == 0, "\(made.output)")
+        let blob = try #require(
+            nginx.names(in: "cas").first { $0 != SHA256.hash(Data("nanobatch remote store probe v1\n".utf8)).hexString })
+        try nginx.plant("cas/\(blob)", Data("not the image that was stored here".utf8))
+
+        let probe = ConcurrencyProbe()
+        let run = await runCLI(
+            ["run", manifest, "--output", root("b"), "--store", nginx.url, "--quiet"], providerOverride: RemoteStoreTests.counted(probe))
+        #expect(run.status == ExitCode.cannotContinue.rawValue, "\(run.err)")
+        #expect(run.err.contains("cas/\(blob) served") && run.err.contains("corrupt"), "\(run.err)")
+        #expect(probe.callCount == 0)
+        // Whatever was fetched before the error is whole; the corrupt bytes are nowhere.
+        let files = FileManager.default.enumerator(atPath: root("b"))?.allObjects as? [String] ?? []
+        for file in files where file.hasSuffix(".png") {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(root("b"))/\(file)"))
+            #expect(ImageInspector.examine(bytes) != nil, "\(file)")
+            #expect(SHA256.hash(bytes).hexString != SHA256.hash(Data("not the image that was stored here".utf8)).hexString)
+        }
+        #expect(!files.contains { $0.hasPrefix("shared/") && $0.hasSuffix(".png") }, "a friendly file was written: \(files)")
+    }
+}
