@@ -66,6 +66,8 @@ struct ReadmeBlock {
             comment = String(body[hash.upperBound...])
             body = String(body[..<hash.lowerBound])
         }
+        // A GitHub expression (`${{ matrix.shard }}`) has no value here: ShardedStoreTests runs those commands.
+        if body.contains("${{") { return nil }
         // A shell fallback (`|| test $? -eq 75`) is the recipe's business; the command is what comes before it.
         if let fallback = body.range(of: " || ") { body = String(body[..<fallback.lowerBound]) }
         var words = body.split(separator: " ").map(String.init)
