@@ -160,17 +160,19 @@ struct WaitingProvider: ImageProvider {
     }
 
     /// The real CLI against an async provider that answers 429 at random to one API request in ten
-    /// (creates and polls alike; never more than two in a row): every job is made, and random 429s
+    /// (creates and polls alike; never more than two creates, or two polls, in a row): every job is made, and random 429s
     /// are not taken for a limit.
     @Test func aRunAgainstRandom429sFinishesEveryJob() async throws {
         let fake = try DialectFakes.imageTasks()
         fake.pollsBeforeDone = 1
-        let injected = Locked((draws: Draws(state: 20_261_128), inARow: 0, count: 0))
+        // In a row per method: creates (POST) and polls (GET) interleave differently from run to run, and
+        // the rate control hears creates only.
+        let injected = Locked((draws: Draws(state: 20_261_128), inARow: [String: Int](), count: 0))
         fake.injectFaults { _, request in
             if request.path.hasPrefix("/files/") { return nil }
             return injected.withLock { state in
-                let refuse = state.draws.next() < 0.1 && state.inARow < 2
-                state.inARow = refuse ? state.inARow + 1 : 0
+                let refuse = state.draws.next() < 0.1 && state.inARow[request.method, default: 0] < 2
+                state.inARow[request.method] = refuse ? state.inARow[request.method, default: 0] + 1 : 0
                 if refuse { state.count += 1 }
                 return refuse ? .json(#"{"code":"error","message":"upstream capacity exhausted"}"#, status: 429) : nil
             }
