@@ -126,9 +126,10 @@ struct ShardedStoreTests {
     }
 
     /// A rerun of shard K in `folder` makes nothing (exit 0): its own jobs are cached, no job is made,
-    /// failed or skipped (the others' are cached too when fetched, else `not-selected`).
+    /// failed or skipped; in a `fresh` folder it fetches only its own jobs (the rest `not-selected`).
     func expectRerunMakesNothing(
-        _ k: Int, own: Set<String>, in folder: URL, store: String, option: String? = nil, environment: [String: String] = [:]
+        _ k: Int, own: Set<String>, in folder: URL, fresh: Bool = true, store: String, option: String? = nil,
+        environment: [String: String] = [:]
     ) async throws {
         let rerun = try await nanobatch(
             ["run", "shared.json", "--shard", option ?? "\(k)/4", "--store", store], in: folder, environment: environment)
@@ -138,6 +139,11 @@ struct ShardedStoreTests {
         #expect(index["shard"]?.stringValue == "\(k)/4")
         #expect(!own.isEmpty && own.isSubset(of: Self.ids(index, "cached")), "\(rerun.output)")
         #expect(index.jobRows.allSatisfy { ["cached", "not-selected"].contains($0["status"]?.stringValue) }, "\(rerun.output)")
+        if fresh {
+            // An empty folder fetches its shard's images only, not the other shards'.
+            #expect(Self.ids(index, "cached") == own, "\(rerun.output)")
+            #expect(rerun.output.contains("(\(own.count) images fetched)"), "\(rerun.output)")
+        }
     }
 
     @Test func theGitHubActionsMatrixMakesEveryJobOnceAndReportGathersThem() async throws {
@@ -150,7 +156,7 @@ struct ShardedStoreTests {
         let own = try ownJobs()
         for k in 1...4 {
             let folder = workspace.url.appendingPathComponent("shard\(k)")
-            try await expectRerunMakesNothing(k, own: own[k] ?? [], in: folder, store: nginx.url)
+            try await expectRerunMakesNothing(k, own: own[k] ?? [], in: folder, fresh: false, store: nginx.url)
             try await expectRerunMakesNothing(k, own: own[k] ?? [], in: try checkout("again\(k)", manifest: manifest), store: nginx.url)
         }
         #expect(Self.recordPuts(nginx).count == Self.jobCount, "a rerun wrote a record again")
