@@ -58,10 +58,11 @@ struct Build {
     /// Restore: every job not cached locally that the remote store has is fetched, verified and
     /// committed into the local store (or, without `fetchingImages`, only counted as cached). No paid request.
     func restore(
-        _ jobs: ExpandedJobs, from remote: RemoteStoreClient, fetchingImages: Bool, _ moment: BuildFailure.Moment
+        _ jobs: ExpandedJobs, from remote: RemoteStoreClient, fetchingImages: Bool, only: Set<Int>? = nil,
+        _ moment: BuildFailure.Moment
     ) async throws -> RemoteRestore.Outcome {
         do {
-            return try await RemoteRestore(client: remote, fetchingImages: fetchingImages).restore(jobs, into: store)
+            return try await RemoteRestore(client: remote, fetchingImages: fetchingImages).restore(jobs, into: store, only: only)
         } catch let error as RemoteStoreError {
             throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: moment)
         }

@@ -60,7 +60,10 @@ enum RunCommand {
             do { try await remote.probeWrite() } catch let error as RemoteStoreError {
                 throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: .beforeWork)
             }
-            let restored = try await build.restore(jobs, from: remote, fetchingImages: true, .beforeWork)
+            // Only the share's jobs are fetched: a shard does not download the other shards' images.
+            let share = try build.select(evaluated, selectors: selectors, shard: shard)
+            let only = share.isWhole ? nil : Set(share.wholeIndex)
+            let restored = try await build.restore(jobs, from: remote, fetchingImages: true, only: only, .beforeWork)
             evaluated = restored.plan
             publisher = RemotePublisher(client: remote, shard: shard?.description)
             cli.console.err("remote store: \(remote.settings.displayURL) (\(Plural.count(restored.found.count, "image")) fetched)\n")

@@ -22,7 +22,8 @@ package struct RemoteRestore: Sendable {
         package var found: Set<String>
     }
 
-    func restore(_ graph: JobGraph, into store: ContentStore) async throws -> Outcome {
+    /// `only`: the jobs (indices in `graph`) to look up, e.g. a shard's; all of them when nil.
+    func restore(_ graph: JobGraph, into store: ContentStore, only: Set<Int>? = nil) async throws -> Outcome {
         let overlay = RemoteOverlayStore(local: store)
         let evaluationStore: any ImageStore = fetchingImages ? store : overlay
         var asked = Set<String>()
@@ -30,7 +31,7 @@ package struct RemoteRestore: Sendable {
         while true {
             let plan = try PlanEvaluator.evaluate(graph, store: evaluationStore)
             var keys: [String] = []
-            for state in plan.states {
+            for (job, state) in plan.states.enumerated() where only?.contains(job) ?? true {
                 if case .toMake(let key) = state, asked.insert(key).inserted { keys.append(key) }
             }
             if keys.isEmpty { return Outcome(plan: plan, found: found) }
