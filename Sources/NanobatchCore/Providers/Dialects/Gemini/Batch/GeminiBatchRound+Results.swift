@@ -27,7 +27,8 @@ extension GeminiBatchRound {
 
     /// Streams the results (file or inline) and resumes each job with its line.
     private func deliver(_ batch: GeminiBatch, _ waiters: [GeminiBatchWaiter]) async {
-        var byKey = Dictionary(waiters.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        // Grouped by key: every waiter is resumed, even two that asked for the same image.
+        var byKey = Dictionary(grouping: waiters, by: \.key)
         do {
             if let file = batch.responsesFile {
                 guard let folder = waiters.first?.request.destination.deletingLastPathComponent() else { return }
@@ -46,18 +47,22 @@ extension GeminiBatchRound {
             var failure = (error as? ProviderFailure) ?? ProviderFailure("\(error)")
             failure.message = "cannot read the results of \(batch.name): \(failure.message); the next run downloads them again"
             failure.outcomeUnknown = true
-            for waiter in byKey.values { waiter.fail(failure) }
+            for waiter in byKey.values.joined() { waiter.fail(failure) }
             return
         }
-        for waiter in byKey.values {
+        for waiter in byKey.values.joined() {
             waiter.fail(ProviderFailure("\(batch.name) succeeded, but its results have no line for this job"))
         }
     }
 
-    /// One result line to the job with its key (lines of other keys are ignored).
-    private func hand(line: JSONValue, of batch: GeminiBatch, to byKey: inout [String: GeminiBatchWaiter]) async {
-        guard let key = line["key"]?.stringValue ?? line.at("metadata", "key")?.stringValue, let waiter = byKey.removeValue(forKey: key)
+    /// One result line to the jobs with its key (lines of other keys are ignored).
+    private func hand(line: JSONValue, of batch: GeminiBatch, to byKey: inout [String: [GeminiBatchWaiter]]) async {
+        guard let key = line["key"]?.stringValue ?? line.at("metadata", "key")?.stringValue, let waiters = byKey.removeValue(forKey: key)
         else { return }
+        for waiter in waiters { await hand(line: line, of: batch, to: waiter) }
+    }
+
+    private func hand(line: JSONValue, of batch: GeminiBatch, to waiter: GeminiBatchWaiter) async {
         let model = waiter.model
         do {
             let result = try GeminiBatchTranslator.resultLine(line, model: model, redactor: api.client.redactor)
