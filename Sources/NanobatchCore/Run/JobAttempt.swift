@@ -81,6 +81,17 @@ struct JobAttempt: Sendable {
         let resumedTask = kind == .asyncTask ? open?.taskID : nil
         let resumedResult = kind == .synchronous ? open?.resultLocation : nil
         let resumedIntent = kind == .asyncTask ? open?.batchIntent : nil
+        // The mode is not in the content key: a job switched out of batch mode while its batch is open
+        // would pay again. It waits for batch mode to collect it (or for the record to age out).
+        if kind != .asyncTask, let open, open.batchIntent != nil || open.taskID?.hasPrefix("batches/") == true {
+            var outcome = JobOutcome(
+                status: .failed, key: key,
+                error:
+                    "an earlier run's batch \(open.detail) for this job is still open; set \"mode\": \"batch\" again to collect it (nothing was sent)"
+            )
+            outcome.requestedRatio = job.aspectRatio
+            return JobAttempt(outcome: outcome, image: nil, start: start)
+        }
         outcome.resumedTaskID = resumedTask
         // Whether the journal may close this submission: not when the provider may still finish it.
         var settled = true

@@ -47,6 +47,8 @@ final class GeminiBatchFake: @unchecked Sendable {
     var listPageSize = 2
     /// Creates whose answer is lost: the batch is made, then the connection closes unanswered.
     var dropsCreateAnswers = 0
+    /// Creates answered 503 although the batch was made (a front end timing out behind a slow backend).
+    var failsCreatesAfterMaking = 0
     /// Where upload URLs point (another origin in tests of the key's confinement); this fake's own by default.
     var uploadBaseURL: String?
 
@@ -207,6 +209,11 @@ final class GeminiBatchFake: @unchecked Sendable {
             dropsCreateAnswers -= 1
             return dropsCreateAnswers >= 0
         }
+        let fail = lock.withLock {
+            failsCreatesAfterMaking -= 1
+            return failsCreatesAfterMaking >= 0
+        }
+        if fail { return FakeAPI.googleError(503, state: "UNAVAILABLE", message: "The service is currently unavailable.") }
         return drop ? ServerReply(fault: .closeWithoutAnswer) : .json(GeminiBatchFake.operation(made))
     }
 

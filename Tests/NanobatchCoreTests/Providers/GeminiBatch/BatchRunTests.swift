@@ -155,6 +155,37 @@ func batchManifest(
         #expect(statuses(try readIndex(workspace, manifest: "batch-test")).values.allSatisfy { $0 == "made" })
     }
 
+    @Test func aCreateAnsweredWithAServerErrorIsNotSentAgainButFoundByItsName() async throws {
+        let workspace = try TestWorkspace()
+        let fake = try GeminiBatchFake()
+        fake.failsCreatesAfterMaking = 1
+        let result = try await run(fake, batchManifest(fake), in: workspace)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(fake.creationCount == 1, "a 503 after the batch was made led to a second batch")
+        #expect(statuses(try readIndex(workspace, manifest: "batch-test")).values.allSatisfy { $0 == "made" })
+    }
+
+    @Test func aJobSwitchedOutOfBatchModeWhileItsBatchRunsIsNotPaidAgain() async throws {
+        let workspace = try TestWorkspace()
+        let fake = try GeminiBatchFake()
+        fake.pollsPending = 5
+        let pending = try await run(fake, batchManifest(fake), in: workspace, ["--no-wait"])
+        #expect(pending.status == ExitCode.pending.rawValue, "\(pending.err)")
+        let sync = batchManifest(fake).replacingOccurrences(of: #""mode": "batch", "pollSeconds": 0.02, "#, with: "")
+        #expect(!sync.contains("batch\""))
+        let requests = fake.requests.count
+        let switched = try await run(fake, sync, in: workspace)
+        #expect(switched.status == ExitCode.jobsFailed.rawValue, "\(switched.err)")
+        #expect(fake.requests.count == requests, "a request went out")
+        let errors = (try readIndex(workspace, manifest: "batch-test")["jobs"]?.arrayValue ?? []).compactMap { $0["error"]?.stringValue }
+        #expect(errors.count == 4 && errors.allSatisfy { $0.contains("is still open") }, "\(errors)")
+    }
+
+    @Test func aCancellingBatchIsStillRunningAndAnUnknownStateMayStillBeAdopted() {
+        #expect(GeminiBatchState(wire: "BATCH_STATE_CANCELLING") == .running)
+        #expect(GeminiBatchState.unknown.isAdoptable && !GeminiBatchState.expired.isAdoptable)
+    }
+
     @Test func theBudgetCountsPendingJobsAtTheBatchEstimate() async throws {
         let workspace = try TestWorkspace()
         let fake = try GeminiBatchFake()

@@ -15,7 +15,8 @@ package enum GeminiBatchState: String, Sendable, Equatable, CaseIterable {
         case "RUNNING": self = .running
         case "SUCCEEDED": self = .succeeded
         case "FAILED": self = .failed
-        case "CANCELLED", "CANCELLING": self = .cancelled
+        case "CANCELLING": self = .running
+        case "CANCELLED": self = .cancelled
         case "EXPIRED": self = .expired
         default: self = .unknown
         }
@@ -25,7 +26,8 @@ package enum GeminiBatchState: String, Sendable, Equatable, CaseIterable {
     package var isFinal: Bool { [.succeeded, .failed, .cancelled, .expired].contains(self) }
 
     /// A batch in this state may still give results: worth adopting instead of creating another.
-    package var isAdoptable: Bool { [.pending, .running, .succeeded].contains(self) }
+    /// Anything not known to be over without results (a state this version does not know may still give them).
+    package var isAdoptable: Bool { ![.failed, .cancelled, .expired].contains(self) }
 }
 
 /// Request counts of a batch (`batchStats`; the API sends them as strings).

@@ -86,14 +86,30 @@ package struct GeminiBatchClient: Sendable {
     /// caller finds the batch by `displayName` with `list()`.
     package func create(model: String, fileName: String, displayName: String) async throws -> GeminiBatch {
         _ = try GeminiBatchTranslator.id(of: fileName, kind: "files")
+        // Sent once: a timeout or a server error may come after the batch was made, so those answers
+        // leave the outcome unknown (the caller lists batches) instead of being retried.
         var once = client
         once.retry.resendsUnknownCreates = false
+        once.retry.maxAttempts = 1
         var billable = 0
-        let (_, answer) = try await once.sendJSON(
-            "POST", GeminiBatchTranslator.createPath(model: model),
-            body: GeminiBatchTranslator.createBody(displayName: displayName, fileName: fileName), deadline: deadline,
-            what: "creating the batch", billable: &billable)
-        return try GeminiBatchTranslator.batch(from: answer)
+        let answer: JSONValue
+        do {
+            answer = try await once.sendJSON(
+                "POST", GeminiBatchTranslator.createPath(model: model),
+                body: GeminiBatchTranslator.createBody(displayName: displayName, fileName: fileName), deadline: deadline,
+                what: "creating the batch", billable: &billable
+            ).answer
+        } catch var failure as ProviderFailure where [408, 500, 502, 503, 504].contains(failure.httpStatus ?? 0) {
+            failure.outcomeUnknown = true
+            throw failure
+        }
+        do {
+            return try GeminiBatchTranslator.batch(from: answer)
+        } catch var failure as ProviderFailure {
+            // Accepted (2xx) but unreadable: the batch was probably made.
+            failure.outcomeUnknown = true
+            throw failure
+        }
     }
 
     /// The batch as it stands now.
@@ -120,10 +136,12 @@ package struct GeminiBatchClient: Sendable {
                 billable: &billable)
             let page = try GeminiBatchTranslator.listPage(answer)
             batches += page.batches
-            guard let next = page.nextPageToken, seenTokens.insert(next).inserted else { return batches }
+            guard let next = page.nextPageToken else { return batches }
+            // A partial list would read as "not there" and make a second batch: fail instead.
+            guard seenTokens.insert(next).inserted else { throw ProviderFailure("listing batches: the provider repeated a page token") }
             token = next
         }
-        return batches
+        throw ProviderFailure("listing batches: more than \(maxListPages) pages")
     }
 
     /// The batches named `displayName` that may still give results (pending, running or succeeded):

@@ -32,8 +32,8 @@ actor GeminiBatchQueue {
         timer = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: window / 4)
-                guard let self, await self.sealIfQuiet() else { continue }
-                return
+                guard let self else { return }
+                if await self.sealIfQuiet() { return }
             }
         }
     }
@@ -76,8 +76,9 @@ actor GeminiBatchQueue {
         let stopped = context.stop.stopReason
         for (model, group) in byModel.sorted(by: { $0.key < $1.key }) {
             let sorted = group.sorted { $0.key < $1.key }
-            for start in stride(from: 0, to: sorted.count, by: settings.maxLines) {
-                let part = Array(sorted[start..<min(sorted.count, start + settings.maxLines)])
+            let lines = max(1, settings.maxLines)
+            for start in stride(from: 0, to: sorted.count, by: lines) {
+                let part = Array(sorted[start..<min(sorted.count, start + lines)])
                 if let stopped {
                     for waiter in part { waiter.fail(ProviderStopped(provider: waiter.request.job.provider, reason: stopped, attempts: 0)) }
                     continue

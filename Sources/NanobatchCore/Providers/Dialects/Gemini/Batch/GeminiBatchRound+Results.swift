@@ -5,8 +5,12 @@ extension GeminiBatchRound {
     /// Succeeded: each job gets its line (image or failure). Expired: its jobs go in a new batch.
     /// Failed or cancelled: its jobs fail with the batch's reason.
     func collect(_ batch: GeminiBatch, _ waiters: [GeminiBatchWaiter]) async {
+        // Lines already finished are collected whatever the ending (a cancelled batch may have some).
+        let hasResults = batch.responsesFile != nil || !batch.inlinedResponses.isEmpty
         switch batch.state {
         case .succeeded:
+            await deliver(batch, waiters)
+        case .failed where hasResults, .cancelled where hasResults, .unknown where hasResults:
             await deliver(batch, waiters)
         case .expired:
             // Once per run: a provider that lets every batch expire is not asked forever.
@@ -19,8 +23,10 @@ extension GeminiBatchRound {
             await queue.requeue(resubmitted)
         default:
             let reason = batch.errorMessage.map { api.client.redactor.redact($0) } ?? "no reason given"
-            let failure = ProviderFailure(
+            var failure = ProviderFailure(
                 "batch \(batch.name) ended \(batch.wireState.isEmpty ? batch.state.rawValue : batch.wireState): \(reason)")
+            // A state this version does not know may still give results: the journal keeps the batch.
+            failure.outcomeUnknown = batch.state == .unknown
             for waiter in waiters { waiter.fail(failure) }
         }
     }
@@ -51,7 +57,7 @@ extension GeminiBatchRound {
             return
         }
         for waiter in byKey.values.joined() {
-            waiter.fail(ProviderFailure("\(batch.name) succeeded, but its results have no line for this job"))
+            waiter.fail(ProviderFailure("\(batch.name) (\(batch.state.rawValue)) has no result line for this job"))
         }
     }
 
@@ -71,7 +77,17 @@ extension GeminiBatchRound {
                 waiter.fail(failure)
             case .image(let base64, let cost, let notes):
                 guard let bytes = ResultDecoder.base64(base64) else { throw ProviderFailure("inlineData.data is not valid base64") }
-                let image = try await api.client.acceptImage(bytes, destination: waiter.request.destination)
+                _ = try api.client.checkImage(bytes)
+                let image: Data?
+                do {
+                    image = try await api.client.acceptImage(bytes, destination: waiter.request.destination)
+                } catch var failure as ProviderFailure {
+                    // Made and paid, but not written here (a full disk): the next run downloads the results again.
+                    failure.outcomeUnknown = true
+                    failure.message += "; the journal keeps \(batch.name), so the next run downloads its results again"
+                    waiter.fail(failure)
+                    return
+                }
                 waiter.succeed(
                     GenerationReceipt(actualCost: cost, attempts: 1, notes: waiter.notes + ["made in \(batch.name)"] + notes, image: image))
             }

@@ -29,11 +29,18 @@ struct GeminiBatchRound: Sendable {
             return
         }
         guard !included.isEmpty else { return }
-        let name = GeminiBatchTranslator.displayName(keys: included.map(\.key))
+        // The keys' hash names the batch; the random part keeps an earlier batch of the same keys (one
+        // whose lines all failed, say) from being taken for this one. The journal keeps the whole name.
+        let name = GeminiBatchTranslator.displayName(keys: included.map(\.key)) + "-" + UUID().uuidString.prefix(8).lowercased()
         do {
             try await context.journal?.batchIntent(name, entries: included.map(\.entry))
         } catch {
             for waiter in included { waiter.fail(error) }
+            return
+        }
+        // A stop requested meanwhile: nothing was sent, nothing is paid.
+        if let stopped = context.stop.stopReason {
+            for waiter in included { waiter.fail(ProviderStopped(provider: waiter.request.job.provider, reason: stopped, attempts: 0)) }
             return
         }
         let batch: GeminiBatch
@@ -98,7 +105,7 @@ struct GeminiBatchRound: Sendable {
     private func findAfterLostAnswer(_ displayName: String) async -> GeminiBatch? {
         for _ in 0..<settings.adoptionAttempts {
             try? await Task.sleep(for: settings.adoptionWait)
-            if let found = try? await api.adoptable(displayName: displayName).first { return found }
+            if let found = try? await api.adoptable(displayName: displayName), found.count == 1 { return found[0] }
         }
         return nil
     }
@@ -123,6 +130,14 @@ struct GeminiBatchRound: Sendable {
             for waiter in waiters { waiter.fail(failure) }
             return
         }
+        guard found.count <= 1 else {
+            let failure = ProviderFailure(
+                "\(found.count) batches are listed as \(displayName); not adopting one on a guess", attempts: 0)
+            var unknown = failure
+            unknown.outcomeUnknown = true
+            for waiter in waiters { waiter.fail(unknown) }
+            return
+        }
         guard let batch = found.first else {
             for waiter in waiters { waiter.makeFresh(note: "batch \(displayName) was never created: submitted in a new batch") }
             await queue.requeue(waiters)
@@ -144,13 +159,11 @@ struct GeminiBatchRound: Sendable {
             do {
                 now = try await api.get(batch)
             } catch var failure as ProviderFailure {
-                if failure.saysGone {
-                    for waiter in waiters { waiter.fail(failure.asResultLost(of: "batch \(batch)")) }
-                } else {
-                    failure.message = "cannot poll \(batch): \(failure.message); the journal keeps it, so the next run polls it again"
-                    failure.outcomeUnknown = true
-                    for waiter in waiters { waiter.fail(failure) }
-                }
+                // Even a 404 is not proof the batch is gone (another project's key, a batch not listed yet):
+                // the journal keeps it, and the next run asks again.
+                failure.message = "cannot poll \(batch): \(failure.message); the journal keeps it, so the next run polls it again"
+                failure.outcomeUnknown = true
+                for waiter in waiters { waiter.fail(failure) }
                 return
             } catch {
                 for waiter in waiters { waiter.fail(error) }

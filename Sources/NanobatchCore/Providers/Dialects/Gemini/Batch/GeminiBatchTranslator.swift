@@ -82,7 +82,8 @@ package enum GeminiBatchTranslator {
     package static func listPage(_ answer: JSONValue) throws -> (batches: [GeminiBatch], nextPageToken: String?) {
         let items = answer["batches"]?.arrayValue ?? answer["operations"]?.arrayValue ?? []
         let token = answer["nextPageToken"]?.stringValue
-        return (try items.map(batch(from:)), token?.isEmpty == false ? token : nil)
+        // An item this version cannot read is skipped: it cannot be one of ours to adopt.
+        return (items.compactMap { try? batch(from: $0) }, token?.isEmpty == false ? token : nil)
     }
 
     /// One result line: `{"key", "response"}` or `{"key", "error": {code, message}}`. A line without a
