@@ -74,9 +74,13 @@ import Testing
     /// Jobs waiting to retry (after a 503) when another job's create is refused with 402 send nothing more.
     @Test func jobsWaitingToRetrySendNothingAfterARefusal() async throws {
         let refused = Locked(false)
+        let arrived = Locked(0)
         let gate = try FakeAPI { fake, request in
             let prompt = fake.json(request)?["prompt"]?.stringValue ?? ""
+            arrived.withLock { $0 += 1 }
             if prompt == "Cube number 1" {
+                // Refused once every job's first try is here (even on a loaded machine), so the others wait to retry.
+                for _ in 0..<250 where arrived.withLock({ $0 }) < 4 { usleep(20_000) }
                 refused.withLock { $0 = true }
                 return FakeAPI.openAIError(402, code: "insufficient_quota", message: "Insufficient quota.", type: "insufficient_quota")
             }
