@@ -1,5 +1,6 @@
 import Foundation
 import SocketHTTP
+import Testing
 
 @testable import NanobatchCore
 
@@ -229,4 +230,24 @@ func runExecutable(
     if process.isRunning { process.terminate() }
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: try Data(contentsOf: outputFile), as: UTF8.self))
+}
+
+/// Starts `nanobatch ARGS` (output discarded), SIGKILLs it once `ready` holds (within 20 s), and waits
+/// for it to end: true when `ready` held and the process died of the kill.
+func runKilledMidway(
+    _ arguments: [String], in folder: URL? = nil, environment: [String: String]? = nil, once ready: @escaping @Sendable () -> Bool
+) async throws -> Bool {
+    let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let folder { process.currentDirectoryURL = folder }
+    if let environment { process.environment = environment }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let held = try await eventually(ready)
+    kill(process.processIdentifier, SIGKILL)
+    try await offPool { process.waitUntilExit() }
+    return held && process.terminationReason == .uncaughtSignal
 }

@@ -54,17 +54,10 @@ struct NginxRemoteStoreTests {
     @Test func aRunKilledMidwayAndRerunElsewherePaysNothingTwice() async throws {
         let nginx = try NginxStore()
         let slow = try workspace.write("slow.json", remoteStoreManifest(prompts: 8, latencyMs: 250, concurrency: 2))
-        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["run", slow, "--output", root("a"), "--store", nginx.url, "--quiet"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let published = try await eventually { nginx.names(in: "ac").count >= 4 }
-        kill(process.processIdentifier, SIGKILL)
-        try await offPool { process.waitUntilExit() }
-        #expect(published && process.terminationReason == .uncaughtSignal)
+        let killed = try await runKilledMidway(["run", slow, "--output", root("a"), "--store", nginx.url, "--quiet"]) {
+            nginx.names(in: "ac").count >= 4
+        }
+        #expect(killed)
         let before = nginx.names(in: "ac").count
         #expect(before < 16, "the kill should land before the run finished")
 

@@ -188,19 +188,10 @@ struct ShardedStoreTests {
         let shardJobs = try #require(try JSONParser.parse(Data(json.utf8))["jobs"]?.numberValue, "\(plan.output)")
         #expect(shardJobs >= 4, "shard 3/4 is too small to be killed mid-run")
 
-        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["run", "shared.json", "--shard", "3/4", "--store", nginx.url]
-        process.currentDirectoryURL = killed
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let published = try await eventually { nginx.names(in: "ac").count >= 2 }
-        kill(process.processIdentifier, SIGKILL)
-        try await offPool { process.waitUntilExit() }
-        #expect(published && process.terminationReason == .uncaughtSignal)
+        let diedMidway = try await runKilledMidway(
+            ["run", "shared.json", "--shard", "3/4", "--store", nginx.url], in: killed, environment: ["PATH": "/usr/bin:/bin"]
+        ) { nginx.names(in: "ac").count >= 2 }
+        #expect(diedMidway)
         let recordsAfterKill = Set(nginx.names(in: "ac"))
         let before = recordsAfterKill.count
         #expect(Double(before) < shardJobs, "the kill should land before shard 3 finished")
