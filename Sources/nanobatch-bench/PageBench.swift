@@ -8,12 +8,8 @@ import Foundation
 /// the browser's start-up does not count in; the whole wall time is reported beside it.
 func page(tool: String, chromium: String, jobs: Int, runs: Int) throws -> Bool {
     let folder = try temporaryFolder("page")
-    let path = folder.appendingPathComponent("m.json")
+    let path = try offlineManifest(name: "page", jobs: jobs, in: folder)
     let out = folder.appendingPathComponent("out").path
-    try manifest(
-        name: "page", provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
-        model: "nano-banana-2", extraMatrix: #", "imageSize": "0.5K""#
-    ).write(to: path, atomically: true, encoding: .utf8)
     let fill = try measure(tool, ["run", path.path, "--output", out, "--quiet"])
     let html = URL(fileURLWithPath: "\(out)/page/index.html")
     guard fill.status == 0, let size = try? FileManager.default.attributesOfItem(atPath: html.path)[.size] as? Int else {

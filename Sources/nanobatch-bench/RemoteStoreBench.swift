@@ -6,11 +6,7 @@ import LoopbackHTTP
 /// the measured run, into another empty folder, fetches every image (record, then bytes) and makes none.
 func remoteStore(tool: String, jobs: Int) throws -> Bool {
     let folder = try temporaryFolder("remote-store")
-    let path = folder.appendingPathComponent("m.json")
-    try manifest(
-        name: "remote", provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
-        model: "nano-banana-2", extraMatrix: #", "imageSize": "0.5K""#
-    ).write(to: path, atomically: true, encoding: .utf8)
+    let path = try offlineManifest(name: "remote", jobs: jobs, in: folder)
     let store = try MemoryCacheServer()
     let fill = try measure(
         tool, ["run", path.path, "--output", folder.appendingPathComponent("made").path, "--store", store.url, "--quiet"])

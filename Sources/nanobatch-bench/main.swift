@@ -99,6 +99,16 @@ func temporaryFolder(_ name: String) throws -> URL {
 }
 
 /// A manifest of `jobs` jobs: prompts × 100 variants (or fewer), one ratio.
+/// Writes `m.json` in `folder`: `jobs` offline placeholders at 0.5K (64 at a time), named `name`; returns its path.
+func offlineManifest(name: String, jobs: Int, in folder: URL) throws -> URL {
+    let path = folder.appendingPathComponent("m.json")
+    try manifest(
+        name: name, provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
+        model: "nano-banana-2", extraMatrix: #", "imageSize": "0.5K""#
+    ).write(to: path, atomically: true, encoding: .utf8)
+    return path
+}
+
 func manifest(name: String, provider: String, jobs: Int, concurrency: Int, model: String, extraMatrix: String = "") -> String {
     let variants = min(100, jobs)
     let prompts = (0..<(jobs / variants)).map { #"{ "id": "p\#($0)", "text": "Benchmark prompt \#($0)" }"# }.joined(separator: ",\n")
@@ -259,12 +269,8 @@ func plan(tool: String, jobs: Int) throws -> Bool {
 
 func noop(tool: String, ninja: String, jobs: Int, runs: Int) throws -> Bool {
     let folder = try temporaryFolder("noop-\(jobs)")
-    let path = folder.appendingPathComponent("m.json")
+    let path = try offlineManifest(name: "noop", jobs: jobs, in: folder)
     let out = folder.appendingPathComponent("out").path
-    try manifest(
-        name: "noop", provider: #"{ "api": { "dialect": "offline", "concurrency": 64 } }"#, jobs: jobs, concurrency: 64,
-        model: "nano-banana-2", extraMatrix: #", "imageSize": "0.5K""#
-    ).write(to: path, atomically: true, encoding: .utf8)
     let fill = try measure(tool, ["run", path.path, "--output", out, "--quiet"])
     guard fill.status == 0 else {
         result("no-op rebuild \(jobs)", "first build failed", target: "", ok: false)
