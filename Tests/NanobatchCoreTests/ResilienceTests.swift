@@ -143,7 +143,7 @@ func storeIsClean(_ workspace: TestWorkspace) -> [String] {
         let plan = try PlanEvaluator.evaluate(Planner.expand(try ManifestLoader.load(path: path)), store: store)
         let key = try #require(plan.states[0].key)
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
-        journal.taskCreated(key: key, provider: "api", job: plan.graph.jobs[0].id, taskID: "task-from-another-life")
+        await journal.taskCreated(key: key, provider: "api", job: plan.graph.jobs[0].id, taskID: "task-from-another-life")
 
         let result = try await runAgainst(fake, manifest, in: workspace)
         #expect(result.status == 0, "\(result.err)")

@@ -68,6 +68,24 @@ struct Build {
         }
     }
 
+    /// The remote store's journal records of the jobs `plan` still has to make: tasks paid for on
+    /// another machine, to resume instead of paying again. A store that cannot answer stops the run.
+    func mirroredJournal(of plan: EvaluatedJobs, from mirror: JournalMirror, _ moment: BuildFailure.Moment) async throws
+        -> [SubmissionJournal.Record]
+    {
+        let keys = plan.states.compactMap { state -> String? in
+            if case .toMake(let key) = state { return key }
+            return nil
+        }
+        do {
+            return try await mirror.records(for: Array(Set(keys)))
+        } catch let error as RemoteStoreError {
+            throw BuildFailure(
+                "read the submission journal in the remote store \(mirror.client.settings.displayURL)", because: error.message,
+                moment: moment)
+        }
+    }
+
     /// Run: sends every job that is not cached through its provider lane, within the limits and the budget.
     /// With a `publisher`, each image is put into the remote store as soon as it is in the local one.
     func run(

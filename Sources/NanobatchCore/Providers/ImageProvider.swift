@@ -12,8 +12,8 @@ package struct GenerationRequest: Sendable {
     package let deadline: ContinuousClock.Instant
     /// An async task an earlier run created for this request (from the journal): poll it, do not create another.
     package var resumeTaskID: String?
-    /// Called the moment a provider returns an async task id, before polling (the runner journals it).
-    package var taskCreated: @Sendable (String) -> Void
+    /// Called the moment a provider returns an async task id, before polling; returns once the runner journaled it.
+    package var taskCreated: @Sendable (String) async -> Void
     /// A synchronous request's result URL an earlier run was answered with (from the journal):
     /// download it, do not send the request again.
     package var resumeResultLocation: String?
@@ -32,7 +32,7 @@ package struct GenerationRequest: Sendable {
     package init(
         job: Job, key: String, references: [Reference], destination: URL, deadline: ContinuousClock.Instant,
         resumeTaskID: String? = nil, resumeResultLocation: String? = nil,
-        taskCreated: @escaping @Sendable (String) -> Void = { _ in }, resultLocated: @escaping @Sendable (String) -> Void = { _ in },
+        taskCreated: @escaping @Sendable (String) async -> Void = { _ in }, resultLocated: @escaping @Sendable (String) -> Void = { _ in },
         willPayAgain: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.job = job

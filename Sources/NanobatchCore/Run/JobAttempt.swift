@@ -57,7 +57,7 @@ struct JobAttempt: Sendable {
             outcome.duration = start.duration(to: ContinuousClock.now).seconds
             return outcome
         }
-        if outcome.usesJournal { journal?.ended(key: key, provider: provider, job: job) }
+        if outcome.usesJournal { journal?.ended(key: key, provider: provider, job: job, imageStored: true) }
         outcome.duration = start.duration(to: ContinuousClock.now).seconds
         return outcome
     }
@@ -106,7 +106,7 @@ struct JobAttempt: Sendable {
             let request = GenerationRequest(
                 job: job, key: key, references: references, destination: destination, deadline: deadline,
                 resumeTaskID: resumedTask, resumeResultLocation: resumedResult,
-                taskCreated: { journal?.taskCreated(key: key, provider: providerName, job: jobID, taskID: $0) },
+                taskCreated: { await journal?.taskCreated(key: key, provider: providerName, job: jobID, taskID: $0) },
                 resultLocated: { journal?.resultLocated(key: key, provider: providerName, job: jobID, location: $0) },
                 willPayAgain: { try await journal?.submitting(key: key, provider: providerName, job: jobID) })
             var asked = request

@@ -27,6 +27,7 @@ extension SubmissionJournal {
     /// Returns once every entry's intent line is on disk; throws `JournalFailure` when it cannot be
     /// (then the batch must not be created).
     func batchIntent(_ displayName: String, entries: [BatchEntry]) async throws {
+        if let failure = mirror?.failure { throw failure }
         try await appendOpen(event: "intent", detail: displayName, entries: entries)
     }
 
@@ -43,5 +44,6 @@ extension SubmissionJournal {
         }
         openTasks.withLock { open in for task in tasks { open[task.key] = task } }
         try await writer.appendDurably(tasks.map { SubmissionJournal.line($0.record) }.joined())
+        try await mirror?.write(tasks.map(\.record))
     }
 }

@@ -20,6 +20,10 @@ import Foundation
 /// submission with no task, no end and no image in the store may have been paid without a result
 /// and is reported once, to the manifest that made it. A line cut short by a crash is ignored.
 /// When a line cannot be written the journal fails closed: see `failure`.
+///
+/// With a remote store, every record also goes to the store (`JournalMirror`), durably where the
+/// local line is durable, and the store's records of the jobs about to run are merged in when the
+/// journal is opened: a task paid for on another machine is resumed here.
 package final class SubmissionJournal: Sendable {
     /// A journaled task or result URL with no end record: paid work a rerun can pick up for free.
     struct OpenTask: Sendable, Equatable {
@@ -67,37 +71,59 @@ package final class SubmissionJournal: Sendable {
     /// This manifest's submissions of earlier runs found without a result when the journal was opened.
     let unresolved: [Unresolved]
     let now: @Sendable () -> Double
+    /// The remote store's copy of the journal, when the run has a remote store.
+    let mirror: JournalMirror?
 
     /// Reads the journal, keeps what is still open (and other manifests' unresolved submissions, for
     /// them to report), and rewrites the file when that differs from what it holds. `hasResult`
     /// says whether the store already holds a key's image. `dataSync` returns 0, or -1 with `errno`.
+    /// `imported`: the remote store's records (`JournalMirror.records`); each is taken when it is
+    /// newer than every local line of its job.
     init(
-        root: URL, manifest: String = "", hasResult: (String) -> Bool,
+        root: URL, manifest: String = "", mirror: JournalMirror? = nil, imported: [Record] = [], hasResult: (String) -> Bool,
         now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
         dataSync: @escaping @Sendable (Int32) -> Int32 = { fdatasync($0) }
     ) throws {
         path = OutputLayout(root: root).journalPath
         self.manifest = manifest
         self.now = now
+        self.mirror = mirror
         let contents = SubmissionJournal.readContents(path)
-        let analysis = SubmissionJournal.analyse(contents.records, manifest: manifest, hasResult: hasResult, now: now())
+        let taken = SubmissionJournal.newer(imported, than: contents.records)
+        let analysis = SubmissionJournal.analyse(contents.records + taken, manifest: manifest, hasResult: hasResult, now: now())
         unresolved = analysis.unresolved
         openTasks = Locked(analysis.tasks)
         try FileIO.createDirectory((path as NSString).deletingLastPathComponent)
         let kept = analysis.kept.map(SubmissionJournal.line).joined()
         // Also rewritten when a crash left a line without its newline, so the next line starts whole.
-        if contents.lines > 0, Data(kept.utf8) != contents.data {
+        if contents.lines > 0 || !taken.isEmpty, Data(kept.utf8) != contents.data {
             try FileIO.writeAtomically(Data(kept.utf8), to: path)
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }
         writer = JournalWriter(fd: fd, path: path, dataSync: dataSync)
+        // Reported by this run: closed in the store too, so no other machine reports them again.
+        for submission in unresolved {
+            mirror?.send(
+                Record(
+                    event: "end", time: self.now(), key: submission.key, provider: submission.provider, job: submission.job,
+                    manifest: manifest))
+        }
+    }
+
+    /// The records of `imported` newer than every record of their job in `local`.
+    static func newer(_ imported: [Record], than local: [Record]) -> [Record] {
+        guard !imported.isEmpty else { return [] }
+        var latest: [String: Double] = [:]
+        for record in local { latest[record.key] = max(latest[record.key] ?? -.infinity, record.time) }
+        return imported.filter { $0.time > (latest[$0.key] ?? -.infinity) }.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
     }
 
     deinit { writer.finish() }
 
-    /// Why the journal stopped taking lines, if it did: from then on `submitting` refuses every paid request.
-    var failure: JournalFailure? { writer.failure }
+    /// Why the journal (or its copy in the remote store) stopped taking records, if it did: from then
+    /// on `submitting` refuses every paid request.
+    var failure: JournalFailure? { writer.failure ?? mirror?.failure }
 
     /// The open task, result URL or batch intent for `key` at `provider`, if one was journaled within the resume window.
     func openTask(for key: String, provider: String) -> OpenTask? {
@@ -107,13 +133,19 @@ package final class SubmissionJournal: Sendable {
     /// Returns once the submit line is on disk: call before the paid request is sent, and send it
     /// only if this returns. Throws `JournalFailure` when the line cannot be made durable.
     func submitting(key: String, provider: String, job: String) async throws {
-        try await writer.appendDurably(line("submit", key, provider, job, nil))
+        if let failure = mirror?.failure { throw failure }
+        let record = record("submit", key, provider, job)
+        try await writer.appendDurably(SubmissionJournal.line(record))
+        try await mirror?.write(record)
     }
 
-    /// Blocks until the task line is on disk (the provider's callback is synchronous). A failure is
-    /// kept in `failure`: the task goes on (polling is free), but nothing more is paid for.
-    func taskCreated(key: String, provider: String, job: String, taskID: String) {
-        opened(OpenTask(key: key, provider: provider, job: job, event: "task", detail: taskID, createdAt: now(), manifest: manifest))
+    /// Returns once the task line is on disk (and in the remote store). A failure is kept in
+    /// `failure`: the task goes on (polling is free), but nothing more is paid for.
+    func taskCreated(key: String, provider: String, job: String, taskID: String) async {
+        let task = OpenTask(key: key, provider: provider, job: job, event: "task", detail: taskID, createdAt: now(), manifest: manifest)
+        openTasks.withLock { $0[task.key] = task }
+        try? await writer.appendDurably(SubmissionJournal.line(task.record))
+        try? await mirror?.write(task.record)
     }
 
     /// Writes a synchronous request's result URL before it is downloaded, without waiting for a sync:
@@ -124,29 +156,29 @@ package final class SubmissionJournal: Sendable {
         let task = OpenTask(key: key, provider: provider, job: job, event: "result", detail: location, createdAt: now(), manifest: manifest)
         openTasks.withLock { $0[task.key] = task }
         writer.writeNow(SubmissionJournal.line(task.record))
-    }
-
-    private func opened(_ task: OpenTask) {
-        openTasks.withLock { $0[task.key] = task }
-        let written = DispatchSemaphore(value: 0)
-        writer.appendDurably(SubmissionJournal.line(task.record)) { _ in written.signal() }
-        written.wait()
+        mirror?.send(task.record)
     }
 
     /// The job is over; an end lost to a crash is harmless (the store or the next answer settles it).
-    func ended(key: String, provider: String, job: String) {
+    /// `imageStored`: the end of a made job, which the remote store does not need (its image record
+    /// says more, and is published after this: an end there first would tell another machine to pay again).
+    func ended(key: String, provider: String, job: String, imageStored: Bool = false) {
         openTasks.withLock { $0[key] = nil }
-        writer.writeNow(line("end", key, provider, job, nil))
+        let record = record("end", key, provider, job)
+        writer.writeNow(SubmissionJournal.line(record))
+        if !imageStored { mirror?.send(record) }
     }
 
     /// The provider made (and charged for) the image, but it cannot be downloaded any more: the
     /// record is closed, so the next run submits the job again.
     func resultLost(key: String, provider: String, job: String) {
         openTasks.withLock { $0[key] = nil }
-        writer.writeNow(line("lost", key, provider, job, nil))
+        let record = record("lost", key, provider, job)
+        writer.writeNow(SubmissionJournal.line(record))
+        mirror?.send(record)
     }
 
-    private func line(_ event: String, _ key: String, _ provider: String, _ job: String, _ detail: String?) -> String {
-        SubmissionJournal.line(event, key, provider, job, manifest: manifest, detail, time: now())
+    private func record(_ event: String, _ key: String, _ provider: String, _ job: String) -> Record {
+        Record(event: event, time: now(), key: key, provider: provider, job: job, manifest: manifest)
     }
 }

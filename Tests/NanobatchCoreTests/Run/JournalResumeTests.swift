@@ -95,7 +95,7 @@ func firstJob(of manifest: String, in workspace: TestWorkspace) throws -> (key: 
         let manifest = apiManifest(dialect: dialect.dialect, fake: fake, models: [dialect.model], providerExtra: Self.fastRetry)
         let job = try firstJob(of: manifest, in: workspace)
         let taskID = fake.createTask(ratio: "16:9", outcome: .succeed)
-        try SubmissionJournal(root: workspace.outputRoot, manifest: "api-test") { _ in false }
+        try await SubmissionJournal(root: workspace.outputRoot, manifest: "api-test") { _ in false }
             .taskCreated(key: job.key, provider: "api", job: job.id, taskID: taskID)
         // The result URL answers 404, with a body in the provider's own error format.
         fake.injectFaults { _, request in

@@ -20,9 +20,9 @@ final class FakeClock: @unchecked Sendable {
         let workspace = try TestWorkspace()
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
         try await journal.submitting(key: "k1", provider: "api", job: "a")
-        journal.taskCreated(key: "k1", provider: "api", job: "a", taskID: "t-1")
+        await journal.taskCreated(key: "k1", provider: "api", job: "a", taskID: "t-1")
         try await journal.submitting(key: "k2", provider: "api", job: "b")
-        journal.taskCreated(key: "k2", provider: "api", job: "b", taskID: "t-2")
+        await journal.taskCreated(key: "k2", provider: "api", job: "b", taskID: "t-2")
         journal.ended(key: "k2", provider: "api", job: "b")
 
         let reopened = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
@@ -51,16 +51,16 @@ final class FakeClock: @unchecked Sendable {
         }
         #expect(journal.syncCount >= 1 && journal.syncCount <= 3, "not one sync per caller: \(journal.syncCount)")
         // A task line from a synchronous caller is durable when the call returns, and shares syncs too.
-        journal.taskCreated(key: "k0", provider: "api", job: "job-0", taskID: "t-0")
+        await journal.taskCreated(key: "k0", provider: "api", job: "job-0", taskID: "t-0")
         let reopened = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
         #expect(Set(reopened.unresolved.map(\.job)) == Set((1..<callers).map { "job-\($0)" }), "every line whole")
         #expect(reopened.openTask(for: "k0", provider: "api")?.taskID == "t-0")
     }
 
-    @Test func aTornLastLineIsIgnored() throws {
+    @Test func aTornLastLineIsIgnored() async throws {
         let workspace = try TestWorkspace()
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
-        journal.taskCreated(key: "k1", provider: "api", job: "a", taskID: "t-1")
+        await journal.taskCreated(key: "k1", provider: "api", job: "a", taskID: "t-1")
         let handle = try #require(FileHandle(forWritingAtPath: journal.path))
         handle.seekToEndOfFile()
         handle.write(Data("v1\ttask\t1763700000.000\tk2\tapi\tb\tt-".utf8))  // killed mid-write
@@ -76,7 +76,7 @@ final class FakeClock: @unchecked Sendable {
         let journal = try SubmissionJournal(root: workspace.outputRoot, hasResult: { _ in false }, now: { clock.now })
         try await journal.submitting(key: "lost", provider: "api", job: "lost-job")
         try await journal.submitting(key: "stored", provider: "api", job: "stored-job")
-        journal.taskCreated(key: "old", provider: "api", job: "old-job", taskID: "t-old")
+        await journal.taskCreated(key: "old", provider: "api", job: "old-job", taskID: "t-old")
 
         clock.advance(SubmissionJournal.resumeWindow + 60)
         let later = try SubmissionJournal(root: workspace.outputRoot, hasResult: { $0 == "stored" }, now: { clock.now })
@@ -87,10 +87,10 @@ final class FakeClock: @unchecked Sendable {
         #expect(again.unresolved == [])
     }
 
-    @Test func fieldsCannotBreakTheLineFormat() throws {
+    @Test func fieldsCannotBreakTheLineFormat() async throws {
         let workspace = try TestWorkspace()
         let journal = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
-        journal.taskCreated(key: "k", provider: "api", job: "a", taskID: "evil\tid\nv1\tend\t0\tk\tapi\ta")
+        await journal.taskCreated(key: "k", provider: "api", job: "a", taskID: "evil\tid\nv1\tend\t0\tk\tapi\ta")
         let reopened = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
         #expect(reopened.openTask(for: "k", provider: "api")?.taskID == "evil\tid\nv1\tend\t0\tk\tapi\ta", "kept whole")
     }
@@ -112,7 +112,7 @@ final class FakeClock: @unchecked Sendable {
         // Refused at once from now on, without touching the file.
         await #expect(throws: JournalFailure.self) { try await journal.submitting(key: "k3", provider: "api", job: "c") }
         #expect(syncs.withLock { $0 } == 2)
-        journal.taskCreated(key: "k1", provider: "api", job: "a", taskID: "t-1")  // returns; the failure stays
+        await journal.taskCreated(key: "k1", provider: "api", job: "a", taskID: "t-1")  // returns; the failure stays
         #expect(journal.failure == failure)
     }
 
@@ -131,7 +131,7 @@ final class FakeClock: @unchecked Sendable {
 
     /// Hand-edited or corrupt times: nothing traps, and no submission or task is lost (their time
     /// is read as now, so a task is resumable for one more window, then expires as usual).
-    @Test func implausibleTimesNeitherTrapNorLoseRecords() throws {
+    @Test func implausibleTimesNeitherTrapNorLoseRecords() async throws {
         let workspace = try TestWorkspace()
         let path = OutputLayout(root: workspace.outputRoot).journalPath
         let badTimes = ["inf", "-inf", "nan", "1e300", "-1e300"]
@@ -159,11 +159,11 @@ final class FakeClock: @unchecked Sendable {
         #expect(later.unresolved.count == 5)
     }
 
-    @Test func idsOfAnyLengthAndContentComeBackWhole() throws {
+    @Test func idsOfAnyLengthAndContentComeBackWhole() async throws {
         let workspace = try TestWorkspace()
         let strange = "a%25b\tc\nd\re\u{0}f%" + String(repeating: "é∆x", count: 3000)
         let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "m\tn") { _ in false }
-        journal.taskCreated(key: "k", provider: "api", job: "j\nk", taskID: strange)
+        await journal.taskCreated(key: "k", provider: "api", job: "j\nk", taskID: strange)
         journal.resultLocated(key: "k2", provider: "api", job: "j2", location: "https://cdn.test/x?sig=" + strange)
         let records = SubmissionJournal.read(journal.path).records
         #expect(records.map(\.detail) == [strange, "https://cdn.test/x?sig=" + strange])
@@ -190,7 +190,7 @@ final class FakeClock: @unchecked Sendable {
         handle.write(Data("v2\ttask\t1763700000.000\tk0\tapi\ta\t\tt-".utf8))  // killed mid-write
         try handle.close()
         let next = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
-        next.taskCreated(key: "k1", provider: "api", job: "b", taskID: "t-1")
+        await next.taskCreated(key: "k1", provider: "api", job: "b", taskID: "t-1")
         let reopened = try SubmissionJournal(root: workspace.outputRoot) { _ in false }
         #expect(reopened.openTask(for: "k1", provider: "api")?.taskID == "t-1", "the line after a torn one is whole")
     }
@@ -201,7 +201,7 @@ final class FakeClock: @unchecked Sendable {
         let workspace = try TestWorkspace()
         let first = try SubmissionJournal(root: workspace.outputRoot, manifest: "a") { _ in false }
         try await first.submitting(key: "k1", provider: "api", job: "shared-job-id")
-        first.taskCreated(key: "k2", provider: "api", job: "open", taskID: "t-2")
+        await first.taskCreated(key: "k2", provider: "api", job: "open", taskID: "t-2")
 
         let other = try SubmissionJournal(root: workspace.outputRoot, manifest: "b") { _ in false }
         #expect(other.unresolved == [], "another manifest's submission is not reported to b")

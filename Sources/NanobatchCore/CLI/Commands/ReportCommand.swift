@@ -2,7 +2,8 @@ import Foundation
 
 /// `report MANIFEST`: load, expand and evaluate, then the report and write stages without running:
 /// the reports rebuilt from the store, the journal and the previous index. With a remote store, every
-/// job it has is fetched first (into the local store and the friendly paths): the full report on any machine.
+/// job it has is fetched first (into the local store and the friendly paths): the full report on any machine;
+/// a job whose paid work is still open there (a batch, a task; the journal's copy in the store) is said to be.
 enum ReportCommand {
     static let spec = CommandSpec(
         name: "report", summary: "rebuild index.json, index.html and index.csv from the store (and the remote store)",
@@ -15,9 +16,16 @@ enum ReportCommand {
         let lock = try build.lock(.noWork)
         defer { withExtendedLifetime(lock) {} }
         var evaluated = try build.plan()
+        var imported: [SubmissionJournal.Record] = []
         if let remote {
             evaluated = try await build.restore(evaluated.graph, from: remote, fetchingImages: true, .noWork).plan
+            imported = try await build.mirroredJournal(of: evaluated, from: JournalMirror(client: remote, shard: nil), .noWork)
         }
+        let store = build.store
+        let local = build.journalRecords()
+        let journal = SubmissionJournal.analyse(
+            local + SubmissionJournal.newer(imported, than: local), manifest: build.name, hasResult: { store.lookup($0) != nil },
+            now: Date().timeIntervalSince1970)
         BuildStamp.remove(at: build.layout.stampPath(manifest: build.name))
         let previous = build.previousBuild()
         var outcomes: [JobOutcome] = []
@@ -26,6 +34,8 @@ enum ReportCommand {
             if case .cached(let key, let entry) = state {
                 _ = try? build.store.link(entry, to: build.layout.friendlyPath(job, entry.info.format, manifest: build.name))
                 outcomes.append(JobOutcome(status: .cached, key: key, entry: entry))
+            } else if let key = state.key, let open = journal.tasks[key] {
+                outcomes.append(openWork(open, key: key))
             } else if let before = previous?.jobs[job.id], before.status == "pending", before.key == state.key {
                 outcomes.append(
                     JobOutcome(status: .pending, key: state.key, notes: ["pending in a batch at the last run; `nanobatch run` collects it"])
@@ -38,11 +48,7 @@ enum ReportCommand {
                 outcomes.append(JobOutcome(status: .skipped, key: state.key, error: "not made yet; `nanobatch run` makes it"))
             }
         }
-        let store = build.store
-        let unresolved = SubmissionJournal.analyse(
-            build.journalRecords(), manifest: build.name, hasResult: { store.lookup($0) != nil },
-            now: Date().timeIntervalSince1970
-        ).unresolved
+        let unresolved = journal.unresolved
         let report = build.report(
             evaluated, outcomes, wallSeconds: previous?.recordedWallSeconds ?? 0, stoppedBecause: nil,
             facts: IndexReport.RunFacts(
@@ -58,5 +64,15 @@ enum ReportCommand {
             "index: \(build.layout.reportPath(.json, manifest: build.name))\npage:  \(build.layout.reportPath(.html, manifest: build.name))\n"
         )
         return .success
+    }
+
+    /// A job whose paid work an earlier run left open: pending in a batch, or a task or result the next run fetches.
+    static func openWork(_ open: SubmissionJournal.OpenTask, key: String) -> JobOutcome {
+        if open.batchIntent != nil || open.taskID?.hasPrefix("batches/") == true {
+            return JobOutcome(status: .pending, key: key, notes: ["in batch \(open.detail); `nanobatch run` collects it"])
+        }
+        return JobOutcome(
+            status: .skipped, key: key,
+            error: "paid for and not yet stored (\(open.event) \(open.detail)); `nanobatch run` fetches it without paying again")
     }
 }

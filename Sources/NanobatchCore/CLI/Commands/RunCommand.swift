@@ -55,6 +55,7 @@ enum RunCommand {
         try BuildFailure.during("compact the store's entries log", .beforeWork) { try build.store.compactLogIfWorthIt() }
         var evaluated = try build.evaluate(jobs)
         var publisher: RemotePublisher?
+        var mirror: JournalMirror?
         if let remote {
             // Before any paid request: the store must answer and take writes, else nothing runs.
             do { try await remote.probeWrite() } catch let error as RemoteStoreError {
@@ -66,6 +67,7 @@ enum RunCommand {
             let restored = try await build.restore(jobs, from: remote, fetchingImages: true, only: only, .beforeWork)
             evaluated = restored.plan
             publisher = RemotePublisher(client: remote, shard: shard?.description)
+            mirror = JournalMirror(client: remote, shard: shard?.description)
             cli.console.err("remote store: \(remote.settings.displayURL) (\(Plural.count(restored.found.count, "image")) fetched)\n")
         }
         let share = try build.select(evaluated, selectors: selectors, shard: shard)
@@ -79,8 +81,11 @@ enum RunCommand {
             return .overBudget
         }
         let store = build.store
+        // Paid work of other machines (a shard run elsewhere, last night's batches) is resumed, not paid again.
+        var imported: [SubmissionJournal.Record] = []
+        if let mirror { imported = try await build.mirroredJournal(of: share.plan, from: mirror, .beforeWork) }
         let journal = try BuildFailure.during("open the journal", .beforeWork) {
-            try SubmissionJournal(root: layout.root, manifest: name) { store.lookup($0) != nil }
+            try SubmissionJournal(root: layout.root, manifest: name, mirror: mirror, imported: imported) { store.lookup($0) != nil }
         }
         let previous = await previousRead.value
         var diff = previous.map {
@@ -110,6 +115,7 @@ enum RunCommand {
         let shareOutcomes = await build.run(
             share.plan, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress, publisher: publisher)
         printer?.finish()
+        await mirror?.flush()
         let outcomes = share.outcomesOfWhole(shareOutcomes)
         build.linkCachedImages(outside: share)
         diff?.settle(jobs: evaluated.graph.jobs, outcomes: outcomes)

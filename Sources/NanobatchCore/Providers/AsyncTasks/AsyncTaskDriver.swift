@@ -74,7 +74,7 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: ImageProvider {
                     "\(endpoint.what): the answer has no \(translator.taskIDName)",
                     rawAnswer: client.redactor.record(created.data()), attempts: billable)
             }
-            notes.append(journal(taskID, request: request))
+            notes.append(await journal(taskID, request: request))
             do {
                 let answer = try await finish(taskID: taskID, created: created, request: request)
                 return GenerationReceipt(
@@ -101,14 +101,14 @@ struct AsyncTaskDriver<Translator: AsyncTaskTranslator>: ImageProvider {
 
     /// Reports a new task id for the journal, unless it must not be written there: an id holding
     /// the API key is kept out of every file, an absurdly long one is refused. Returns the job's note.
-    private func journal(_ taskID: String, request: GenerationRequest) -> String {
+    private func journal(_ taskID: String, request: GenerationRequest) async -> String {
         if client.redactor.redact(taskID) != taskID {
             return "task [redacted]: its id holds the API key, so it is not journaled (a rerun cannot resume it)"
         }
         if taskID.utf8.count > GenerationRequest.longestJournaledHandle {
             return "task id of \(taskID.utf8.count) bytes is too long to journal (a rerun cannot resume it)"
         }
-        request.taskCreated(taskID)
+        await request.taskCreated(taskID)
         return "task \(taskID)"
     }
 

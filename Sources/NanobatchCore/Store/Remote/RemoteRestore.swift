@@ -51,31 +51,13 @@ package struct RemoteRestore: Sendable {
     /// The records (and, when fetching, the images) of `keys` the store has, `policy.concurrency` at a time.
     private func lookUp(_ keys: [String], into store: ContentStore) async throws -> [StoreRecord] {
         let (client, fetchingImages) = (client, fetchingImages)
-        let width = min(client.policy.concurrency, keys.count)
-        let next = Locked(0)
-        return try await withThrowingTaskGroup(of: [StoreRecord].self) { group in
-            for _ in 0..<width {
-                group.addTask {
-                    var found: [StoreRecord] = []
-                    while true {
-                        let index = next.withLock { value -> Int in
-                            defer { value += 1 }
-                            return value
-                        }
-                        guard index < keys.count else { return found }
-                        try Task.checkCancellation()
-                        guard let data = try await client.get(.ac, keys[index]) else { continue }
-                        let record = try StoreRecord.decode(data, key: keys[index], source: client.url(.ac, keys[index]))
-                        if fetchingImages {
-                            guard try await RemoteRestore.fetch(record, client: client, into: store) else { continue }
-                        }
-                        found.append(record)
-                    }
-                }
+        return try await BoundedConcurrency.compactMap(count: keys.count, width: client.policy.concurrency) { index in
+            guard let data = try await client.get(.ac, keys[index]) else { return nil }
+            let record = try StoreRecord.decode(data, key: keys[index], source: client.url(.ac, keys[index]))
+            if fetchingImages {
+                guard try await RemoteRestore.fetch(record, client: client, into: store) else { return nil }
             }
-            var all: [StoreRecord] = []
-            for try await found in group { all += found }
-            return all
+            return record
         }
     }
 

@@ -24,16 +24,28 @@ import Testing
         try await killThenRerun { _, seen in seen == count }
     }
 
+    /// The same kills with a remote store, and the rerun on another machine (an empty output root):
+    /// the journal's copy in the store carries the batch's intent and name there.
+    @Test(arguments: points.indices)
+    func aKillAtAPointOfTheBatchThenARerunOnAnotherMachineCreatesNoSecondBatch(_ point: Int) async throws {
+        let (method, path) = BatchKillTests.points[point]
+        try await killThenRerun(onAnotherMachine: true) { request, _ in request.method == method && request.path.contains(path) }
+    }
+
     /// Runs the executable until `killsAt(request, requests seen so far)` says so (SIGKILL, before the
-    /// fake answers that request), then reruns in-process to the end.
-    func killThenRerun(_ killsAt: @escaping @Sendable (ReceivedRequest, Int) -> Bool) async throws {
+    /// fake answers that request), then reruns in-process to the end: in the same output root, or
+    /// `onAnotherMachine` in an empty one, both runs with the same remote store.
+    func killThenRerun(onAnotherMachine: Bool = false, _ killsAt: @escaping @Sendable (ReceivedRequest, Int) -> Bool) async throws {
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
         let workspace = try TestWorkspace()
         let fake = try GeminiBatchFake()
+        let store = onAnotherMachine ? try MemoryCacheServer() : nil
+        let storeArguments = store.map { ["--store", $0.url] } ?? []
+        let rerunRoot = onAnotherMachine ? workspace.url.appendingPathComponent("elsewhere") : workspace.outputRoot
         let path = try workspace.write("batch-test.json", batchManifest(fake))
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["run", path, "--output", workspace.outputRoot.path, "--quiet"]
+        process.arguments = ["run", path, "--output", workspace.outputRoot.path, "--quiet"] + storeArguments
         process.environment = ["NB_TEST_KEY": fake.key]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -61,12 +73,12 @@ import Testing
         while fake.creationCount < sent, Date() < handled { try await Task.sleep(for: .milliseconds(10)) }
 
         let rerun = await runCLI(
-            ["run", path, "--output", workspace.outputRoot.path, "--quiet"], environment: ["NB_TEST_KEY": fake.key])
+            ["run", path, "--output", rerunRoot.path, "--quiet"] + storeArguments, environment: ["NB_TEST_KEY": fake.key])
         #expect(rerun.status == 0, "\(rerun.err)")
         // However the rerun groups them, no job is ever in two batches.
         let batched = fake.batchKeys.flatMap { $0 }
         #expect(batched.count == 4 && Set(batched).count == 4, "batches created: \(fake.batchKeys)")
-        let index = try readIndex(workspace, manifest: "batch-test")
+        let index = try JSONParser.parse(Data(contentsOf: rerunRoot.appendingPathComponent("batch-test/index.json")))
         let statuses = (index["jobs"]?.arrayValue ?? []).compactMap { $0["status"]?.stringValue }
         #expect(statuses == ["made", "made", "made", "made"], "\(statuses)")
         #expect(fake.violations.isEmpty, "\(fake.violations)")

@@ -69,6 +69,41 @@ struct NginxRemoteStoreTests {
         #expect(nginx.names(in: "ac").count == 16)
     }
 
+    /// A run of async tasks killed while it polls, rerun on another machine: the journal's copy in
+    /// the store names each task, so the rerun polls them and creates none.
+    @Test func aRunKilledWhileItsTasksRunIsResumedElsewhereWithoutANewTask() async throws {
+        let nginx = try NginxStore()
+        let fake = try DialectFakes.mountsea()
+        let prompts = (0..<4).map { ("p\($0)", "A cube number \($0) [stuck]") }
+        let manifest = try workspace.write(
+            "api-test.json",
+            apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: prompts, ratios: ["1:1"]))
+        let environment = ["NB_TEST_KEY": fake.key, "PATH": "/usr/bin:/bin"]
+        // Killed once every task is created and the store holds its record (the tasks do not finish before).
+        let killed = try await runKilledMidway(
+            ["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"], environment: environment
+        ) {
+            let records = nginx.names(in: "ac").compactMap { try? Data(contentsOf: nginx.dataRoot.appendingPathComponent("ac/\($0)")) }
+            return fake.createdTasks.count == 4
+                && records.filter { String(decoding: $0, as: UTF8.self).contains(#""event":"task""#) }.count == 4
+        }
+        #expect(killed)
+        fake.releaseStuckTasks()
+
+        let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let folder = workspace.url
+        let rerun = try await offPool {
+            try runExecutable(
+                executable, ["run", manifest, "--output", root("b"), "--store", nginx.url, "--quiet"], in: folder,
+                environment: environment)
+        }
+        #expect(rerun.status == 0, "\(rerun.output)")
+        #expect(fake.createdTasks.count == 4, "the rerun on another machine paid for new tasks")
+        let rows = try JSONParser.parse(Data(contentsOf: URL(fileURLWithPath: "\(root("b"))/api-test/index.json"))).jobRows
+        #expect(rows.count == 4 && rows.allSatisfy { $0["status"]?.stringValue == "made" })
+        #expect(Set(rows.compactMap { $0["resumedTask"]?.stringValue }) == Set(fake.createdTasks.map(\.id)))
+    }
+
     @Test func reportIntoAnEmptyFolderListsEveryJobWithValidImages() async throws {
         let nginx = try NginxStore()
         let made = try await runProcess(["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"])

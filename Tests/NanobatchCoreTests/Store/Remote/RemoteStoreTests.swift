@@ -33,7 +33,9 @@ func remoteStoreManifest(prompts count: Int = 2, latencyMs: Int = 0, concurrency
         #expect(made.status == 0, "\(made.err)")
         #expect(probe.callCount == 4)
         let records = store.requests.filter { $0.method == "PUT" && $0.path.hasPrefix("/cache/ac/") }
-        #expect(records.count == 4, "one record per job")
+        let journal = records.filter { String(decoding: $0.body, as: UTF8.self).contains(#""kind":"nanobatch-journal""#) }
+        #expect(records.count - journal.count == 4, "one image record per job")
+        #expect(journal.count == 4, "one journal record per paid submission")
 
         let fetched = await runCLI(
             ["run", manifest, "--output", second, "--store", store.url, "--quiet"], providerOverride: Self.counted(probe))

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Copies the submission journal's records into the remote store as they are written, so that a run
+/// on another machine (a shard restarted on a new runner, tomorrow's collect of tonight's batches)
+/// resumes a paid task instead of paying for it again, and reports a submission that may have been
+/// paid without a result. Each job keeps its latest record (`MirroredJournalRecord`); the writes of
+/// one job go out in the order they were made, each after the previous one finished.
+///
+/// It fails closed like the local journal: the first write the store refuses (after the client's
+/// retries) is kept in `failure`, and from then on no paid request is sent (`SubmissionJournal`).
+/// The end of a job whose image was stored is not written: its image record supersedes the journal.
+package final class JournalMirror: Sendable {
+    let client: RemoteStoreClient
+    let shard: String?
+    private struct Pending {
+        var number: Int
+        var write: Task<JournalFailure?, Never>
+    }
+    /// The last write queued for each job, while it is not finished.
+    private let pending = Locked<(next: Int, byKey: [String: Pending])>((0, [:]))
+    private let failed = Locked<JournalFailure?>(nil)
+    private let written = Locked(0)
+
+    package init(client: RemoteStoreClient, shard: String?) {
+        self.client = client
+        self.shard = shard
+    }
+
+    /// The first write the store refused, if one was.
+    var failure: JournalFailure? { failed.withLock { $0 } }
+    /// Records written so far.
+    var writtenCount: Int { written.withLock { $0 } }
+
+    /// Queues `record` behind the job's earlier writes without waiting for it.
+    @discardableResult
+    func send(_ record: SubmissionJournal.Record) -> Task<JournalFailure?, Never> {
+        pending.withLock { state in
+            let number = state.next
+            state.next += 1
+            let previous = state.byKey[record.key]?.write
+            let write = Task { [self] in
+                _ = await previous?.value
+                let failure = await put(record)
+                pending.withLock { if $0.byKey[record.key]?.number == number { $0.byKey[record.key] = nil } }
+                return failure
+            }
+            state.byKey[record.key] = Pending(number: number, write: write)
+            return write
+        }
+    }
+
+    /// Returns once the record is in the store; throws when the store refused it.
+    func write(_ record: SubmissionJournal.Record) async throws {
+        if let failure = await send(record).value { throw failure }
+    }
+
+    /// Writes every record, `policy.concurrency` at a time; throws the first refusal once all were tried.
+    func write(_ records: [SubmissionJournal.Record]) async throws {
+        let failures = try await BoundedConcurrency.compactMap(count: records.count, width: client.policy.concurrency) {
+            [self] index in await send(records[index]).value
+        }
+        if let first = failures.first { throw first }
+    }
+
+    /// Waits for every queued write (before the run reports, so its records are all out).
+    func flush() async {
+        let writes = pending.withLock { $0.byKey.values.map(\.write) }
+        for write in writes { _ = await write.value }
+    }
+
+    /// The latest records the store has for `keys`, checked. A store that cannot answer is an error:
+    /// without its answer a job might be paid for twice.
+    func records(for keys: [String]) async throws -> [SubmissionJournal.Record] {
+        let client = client
+        return try await BoundedConcurrency.compactMap(count: keys.count, width: client.policy.concurrency) { index in
+            let name = MirroredJournalRecord.name(for: keys[index])
+            guard let data = try await client.get(.ac, name) else { return nil }
+            return try MirroredJournalRecord.decode(data, key: keys[index], source: client.url(.ac, name)).record
+        }
+    }
+
+    private func put(_ record: SubmissionJournal.Record) async -> JournalFailure? {
+        let name = MirroredJournalRecord.name(for: record.key)
+        do {
+            try await client.put(.ac, name, MirroredJournalRecord(record, shard: shard).encoded)
+            written.withLock { $0 += 1 }
+            return nil
+        } catch {
+            let failure = JournalFailure(path: client.url(.ac, name).absoluteString, reason: "\(error)")
+            failed.withLock { if $0 == nil { $0 = failure } }
+            return failure
+        }
+    }
+}

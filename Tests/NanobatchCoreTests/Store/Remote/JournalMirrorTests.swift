@@ -1,0 +1,196 @@
+import Foundation
+import LoopbackHTTP
+import Testing
+
+@testable import NanobatchCore
+
+/// The submission journal's copy in the remote store: paid work started on one machine (output root)
+/// is resumed on another instead of being paid again, a submission that may have been paid is
+/// reported on the next machine once, and a store that cannot keep the journal stops every payment.
+@Suite(.timeLimit(.minutes(1))) struct JournalMirrorTests {
+    let workspace: TestWorkspace
+    let store: MemoryCacheServer
+
+    init() throws {
+        workspace = try TestWorkspace()
+        store = try MemoryCacheServer()
+    }
+
+    /// `run` of `manifest` in its own output root (a machine) against the store.
+    func run(_ fake: FakeAPI, _ manifest: String, machine: String, _ extra: [String] = []) async throws -> CLIResult {
+        let path = try workspace.write("api-test.json", manifest)
+        return await runCLI(
+            ["run", path, "--output", root(machine), "--store", store.url, "--quiet"] + extra, environment: ["NB_TEST_KEY": fake.key])
+    }
+
+    func root(_ machine: String) -> String { workspace.url.appendingPathComponent(machine).path }
+
+    func index(_ machine: String) throws -> JSONValue {
+        try JSONParser.parse(Data(contentsOf: URL(fileURLWithPath: "\(root(machine))/api-test/index.json")))
+    }
+
+    func paidRequests(_ fake: FakeAPI) -> Int { fake.requests.filter { $0.method == "POST" }.count }
+
+    /// The journal record the store holds for a job, decoded.
+    func mirrored(_ key: String) throws -> MirroredJournalRecord? {
+        guard let data = store["ac/\(MirroredJournalRecord.name(for: key))"] else { return nil }
+        return try MirroredJournalRecord.decode(data, key: key, source: URL(fileURLWithPath: "/"))
+    }
+
+    static let twoMountseaJobs: @Sendable (FakeAPI) -> String = { fake in
+        apiManifest(
+            dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: [("a", "A red cube"), ("b", "A blue cube")],
+            providerExtra: #", "retry": { "initialDelaySeconds": 0.01, "maxAttempts": 2 }"#)
+    }
+
+    @Test func aTaskPaidForOnOneMachineIsResumedOnAnotherNotPaidAgain() async throws {
+        let fake = try DialectFakes.mountsea()
+        // Machine a: both tasks are created and finish, but their images cannot be downloaded.
+        fake.injectFaults { _, request in request.path.hasPrefix("/files/") ? .json(#"{"error":"busy"}"#, status: 503) : nil }
+        let first = try await run(fake, Self.twoMountseaJobs(fake), machine: "a")
+        #expect(first.status == ExitCode.jobsFailed.rawValue, "\(first.err)")
+        #expect(fake.createdTasks.count == 2)
+        let keys = try index("a").jobRows.compactMap { $0["key"]?.stringValue }
+        #expect(keys.count == 2)
+        for key in keys {
+            let record = try #require(try mirrored(key), "no journal record in the store for \(key)")
+            #expect(record.event == "task" && fake.createdTasks.map(\.id).contains(record.detail), "\(record)")
+        }
+
+        // Machine b starts empty: it polls those tasks and downloads their images.
+        fake.injectFaults { _, _ in nil }
+        let second = try await run(fake, Self.twoMountseaJobs(fake), machine: "b")
+        #expect(second.status == 0, "\(second.err)")
+        #expect(fake.createdTasks.count == 2, "machine b paid for new tasks")
+        let rows = try index("b").jobRows
+        #expect(Set(rows.compactMap { $0["resumedTask"]?.stringValue }) == Set(fake.createdTasks.map(\.id)))
+        #expect(rows.allSatisfy { $0["status"]?.stringValue == "made" })
+    }
+
+    @Test func aSubmissionLostInFlightIsReportedOnTheNextMachineOnce() async throws {
+        let fake = try DialectFakes.openAIImages()
+        // Machine a: the create dies after it was sent; it may have been paid.
+        fake.script("/v1/images/generations", [ServerReply(fault: .closeWithoutAnswer)])
+        let manifest = apiManifest(
+            dialect: "openai-images", fake: fake, models: ["nano-banana"],
+            providerExtra: #", "concurrency": 1, "retry": { "initialDelaySeconds": 0.01 }"#)
+        let first = try await run(fake, manifest, machine: "a")
+        #expect(first.status == ExitCode.jobsFailed.rawValue, "\(first.err)")
+
+        let second = try await run(fake, manifest, machine: "b")
+        #expect(second.status == 0, "\(second.err)")
+        #expect(second.err.contains("1 submission of an earlier run ended without a result and may have been paid"), "\(second.err)")
+        #expect(try index("b")["totals"]?["unresolvedSubmissions"]?.numberValue == 1)
+
+        // Reported once: machine c has nothing unresolved (and nothing to make).
+        let third = try await run(fake, manifest, machine: "c")
+        #expect(third.status == 0, "\(third.err)")
+        #expect(!third.err.contains("may have been paid"), "\(third.err)")
+        #expect(paidRequests(fake) == 2)
+    }
+
+    @Test func aStoreThatRefusesJournalRecordsStopsThePaymentsOnTheirRecord() async throws {
+        let fake = try DialectFakes.mountsea()
+        // Images and the probe are taken; journal records are not.
+        let keys = try firstKeys(Self.twoMountseaJobs(fake))
+        let refused = Set(keys.map { "/cache/ac/" + MirroredJournalRecord.name(for: $0) })
+        store.intercept { request in
+            request.method == "PUT" && refused.contains(request.path) ? .json("no", status: 403) : nil
+        }
+        let result = try await run(fake, Self.twoMountseaJobs(fake), machine: "a")
+        #expect(result.status != 0)
+        #expect(paidRequests(fake) == 0, "a task was paid for without its journal record in the store")
+        #expect(result.err.contains("submission journal") && result.err.contains(store.url), "\(result.err)")
+    }
+
+    @Test func aJournalRecordTheToolDidNotWriteStopsTheRunBeforeAnyPayment() async throws {
+        let fake = try DialectFakes.mountsea()
+        let keys = try firstKeys(Self.twoMountseaJobs(fake))
+        store["ac/\(MirroredJournalRecord.name(for: keys[0]))"] = Data(#"{"event":"task"}"#.utf8)
+        let result = try await run(fake, Self.twoMountseaJobs(fake), machine: "a")
+        #expect(result.status != 0 && result.status != ExitCode.jobsFailed.rawValue, "\(result.err)")
+        #expect(paidRequests(fake) == 0)
+        #expect(result.err.contains("is not a nanobatch journal record"), "\(result.err)")
+    }
+
+    @Test func tonightsBatchIsCollectedTomorrowOnAnEmptyRunner() async throws {
+        let fake = try GeminiBatchFake()
+        fake.pollsPending = 2
+        let manifest = batchManifest(fake)
+        let path = try workspace.write("batch-test.json", manifest)
+        func run(_ machine: String, _ extra: [String]) async -> CLIResult {
+            await runCLI(
+                ["run", path, "--output", root(machine), "--store", store.url, "--quiet"] + extra, environment: ["NB_TEST_KEY": fake.key])
+        }
+        let tonight = await run("tonight", ["--no-wait"])
+        #expect(tonight.status == ExitCode.pending.rawValue, "\(tonight.err)")
+        #expect(fake.creationCount == 1)
+        // The merged report on a third machine says where the jobs are.
+        let report = await runCLI(["report", path, "--output", root("office"), "--store", store.url])
+        #expect(report.status == 0, "\(report.err)")
+        let merged = try JSONParser.parse(Data(contentsOf: URL(fileURLWithPath: "\(root("office"))/batch-test/index.json")))
+        #expect(merged["totals"]?["pending"]?.numberValue == 4, "\(report.out)")
+
+        let tomorrow = await run("tomorrow", [])
+        #expect(tomorrow.status == 0, "\(tomorrow.err)")
+        #expect(fake.creationCount == 1, "the runner of the next day created another batch")
+        let collected = try JSONParser.parse(Data(contentsOf: URL(fileURLWithPath: "\(root("tomorrow"))/batch-test/index.json")))
+        #expect(collected["totals"]?["made"]?.numberValue == 4, "\(tomorrow.err)")
+        #expect(collected["totals"]?["resumedTasks"]?.numberValue == 4)
+    }
+
+    /// The content keys of a manifest's jobs.
+    func firstKeys(_ manifest: String) throws -> [String] {
+        let loaded = try ManifestLoader.load(path: try workspace.write("api-test.json", manifest))
+        return try PlanEvaluator.evaluate(Planner.expand(loaded), store: ContentStore(root: workspace.outputRoot)).states.compactMap(\.key)
+    }
+}
+
+/// Merging the store's records into a local journal: the newer record of a job wins.
+@Suite struct JournalImportTests {
+    func record(_ event: String, _ key: String, time: Double, detail: String = "") -> SubmissionJournal.Record {
+        SubmissionJournal.Record(event: event, time: time, key: key, provider: "api", job: "j-\(key)", manifest: "m", detail: detail)
+    }
+
+    @Test func anOlderRecordFromTheStoreDoesNotReopenAJobEndedHere() throws {
+        let workspace = try TestWorkspace()
+        let now = Date().timeIntervalSince1970
+        do {
+            let local = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false })
+            local.ended(key: "k1", provider: "api", job: "j-k1")
+        }
+        let imported = [record("task", "k1", time: now - 60, detail: "t-old"), record("task", "k2", time: now - 60, detail: "t-2")]
+        let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", imported: imported, hasResult: { _ in false })
+        #expect(journal.openTask(for: "k1", provider: "api") == nil, "an older task from the store reopened a job ended here")
+        #expect(journal.openTask(for: "k2", provider: "api")?.taskID == "t-2")
+        // Kept in the local file: the next run resumes it without asking the store.
+        let reopened = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false })
+        #expect(reopened.openTask(for: "k2", provider: "api")?.taskID == "t-2")
+    }
+
+    @Test func aNewerRecordFromTheStoreReplacesTheLocalOne() throws {
+        let workspace = try TestWorkspace()
+        let now = Date().timeIntervalSince1970
+        let imported = [record("task", "k1", time: now + 1, detail: "t-new")]
+        do {
+            let local = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false })
+            local.resultLocated(key: "k1", provider: "api", job: "j-k1", location: "https://example.com/old.png")
+        }
+        let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", imported: imported, hasResult: { _ in false })
+        #expect(journal.openTask(for: "k1", provider: "api")?.taskID == "t-new")
+    }
+
+    @Test func aRecordOfAnotherKindOrKeyIsRefused() throws {
+        let source = URL(fileURLWithPath: "/store/ac/x")
+        let good = MirroredJournalRecord(record("task", "k1", time: 1, detail: "t-1"), shard: "2/4")
+        #expect(try MirroredJournalRecord.decode(good.encoded, key: "k1", source: source) == good)
+        #expect(throws: RemoteStoreError.self) { try MirroredJournalRecord.decode(good.encoded, key: "k2", source: source) }
+        var noDetail = good
+        noDetail.detail = ""
+        #expect(throws: RemoteStoreError.self) { try MirroredJournalRecord.decode(noDetail.encoded, key: "k1", source: source) }
+        var otherEvent = good
+        otherEvent.event = "paid"
+        #expect(throws: RemoteStoreError.self) { try MirroredJournalRecord.decode(otherEvent.encoded, key: "k1", source: source) }
+        #expect(MirroredJournalRecord.name(for: "k1").count == 64 && MirroredJournalRecord.name(for: "k1") != "k1")
+    }
+}
