@@ -68,17 +68,16 @@ struct Build {
         }
     }
 
-    /// The remote store's journal records of the jobs `plan` still has to make: tasks paid for on
-    /// another machine, to resume instead of paying again. A store that cannot answer stops the run.
+    /// The remote store's journal records of the jobs `plan` still has to make and of the jobs the
+    /// local journal holds, with the keys looked up: tasks paid for on another machine, to resume
+    /// instead of paying again, and submissions reported elsewhere. A store that cannot answer stops the run.
     func mirroredJournal(of plan: EvaluatedJobs, from mirror: JournalMirror, _ moment: BuildFailure.Moment) async throws
-        -> [SubmissionJournal.Record]
+        -> (records: [SubmissionJournal.Record], keys: Set<String>)
     {
-        let keys = plan.states.compactMap { state -> String? in
-            if case .toMake(let key) = state { return key }
-            return nil
-        }
+        var keys = Set(journalRecords().map(\.key))
+        for case .toMake(let key) in plan.states { keys.insert(key) }
         do {
-            return try await mirror.records(for: Array(Set(keys)))
+            return (try await mirror.records(for: Array(keys)), keys)
         } catch let error as RemoteStoreError {
             throw BuildFailure(
                 "read the submission journal in the remote store \(mirror.client.settings.displayURL)", because: error.message,

@@ -77,6 +77,12 @@ struct JobAttempt: Sendable {
         let kind = provider.submissionKind
         let journal = kind == .free ? nil : journal
         outcome.usesJournal = journal != nil
+        do {
+            try await journal?.lookUpInStore(key: key, provider: job.provider)
+        } catch {
+            outcome.error = "could not read the job's journal record in the remote store (\(error)); nothing was sent"
+            return JobAttempt(outcome: outcome, image: nil, start: start)
+        }
         let open = journal?.openTask(for: key, provider: job.provider)
         let resumedTask = kind == .asyncTask ? open?.taskID : nil
         let resumedResult = kind == .synchronous ? open?.resultLocation : nil

@@ -196,7 +196,13 @@ package struct Runner: Sendable {
             var outcome = await attempt.commit(store: store, journal: journal, provider: job.provider, job: job.id) {
                 layout.friendlyPath(job, $0, manifest: manifestName)
             }
-            if let onStored, outcome.succeeded, let entry = outcome.entry, let note = await onStored(entry) { outcome.notes.append(note) }
+            if let onStored, outcome.succeeded, let entry = outcome.entry {
+                if let note = await onStored(entry) {
+                    outcome.notes.append(note)
+                } else if outcome.usesJournal {
+                    journal?.imagePublished(key: entry.key, provider: job.provider, job: job.id)
+                }
+            }
             return .finished(index: index, outcome)
         }
     }

@@ -73,14 +73,21 @@ package final class SubmissionJournal: Sendable {
     let now: @Sendable () -> Double
     /// The remote store's copy of the journal, when the run has a remote store.
     let mirror: JournalMirror?
+    /// What the local journal held for each job when it was opened (`fingerprint`s): a record in the
+    /// store that is one of these was written here, anything else was written on another machine.
+    let localFingerprints: [String: Set<String>]
+    /// Jobs whose record in the store was read (all at once when the journal was opened, or one by one
+    /// before a job's first submission).
+    let lookedUp: Locked<Set<String>>
 
     /// Reads the journal, keeps what is still open (and other manifests' unresolved submissions, for
     /// them to report), and rewrites the file when that differs from what it holds. `hasResult`
     /// says whether the store already holds a key's image. `dataSync` returns 0, or -1 with `errno`.
-    /// `imported`: the remote store's records (`JournalMirror.records`); each is taken when it is
-    /// newer than every local line of its job.
+    /// `imported`: the remote store's records (`JournalMirror.records`) of the jobs `lookedUpKeys`; each
+    /// is taken unless the local journal holds it (see `SubmissionJournal+Mirror.swift`).
     init(
-        root: URL, manifest: String = "", mirror: JournalMirror? = nil, imported: [Record] = [], hasResult: (String) -> Bool,
+        root: URL, manifest: String = "", mirror: JournalMirror? = nil, imported: [Record] = [], lookedUpKeys: Set<String> = [],
+        hasResult: (String) -> Bool,
         now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
         dataSync: @escaping @Sendable (Int32) -> Int32 = { fdatasync($0) }
     ) throws {
@@ -89,7 +96,9 @@ package final class SubmissionJournal: Sendable {
         self.now = now
         self.mirror = mirror
         let contents = SubmissionJournal.readContents(path)
-        let taken = SubmissionJournal.newer(imported, than: contents.records)
+        localFingerprints = SubmissionJournal.fingerprints(contents.records)
+        lookedUp = Locked(lookedUpKeys.union(imported.map(\.key)))
+        let taken = SubmissionJournal.unknown(imported, to: localFingerprints)
         let analysis = SubmissionJournal.analyse(contents.records + taken, manifest: manifest, hasResult: hasResult, now: now())
         unresolved = analysis.unresolved
         openTasks = Locked(analysis.tasks)
@@ -102,21 +111,7 @@ package final class SubmissionJournal: Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileIO.Failure(operation: "open", path: path, code: errno) }
         writer = JournalWriter(fd: fd, path: path, dataSync: dataSync)
-        // Reported by this run: closed in the store too, so no other machine reports them again.
-        for submission in unresolved {
-            mirror?.send(
-                Record(
-                    event: "end", time: self.now(), key: submission.key, provider: submission.provider, job: submission.job,
-                    manifest: manifest))
-        }
-    }
-
-    /// The records of `imported` newer than every record of their job in `local`.
-    static func newer(_ imported: [Record], than local: [Record]) -> [Record] {
-        guard !imported.isEmpty else { return [] }
-        var latest: [String: Double] = [:]
-        for record in local { latest[record.key] = max(latest[record.key] ?? -.infinity, record.time) }
-        return imported.filter { $0.time > (latest[$0.key] ?? -.infinity) }.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
+        closeReportedInStore(imported: imported)
     }
 
     deinit { writer.finish() }
@@ -136,7 +131,13 @@ package final class SubmissionJournal: Sendable {
         if let failure = mirror?.failure { throw failure }
         let record = record("submit", key, provider, job)
         try await writer.appendDurably(SubmissionJournal.line(record))
-        try await mirror?.write(record)
+        do {
+            try await mirror?.write(record)
+        } catch {
+            // Not sent: the local line is closed, so no run reports it as possibly paid.
+            writer.writeNow(SubmissionJournal.line(self.record("end", key, provider, job)))
+            throw error
+        }
     }
 
     /// Returns once the task line is on disk (and in the remote store). A failure is kept in
@@ -178,7 +179,7 @@ package final class SubmissionJournal: Sendable {
         mirror?.send(record)
     }
 
-    private func record(_ event: String, _ key: String, _ provider: String, _ job: String) -> Record {
+    func record(_ event: String, _ key: String, _ provider: String, _ job: String) -> Record {
         Record(event: event, time: now(), key: key, provider: provider, job: job, manifest: manifest)
     }
 }

@@ -19,12 +19,13 @@ enum ReportCommand {
         var imported: [SubmissionJournal.Record] = []
         if let remote {
             evaluated = try await build.restore(evaluated.graph, from: remote, fetchingImages: true, .noWork).plan
-            imported = try await build.mirroredJournal(of: evaluated, from: JournalMirror(client: remote, shard: nil), .noWork)
+            imported = try await build.mirroredJournal(of: evaluated, from: JournalMirror(client: remote, shard: nil), .noWork).records
         }
         let store = build.store
         let local = build.journalRecords()
         let journal = SubmissionJournal.analyse(
-            local + SubmissionJournal.newer(imported, than: local), manifest: build.name, hasResult: { store.lookup($0) != nil },
+            local + SubmissionJournal.unknown(imported, to: SubmissionJournal.fingerprints(local)), manifest: build.name,
+            hasResult: { store.lookup($0) != nil },
             now: Date().timeIntervalSince1970)
         BuildStamp.remove(at: build.layout.stampPath(manifest: build.name))
         let previous = build.previousBuild()
@@ -34,7 +35,7 @@ enum ReportCommand {
             if case .cached(let key, let entry) = state {
                 _ = try? build.store.link(entry, to: build.layout.friendlyPath(job, entry.info.format, manifest: build.name))
                 outcomes.append(JobOutcome(status: .cached, key: key, entry: entry))
-            } else if let key = state.key, let open = journal.tasks[key] {
+            } else if let key = state.key, let open = journal.tasks[key], open.provider == job.provider {
                 outcomes.append(openWork(open, key: key))
             } else if let before = previous?.jobs[job.id], before.status == "pending", before.key == state.key {
                 outcomes.append(

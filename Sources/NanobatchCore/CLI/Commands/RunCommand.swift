@@ -82,10 +82,12 @@ enum RunCommand {
         }
         let store = build.store
         // Paid work of other machines (a shard run elsewhere, last night's batches) is resumed, not paid again.
-        var imported: [SubmissionJournal.Record] = []
+        var imported: (records: [SubmissionJournal.Record], keys: Set<String>) = ([], [])
         if let mirror { imported = try await build.mirroredJournal(of: share.plan, from: mirror, .beforeWork) }
         let journal = try BuildFailure.during("open the journal", .beforeWork) {
-            try SubmissionJournal(root: layout.root, manifest: name, mirror: mirror, imported: imported) { store.lookup($0) != nil }
+            try SubmissionJournal(
+                root: layout.root, manifest: name, mirror: mirror, imported: imported.records, lookedUpKeys: imported.keys
+            ) { store.lookup($0) != nil }
         }
         let previous = await previousRead.value
         var diff = previous.map {
@@ -115,7 +117,8 @@ enum RunCommand {
         let shareOutcomes = await build.run(
             share.plan, lanes: lanes, limits: limits, journal: journal, stop: cli.stop, progress: progress, publisher: publisher)
         printer?.finish()
-        await mirror?.flush()
+        // Every journal record in the store before the reports; a stopped run waits a few seconds at most.
+        await mirror?.flush(within: cli.stop.stopReason != nil || Task.isCancelled ? .seconds(5) : nil)
         let outcomes = share.outcomesOfWhole(shareOutcomes)
         build.linkCachedImages(outside: share)
         diff?.settle(jobs: evaluated.graph.jobs, outcomes: outcomes)

@@ -8,7 +8,7 @@ import Foundation
 ///
 /// It fails closed like the local journal: the first write the store refuses (after the client's
 /// retries) is kept in `failure`, and from then on no paid request is sent (`SubmissionJournal`).
-/// The end of a job whose image was stored is not written: its image record supersedes the journal.
+/// At most `policy.concurrency` writes are in flight; a caller cancelled while it waits cancels its write.
 package final class JournalMirror: Sendable {
     let client: RemoteStoreClient
     let shard: String?
@@ -20,10 +20,12 @@ package final class JournalMirror: Sendable {
     private let pending = Locked<(next: Int, byKey: [String: Pending])>((0, [:]))
     private let failed = Locked<JournalFailure?>(nil)
     private let written = Locked(0)
+    private let slots: AsyncGate
 
     package init(client: RemoteStoreClient, shard: String?) {
         self.client = client
         self.shard = shard
+        slots = AsyncGate(limit: client.policy.concurrency)
     }
 
     /// The first write the store refused, if one was.
@@ -51,21 +53,44 @@ package final class JournalMirror: Sendable {
 
     /// Returns once the record is in the store; throws when the store refused it.
     func write(_ record: SubmissionJournal.Record) async throws {
-        if let failure = await send(record).value { throw failure }
+        let write = send(record)
+        let failure = await withTaskCancellationHandler {
+            await write.value
+        } onCancel: {
+            write.cancel()
+        }
+        if let failure { throw failure }
     }
 
     /// Writes every record, `policy.concurrency` at a time; throws the first refusal once all were tried.
     func write(_ records: [SubmissionJournal.Record]) async throws {
-        let failures = try await BoundedConcurrency.compactMap(count: records.count, width: client.policy.concurrency) {
-            [self] index in await send(records[index]).value
+        let writes = records.map(send)
+        var first: JournalFailure?
+        await withTaskCancellationHandler {
+            for write in writes {
+                let failure = await write.value
+                if first == nil { first = failure }
+            }
+        } onCancel: {
+            for write in writes { write.cancel() }
         }
-        if let first = failures.first { throw first }
+        if let first { throw first }
     }
 
-    /// Waits for every queued write (before the run reports, so its records are all out).
-    func flush() async {
+    /// Waits for every queued write (before the run reports, so its records are all out); with a
+    /// `limit`, cancels those still going when it has passed (a stopped run does not hang on the store).
+    func flush(within limit: Duration? = nil) async {
         let writes = pending.withLock { $0.byKey.values.map(\.write) }
+        guard let limit else {
+            for write in writes { _ = await write.value }
+            return
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            if !Task.isCancelled { for write in writes { write.cancel() } }
+        }
         for write in writes { _ = await write.value }
+        timer.cancel()
     }
 
     /// The latest records the store has for `keys`, checked. A store that cannot answer is an error:
@@ -82,7 +107,7 @@ package final class JournalMirror: Sendable {
     private func put(_ record: SubmissionJournal.Record) async -> JournalFailure? {
         let name = MirroredJournalRecord.name(for: record.key)
         do {
-            try await client.put(.ac, name, MirroredJournalRecord(record, shard: shard).encoded)
+            try await slots.withSlot { try await client.put(.ac, name, MirroredJournalRecord(record, shard: shard).encoded) }
             written.withLock { $0 += 1 }
             return nil
         } catch {

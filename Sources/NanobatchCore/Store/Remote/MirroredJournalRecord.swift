@@ -56,6 +56,14 @@ struct MirroredJournalRecord: Codable, Sendable, Equatable {
 
     /// The record stored for `key`, checked: its kind, version, key and event are ones this tool writes.
     static func decode(_ data: Data, key: String, source: URL) throws -> MirroredJournalRecord {
+        if let newer = try? JSONDecoder().decode(MirroredJournalRecord.self, from: data), newer.kind == kindName,
+            newer.version > currentVersion
+        {
+            throw RemoteStoreError(
+                .malformedRecord,
+                "\(source) is a journal record of a newer nanobatch (\(newer.madeBy), version \(newer.version)); nothing was sent: update nanobatch"
+            )
+        }
         guard let record = try? JSONDecoder().decode(MirroredJournalRecord.self, from: data), record.kind == kindName,
             record.version == currentVersion, record.key == key, events.contains(record.event), record.time.isFinite,
             !(["task", "result", "intent"].contains(record.event) && record.detail.isEmpty)

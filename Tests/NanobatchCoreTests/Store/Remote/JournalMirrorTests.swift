@@ -1,5 +1,6 @@
 import Foundation
 import LoopbackHTTP
+import SocketHTTP
 import Testing
 
 @testable import NanobatchCore
@@ -73,16 +74,18 @@ import Testing
         fake.script("/v1/images/generations", [ServerReply(fault: .closeWithoutAnswer)])
         let manifest = apiManifest(
             dialect: "openai-images", fake: fake, models: ["nano-banana"],
-            providerExtra: #", "concurrency": 1, "retry": { "initialDelaySeconds": 0.01 }"#)
+            providerExtra: #", "concurrency": 1, "retry": { "initialDelaySeconds": 0.01 }"#,
+            extra: #", "pricing": { "api:nano-banana": 0.04 }"#)
         let first = try await run(fake, manifest, machine: "a")
         #expect(first.status == ExitCode.jobsFailed.rawValue, "\(first.err)")
 
-        let second = try await run(fake, manifest, machine: "b")
-        #expect(second.status == 0, "\(second.err)")
+        // Machine b reports it, and (with a budget of 0) sends nothing.
+        let second = try await run(fake, manifest, machine: "b", ["--max-cost", "0"])
         #expect(second.err.contains("1 submission of an earlier run ended without a result and may have been paid"), "\(second.err)")
         #expect(try index("b")["totals"]?["unresolvedSubmissions"]?.numberValue == 1)
+        #expect(paidRequests(fake) == 1)
 
-        // Reported once: machine c has nothing unresolved (and nothing to make).
+        // Reported once: machine c, which still has the job to make, is not told again.
         let third = try await run(fake, manifest, machine: "c")
         #expect(third.status == 0, "\(third.err)")
         #expect(!third.err.contains("may have been paid"), "\(third.err)")
@@ -101,6 +104,24 @@ import Testing
         #expect(result.status != 0)
         #expect(paidRequests(fake) == 0, "a task was paid for without its journal record in the store")
         #expect(result.err.contains("submission journal") && result.err.contains(store.url), "\(result.err)")
+    }
+
+    @Test func aStoreThatRefusesATaskRecordStopsEveryLaterPayment() async throws {
+        let fake = try DialectFakes.mountsea()
+        let manifest = apiManifest(
+            dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: [("a", "A red cube"), ("b", "A blue cube")],
+            providerExtra: #", "concurrency": 1, "retry": { "initialDelaySeconds": 0.01, "maxAttempts": 2 }"#)
+        // Submissions are recorded; the first task's record is refused, slowly: a run that did not wait
+        // for it would have finished that job and paid for the next one by then.
+        store.intercept { request in
+            guard request.method == "PUT", String(decoding: request.body, as: UTF8.self).contains(#""event":"task""#) else { return nil }
+            Thread.sleep(forTimeInterval: 0.4)
+            return .json("no", status: 403)
+        }
+        let result = try await run(fake, manifest, machine: "a")
+        #expect(result.status != 0)
+        #expect(paidRequests(fake) == 1, "a job was paid for after the store refused a task's record")
+        #expect(result.err.contains("submission journal"), "\(result.err)")
     }
 
     @Test func aJournalRecordTheToolDidNotWriteStopsTheRunBeforeAnyPayment() async throws {
@@ -146,38 +167,77 @@ import Testing
     }
 }
 
-/// Merging the store's records into a local journal: the newer record of a job wins.
-@Suite struct JournalImportTests {
+/// Merging the store's records into a local journal: a record the local journal does not hold was
+/// written elsewhere since, and is taken; one it holds is older than the local lines after it.
+@Suite(.timeLimit(.minutes(1))) struct JournalImportTests {
     func record(_ event: String, _ key: String, time: Double, detail: String = "") -> SubmissionJournal.Record {
         SubmissionJournal.Record(event: event, time: time, key: key, provider: "api", job: "j-\(key)", manifest: "m", detail: detail)
     }
 
-    @Test func anOlderRecordFromTheStoreDoesNotReopenAJobEndedHere() throws {
+    @Test func aRecordFromTheStoreThatThisJournalHoldsDoesNotReopenAJobEndedHere() async throws {
         let workspace = try TestWorkspace()
         let now = Date().timeIntervalSince1970
+        let old = record("task", "k1", time: now - 60, detail: "t-old")
         do {
-            let local = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false })
+            let local = try SubmissionJournal(
+                root: workspace.outputRoot, manifest: "m", hasResult: { _ in false }, now: { now - 60 })
+            await local.taskCreated(key: "k1", provider: "api", job: "j-k1", taskID: "t-old")
             local.ended(key: "k1", provider: "api", job: "j-k1")
         }
-        let imported = [record("task", "k1", time: now - 60, detail: "t-old"), record("task", "k2", time: now - 60, detail: "t-2")]
+        // From a machine whose clock is an hour ahead: still taken, as this journal never saw it.
+        let imported = [old, record("task", "k2", time: now + 3600, detail: "t-2")]
         let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", imported: imported, hasResult: { _ in false })
-        #expect(journal.openTask(for: "k1", provider: "api") == nil, "an older task from the store reopened a job ended here")
+        #expect(journal.openTask(for: "k1", provider: "api") == nil, "a task from the store this journal had ended was reopened")
         #expect(journal.openTask(for: "k2", provider: "api")?.taskID == "t-2")
         // Kept in the local file: the next run resumes it without asking the store.
         let reopened = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false })
         #expect(reopened.openTask(for: "k2", provider: "api")?.taskID == "t-2")
     }
 
-    @Test func aNewerRecordFromTheStoreReplacesTheLocalOne() throws {
+    @Test func aRecordWrittenElsewhereReplacesTheLocalOneWhateverItsTime() throws {
         let workspace = try TestWorkspace()
         let now = Date().timeIntervalSince1970
-        let imported = [record("task", "k1", time: now + 1, detail: "t-new")]
+        // Written by a machine whose clock is ten minutes behind.
+        let imported = [record("task", "k1", time: now - 600, detail: "t-new")]
         do {
             let local = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false })
             local.resultLocated(key: "k1", provider: "api", job: "j-k1", location: "https://example.com/old.png")
         }
         let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", imported: imported, hasResult: { _ in false })
         #expect(journal.openTask(for: "k1", provider: "api")?.taskID == "t-new")
+    }
+
+    @Test func aChainedJobLooksUpItsRecordBeforeItsFirstSubmission() async throws {
+        let workspace = try TestWorkspace()
+        let server = try MemoryCacheServer()
+        let once = RemoteStorePolicy(
+            requestTimeout: .seconds(5),
+            retry: RetryPolicy(maxAttempts: 1, initialDelay: 0.01, multiplier: 1, maximumDelay: 0.01, jitter: 0, longestHonouredWait: 1),
+            concurrency: 4, maxImageBytes: 1 << 20, maxRecordBytes: 1 << 16)
+        let settings = RemoteStoreSettings(url: try #require(URL(string: server.url)), policy: once)
+        let client = RemoteStoreClient(settings: settings, transport: SocketHTTPTransport())
+        let mirror = JournalMirror(client: client, shard: nil)
+        let now = Date().timeIntervalSince1970
+        // Another machine created a task for k1; k2's record is one this journal wrote and ended.
+        try await mirror.write(record("task", "k1", time: now - 5, detail: "t-elsewhere"))
+        do {
+            let local = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false }, now: { now - 4 })
+            await local.taskCreated(key: "k2", provider: "api", job: "j-k2", taskID: "t-here")
+            local.ended(key: "k2", provider: "api", job: "j-k2")
+        }
+        let journal = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", mirror: mirror, hasResult: { _ in false })
+        #expect(journal.openTask(for: "k1", provider: "api") == nil)
+        try await journal.lookUpInStore(key: "k1", provider: "api")
+        #expect(journal.openTask(for: "k1", provider: "api")?.taskID == "t-elsewhere")
+        try await journal.lookUpInStore(key: "k2", provider: "api")
+        #expect(journal.openTask(for: "k2", provider: "api") == nil, "a task this journal ended was reopened from the store")
+        // Looked up once per run.
+        let reads = server.requests.filter { $0.method == "GET" }.count
+        try await journal.lookUpInStore(key: "k1", provider: "api")
+        #expect(server.requests.filter { $0.method == "GET" }.count == reads)
+        // A store that cannot answer: an error, so nothing is sent.
+        server.stop()
+        await #expect(throws: (any Error).self) { try await journal.lookUpInStore(key: "k3", provider: "api") }
     }
 
     @Test func aRecordOfAnotherKindOrKeyIsRefused() throws {

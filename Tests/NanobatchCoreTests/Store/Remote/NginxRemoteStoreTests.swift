@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackHTTP
 import Testing
 
 @testable import NanobatchCore
@@ -69,28 +70,41 @@ struct NginxRemoteStoreTests {
         #expect(nginx.names(in: "ac").count == 16)
     }
 
-    /// A run of async tasks killed while it polls, rerun on another machine: the journal's copy in
-    /// the store names each task, so the rerun polls them and creates none.
-    @Test func aRunKilledWhileItsTasksRunIsResumedElsewhereWithoutANewTask() async throws {
+    /// A run of async tasks killed at its first poll (one job at a time), rerun on another machine:
+    /// the task's record was in the store before that poll, so the rerun polls it and pays only for
+    /// the job that was never submitted.
+    @Test func aRunKilledAtItsFirstPollIsResumedElsewhereWithoutANewTask() async throws {
         let nginx = try NginxStore()
         let fake = try DialectFakes.mountsea()
-        let prompts = (0..<4).map { ("p\($0)", "A cube number \($0) [stuck]") }
         let manifest = try workspace.write(
             "api-test.json",
-            apiManifest(dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: prompts, ratios: ["1:1"]))
+            apiManifest(
+                dialect: "mountsea", fake: fake, models: ["nano-banana-fast"], prompts: [("a", "A red cube"), ("b", "A blue cube")],
+                ratios: ["1:1"], providerExtra: #", "concurrency": 1"#))
         let environment = ["NB_TEST_KEY": fake.key, "PATH": "/usr/bin:/bin"]
-        // Killed once every task is created and the store holds its record (the tasks do not finish before).
-        let killed = try await runKilledMidway(
-            ["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"], environment: environment
-        ) {
-            let records = nginx.names(in: "ac").compactMap { try? Data(contentsOf: nginx.dataRoot.appendingPathComponent("ac/\($0)")) }
-            return fake.createdTasks.count == 4
-                && records.filter { String(decoding: $0, as: UTF8.self).contains(#""event":"task""#) }.count == 4
-        }
-        #expect(killed)
-        fake.releaseStuckTasks()
-
         let executable = try #require(nanobatchExecutable(), "build the nanobatch executable first (swift build)")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", manifest, "--output", root("a"), "--store", nginx.url, "--quiet"]
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        // SIGKILL the moment the first poll arrives, before it is answered.
+        let pid = Locked(Int32(0))
+        fake.injectFaults { _, request in
+            if request.method == "GET", request.path.contains("/task/result") {
+                pid.withLock { if $0 > 0 { kill($0, SIGKILL) } }
+                return ServerReply(fault: .closeWithoutAnswer)
+            }
+            return nil
+        }
+        try process.run()
+        pid.withLock { $0 = process.processIdentifier }
+        try await offPool { process.waitUntilExit() }
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(fake.createdTasks.count == 1)
+        fake.injectFaults { _, _ in nil }
+
         let folder = workspace.url
         let rerun = try await offPool {
             try runExecutable(
@@ -98,10 +112,10 @@ struct NginxRemoteStoreTests {
                 environment: environment)
         }
         #expect(rerun.status == 0, "\(rerun.output)")
-        #expect(fake.createdTasks.count == 4, "the rerun on another machine paid for new tasks")
+        #expect(fake.createdTasks.count == 2, "the rerun on another machine paid again for the task the killed run created")
         let rows = try JSONParser.parse(Data(contentsOf: URL(fileURLWithPath: "\(root("b"))/api-test/index.json"))).jobRows
-        #expect(rows.count == 4 && rows.allSatisfy { $0["status"]?.stringValue == "made" })
-        #expect(Set(rows.compactMap { $0["resumedTask"]?.stringValue }) == Set(fake.createdTasks.map(\.id)))
+        #expect(rows.count == 2 && rows.allSatisfy { $0["status"]?.stringValue == "made" })
+        #expect(rows.compactMap { $0["resumedTask"]?.stringValue } == [fake.createdTasks[0].id])
     }
 
     @Test func reportIntoAnEmptyFolderListsEveryJobWithValidImages() async throws {

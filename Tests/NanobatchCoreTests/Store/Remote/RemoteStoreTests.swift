@@ -35,7 +35,7 @@ func remoteStoreManifest(prompts count: Int = 2, latencyMs: Int = 0, concurrency
         let records = store.requests.filter { $0.method == "PUT" && $0.path.hasPrefix("/cache/ac/") }
         let journal = records.filter { String(decoding: $0.body, as: UTF8.self).contains(#""kind":"nanobatch-journal""#) }
         #expect(records.count - journal.count == 4, "one image record per job")
-        #expect(journal.count == 4, "one journal record per paid submission")
+        #expect(journal.count == 8, "two journal records per paid job: its submission, and its end once its image is shared")
 
         let fetched = await runCLI(
             ["run", manifest, "--output", second, "--store", store.url, "--quiet"], providerOverride: Self.counted(probe))
