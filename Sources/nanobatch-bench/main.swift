@@ -47,8 +47,13 @@ func measure(_ tool: String, _ arguments: [String], environment: [String: String
     let start = DispatchTime.now().uptimeNanoseconds
     let spawned = posix_spawn(&pid, tool, &actions, nil, argv, envp)
     guard spawned == 0 else { throw BenchError("cannot start \(tool): \(String(cString: strerror(spawned)))") }
+    let peak = PeakMemory(pid: pid)
     var status: Int32 = 0
     var usage = rusage()
+    // Waits without reaping, so /proc/<pid> stays readable until the watcher has its last look.
+    var info = siginfo_t()
+    while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+    let peakKB = peak.stop()
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     let ended = DispatchTime.now().uptimeNanoseconds
     let wall = Double(ended - start) / 1e9
@@ -60,7 +65,7 @@ func measure(_ tool: String, _ arguments: [String], environment: [String: String
     }
     return Measured(
         started: start, ended: ended, wall: wall, userCPU: seconds(usage.ru_utime), systemCPU: seconds(usage.ru_stime),
-        peakKB: Int(usage.ru_maxrss),
+        peakKB: peakKB ?? Int(usage.ru_maxrss),
         status: exitStatus)
 }
 

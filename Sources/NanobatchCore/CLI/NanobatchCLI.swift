@@ -44,7 +44,8 @@ package struct NanobatchCLI: Sendable {
         minPositionals: 0, maxPositionals: 0)
 
     package static let commands: [CommandSpec] = [
-        ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, CleanCommand.spec,
+        ValidateCommand.spec, PlanCommand.spec, RunCommand.spec, ExplainCommand.spec, ReportCommand.spec, PushCommand.spec,
+        CleanCommand.spec,
         VerifyCommand.spec, RerollCommand.spec, PickCommand.spec, InitCommand.spec, SchemaCommand.spec,
         helpSpec, versionSpec,
     ]
@@ -106,6 +107,7 @@ package struct NanobatchCLI: Sendable {
         case RunCommand.spec.name: return try await RunCommand.execute(parsed, self)
         case ExplainCommand.spec.name: return try ExplainCommand.execute(parsed, self)
         case ReportCommand.spec.name: return try await ReportCommand.execute(parsed, self)
+        case PushCommand.spec.name: return try await PushCommand.execute(parsed, self)
         case CleanCommand.spec.name: return try CleanCommand.execute(parsed, self)
         case VerifyCommand.spec.name: return try VerifyCommand.execute(parsed, self)
         case RerollCommand.spec.name: return try await RerollCommand.execute(parsed, self)

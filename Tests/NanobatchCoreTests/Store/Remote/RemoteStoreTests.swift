@@ -49,6 +49,32 @@ func remoteStoreManifest(prompts count: Int = 2, latencyMs: Int = 0, concurrency
         }
     }
 
+    @Test func pushPutsWhatAFolderMadeBeforeItHadAStoreIntoTheStore() async throws {
+        let store = try MemoryCacheServer()
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("shared.json", remoteStoreManifest())
+        let (first, second) = (workspace.url.appendingPathComponent("a").path, workspace.url.appendingPathComponent("b").path)
+        let made = await runCLI(["run", manifest, "--output", first, "--quiet"])
+        #expect(made.status == 0, "\(made.err)")
+        #expect(store.entryCount == 0)
+
+        let unnamed = await runCLI(["push", manifest, "--output", first])
+        #expect(unnamed.status == ExitCode.usage.rawValue && unnamed.err.contains("push needs a remote store"), "\(unnamed.err)")
+        let pushed = await runCLI(["push", manifest, "--output", first, "--store", store.url])
+        #expect(pushed.status == 0, "\(pushed.err)")
+        #expect(pushed.out.contains("4 images put into"), "\(pushed.out)")
+        let again = await runCLI(["push", manifest, "--output", first, "--store", store.url])
+        #expect(again.out.contains("0 images put into") && again.out.contains("4 there already"), "\(again.out)")
+
+        // Another folder now fetches all of it and makes nothing.
+        let probe = ConcurrencyProbe()
+        let fetched = await runCLI(
+            ["run", manifest, "--output", second, "--store", store.url, "--quiet"], providerOverride: Self.counted(probe))
+        #expect(fetched.status == 0, "\(fetched.err)")
+        #expect(probe.callCount == 0, "the pushed images were made again")
+        #expect(fetched.err.contains("4 images fetched"), "\(fetched.err)")
+    }
+
     @Test func planCountsWhatTheRemoteStoreHasWithoutFetchingAnImage() async throws {
         let store = try MemoryCacheServer()
         let workspace = try TestWorkspace()
