@@ -82,6 +82,7 @@ import Testing
             prompt: row["prompt"]?.stringValue ?? "", dialect: row["dialect"]?.stringValue ?? "", model: row["model"]?.stringValue ?? "",
             aspectRatio: row["aspectRatio"]?.stringValue ?? "", imageSize: row["imageSize"]?.stringValue,
             requestedFormat: row["requestedFormat"]?.stringValue, variant: row["variant"]?.numberValue.flatMap { Int(exactly: $0) },
+            take: row["take"]?.numberValue.flatMap { Int(exactly: $0) },
             references: (row["references"]?.arrayValue ?? []).compactMap(\.stringValue),
             referenceHashes: row["referenceHashes"]?.arrayValue?.compactMap(\.stringValue),
             upstreamOutputHash: row["upstreamOutputHash"]?.stringValue, file: row["file"]?.stringValue)

@@ -1,10 +1,14 @@
 import Foundation
 
-/// The export step `run`, `report` and `pick` share: writes the manifest's `exports` and says what it did.
+/// The export step `run`, `report` and `pick` share: writes the manifest's `exports` and says what it
+/// did. Returns the exported files (absolute), for the build stamp: a no-op run checks they are in place.
 enum ExportStep {
-    static func run(_ build: Build, _ plan: EvaluatedPlan, entries: [StoreEntry?], console: Console, moment: BuildFailure.Moment) throws {
+    @discardableResult
+    static func run(_ build: Build, _ plan: EvaluatedPlan, entries: [StoreEntry?], console: Console, moment: BuildFailure.Moment) throws
+        -> [String]
+    {
         let exports = build.manifest.exports
-        guard !exports.rules.isEmpty else { return }
+        guard !exports.rules.isEmpty else { return [] }
         let root = exports.rootURL(manifestDirectory: build.manifest.directory, outputRoot: build.layout.root)
         let writer = ExportWriter(plan: plan, entries: entries, store: build.store, root: root)
         let summary = try BuildFailure.during("write the exports under \(root.path)", moment) { try writer.write() }
@@ -14,5 +18,6 @@ enum ExportStep {
         if summary.written.isEmpty && !summary.unchanged.isEmpty {
             console.err("exports: \(Plural.count(summary.unchanged.count, "file")) up to date\n")
         }
+        return summary.files
     }
 }

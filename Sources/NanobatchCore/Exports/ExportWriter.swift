@@ -21,6 +21,8 @@ package struct ExportWriter {
         package var unchanged: [String] = []
         /// Groups without a file: several images and no pick yet, or the image not made.
         package var waiting: [String] = []
+        /// Every exported file in place now (written or unchanged), absolute.
+        package var files: [String] = []
     }
 
     package struct ExportError: Error, CustomStringConvertible {
@@ -90,11 +92,13 @@ package struct ExportWriter {
                 FileManager.default.contents(atPath: target.absolutePath) == image
             {
                 summary.unchanged.append(target.path)
+                summary.files.append(target.absolutePath)
                 continue
             }
             // Beside the target, so the rename stays on one file system; a new inode every time.
             try FileIO.writeAtomically(image, to: target.absolutePath)
             summary.written.append(target.path)
+            summary.files.append(target.absolutePath)
         }
         return summary
     }

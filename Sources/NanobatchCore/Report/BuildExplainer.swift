@@ -12,6 +12,8 @@ struct PreviousJob: Sendable, Equatable {
     var imageSize: String?
     var requestedFormat: String?
     var variant: Int?
+    /// The take (re-rolls); indexes written before takes existed have none, which reads as take 1.
+    var take: Int?
     var references: [String] = []
     var referenceHashes: [String]?
     var upstreamOutputHash: String?
@@ -88,6 +90,7 @@ struct PreviousBuild: Sendable {
             case "imageSize": job.imageSize = try cursor.stringIfString()
             case "requestedFormat": job.requestedFormat = try cursor.stringIfString()
             case "variant": job.variant = try cursor.numberIfNumber().flatMap { Int(exactly: $0) }
+            case "take": job.take = try cursor.numberIfNumber().flatMap { Int(exactly: $0) }
             case "references": job.references = try cursor.stringsIfArray() ?? []
             case "referenceHashes": job.referenceHashes = try cursor.stringsIfArray()
             case "upstreamOutputHash": job.upstreamOutputHash = try cursor.stringIfString()
@@ -112,6 +115,7 @@ enum BuildExplainer {
         case modelOrOptionsChanged = "model or options changed"
         case entryFailedCheck = "entry failed its check"
         case sameRequest = "same request as another job"
+        case rerolled = "re-rolled"
     }
 
     struct Explanation: Sendable, Codable, Equatable {
@@ -190,6 +194,7 @@ enum BuildExplainer {
         upstreamHash: String?
     ) -> [(Reason, String)] {
         var found: [(Reason, String)] = []
+        if (before.take ?? 1) != job.take { found.append((.rerolled, "re-rolled: take \(before.take ?? 1) → \(job.take)")) }
         if before.prompt != job.promptText {
             let (old, new) = changedParts(before.prompt, job.promptText)
             found.append((.promptChanged, "prompt changed: \(old) → \(new)"))

@@ -2,10 +2,11 @@ import Foundation
 
 extension BuildStamp {
     /// Records every file a fully cached build read or wrote (reference files, friendly files,
-    /// reports, the journal), so the next identical run is a no-op.
+    /// reports, the journal, the exports), so the next identical run is a no-op, and one that finds
+    /// any of them changed or gone (an export deleted, say) runs in full and puts it back.
     static func stampFullyCachedBuild(
         _ report: IndexReport, evaluated: EvaluatedPlan, layout: OutputLayout, manifest: String,
-        journal: String, stamp: String, context: String
+        journal: String, exports: [String] = [], stamp: String, context: String
     ) throws {
         var files: [String] = []
         files.reserveCapacity(report.jobs.count + evaluated.referenceHashes.count + 4)
@@ -19,6 +20,7 @@ extension BuildStamp {
         }
         files += OutputLayout.Report.allCases.map { layout.reportPath($0, manifest: manifest) }
         files.append(journal)
+        files += exports
         try write(to: stamp, context: context, jobs: report.jobs.count, root: layout.rootPath, files: files)
     }
 }

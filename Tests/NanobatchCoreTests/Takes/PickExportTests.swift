@@ -122,6 +122,29 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: workspace.outputRoot.appendingPathComponent("img").path))
     }
 
+    /// A run with nothing to do (every file as the build stamp recorded it) still notices a deleted
+    /// export: the stamp records the exports too, so that run does the full check and puts it back.
+    @Test func aDeletedExportIsPutBackByTheNextRunWhenNothingElseChanged() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write(
+            "shop.json", Self.manifest(exports: #"{ "root": "site", "files": { "img/{{prompt}}.png": "logo" } }"#))
+        let made = await cli(workspace, ["run", manifest])
+        #expect(made.status == 0, "\(made.err)")
+        let stamped = await cli(workspace, ["run", manifest])
+        #expect(stamped.status == 0, "\(stamped.err)")
+        let noOp = await cli(workspace, ["run", manifest])
+        #expect(noOp.err.contains("no-op:"), "the third run should have been a no-op: \(noOp.err)")
+
+        let exported = workspace.url.appendingPathComponent("site/img/logo.png").path
+        try FileManager.default.removeItem(atPath: exported)
+        let again = await cli(workspace, ["run", manifest])
+        #expect(again.status == 0, "\(again.err)")
+        #expect(!again.err.contains("no-op:"), "\(again.err)")
+        #expect(again.err.contains("site/img/logo.png\n") && again.err.contains("exported "), "\(again.err)")
+        let stored = try blob(workspace, job: "logo/local-nano-banana-2_1x1_0.5K_v1")
+        #expect(FileManager.default.contents(atPath: exported) == FileManager.default.contents(atPath: stored))
+    }
+
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var exports: String

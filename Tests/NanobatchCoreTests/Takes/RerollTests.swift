@@ -52,6 +52,10 @@ import Testing
         }
         #expect(statusByID[Self.rerolled] == "made")
         #expect(try image(workspace, Self.rerolled) != imageBefore)
+        // The diff says why: a re-roll, not an unexplained key change.
+        let remade = try readIndex(workspace, manifest: "shop")["diff"]?["madeAgain"]?.arrayValue ?? []
+        let reason = remade.first { $0["id"]?.stringValue == Self.rerolled }?["reason"]?.stringValue
+        #expect(reason == "re-rolled: take 1 → 2", "\(remade)")
         // Take 1 is still in the store, beside take 2.
         let storedAfter = Set(workspace.storedImages())
         #expect(storedBefore.isSubset(of: storedAfter))

@@ -138,13 +138,13 @@ enum RunCommand {
         // A run of part of the manifest says which part.
         if !share.isWhole { (report.selectors, report.shard) = (selectors.isEmpty ? nil : selectors.map(\.text), shard?.description) }
         try BuildFailure.during("write the reports of \(name)", .afterWork) { try build.write(report) }
-        try ExportStep.run(build, evaluated, entries: outcomes.map(\.entry), console: cli.console, moment: .afterWork)
+        let exported = try ExportStep.run(build, evaluated, entries: outcomes.map(\.entry), console: cli.console, moment: .afterWork)
         // Stamped only when the next full run would write the same reports (apart from times).
         let nothingChanged = diff?.isEmpty ?? false
         if !interrupted, nothingChanged, share.isWhole, report.totals.cached == report.jobs.count, journal.unresolved.isEmpty {
             try? BuildStamp.stampFullyCachedBuild(
                 report, evaluated: evaluated, layout: layout, manifest: name,
-                journal: journal.path, stamp: stampPath, context: stampContext)
+                journal: journal.path, exports: exported, stamp: stampPath, context: stampContext)
         }
         cli.console.err(
             RunSummary.finished(

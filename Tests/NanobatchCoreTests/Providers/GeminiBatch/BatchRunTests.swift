@@ -98,6 +98,36 @@ func batchManifest(
         #expect(collected["totals"]?["resumedTasks"]?.numberValue == 4)
     }
 
+    @Test func aWaitingRunOutlivesAFewFailedPollsButNotEndlessOnes() async throws {
+        let workspace = try TestWorkspace()
+        let fake = try GeminiBatchFake()
+        fake.pollsPending = 2
+        let manifest = batchManifest(fake).replacingOccurrences(
+            of: #""concurrency": 2 }"#, with: #""concurrency": 2, "retry": { "initialDelaySeconds": 0.01, "maxAttempts": 2 } }"#)
+        // An outage: the first three polls fail, each after the client's own retry.
+        let failing = Locked(6)
+        fake.injectFaults { request in
+            guard request.method == "GET", request.path.contains("/batches/") else { return nil }
+            return failing.withLock { left in
+                guard left > 0 else { return nil }
+                left -= 1
+                return .json(#"{"error":{"code":503,"message":"unavailable","status":"UNAVAILABLE"}}"#, status: 503)
+            }
+        }
+        let outage = try await run(fake, manifest, in: workspace)
+        #expect(outage.status == 0, "\(outage.err)")
+        #expect(fake.creationCount == 1)
+        #expect(statuses(try readIndex(workspace, manifest: "batch-test")).values.allSatisfy { $0 == "made" })
+
+        // Polls that never come back: the run gives up, and the journal keeps the batch.
+        let other = try TestWorkspace()
+        failing.withLock { $0 = 1000 }
+        let down = try await run(fake, manifest, in: other)
+        #expect(down.status == ExitCode.jobsFailed.rawValue, "\(down.err)")
+        #expect(down.err.contains("cannot poll") && down.err.contains("the journal keeps it"), "\(down.err)")
+        #expect(fake.creationCount == 2)
+    }
+
     @Test func aFailedLineFailsOnlyItsJobAndTheRerunBatchesOnlyThatJob() async throws {
         let workspace = try TestWorkspace()
         let fake = try GeminiBatchFake()

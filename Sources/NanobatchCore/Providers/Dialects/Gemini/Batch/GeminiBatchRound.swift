@@ -154,11 +154,20 @@ struct GeminiBatchRound: Sendable {
     /// then collects its results.
     func follow(_ batch: String, _ waiters: [GeminiBatchWaiter]) async {
         var polls = 0
+        var failedInARow = 0
         while true {
             let now: GeminiBatch
             do {
                 now = try await api.get(batch)
             } catch var failure as ProviderFailure {
+                failedInARow += 1
+                if failedInARow <= settings.failedPollsTolerated, !failure.stopsProvider, context.waits, context.stop.stopReason == nil,
+                    !Task.isCancelled
+                {
+                    polls += 1
+                    await sleepUnlessStopped(settings.poll.interval(beforePoll: polls))
+                    continue
+                }
                 // Even a 404 is not proof the batch is gone (another project's key, a batch not listed yet):
                 // the journal keeps it, and the next run asks again.
                 failure.message = "cannot poll \(batch): \(failure.message); the journal keeps it, so the next run polls it again"
@@ -169,6 +178,7 @@ struct GeminiBatchRound: Sendable {
                 for waiter in waiters { waiter.fail(error) }
                 return
             }
+            failedInARow = 0
             context.board.update(now)
             if now.isFinished { return await collect(now, waiters) }
             if !context.waits || context.stop.stopReason != nil {

@@ -13,6 +13,9 @@ package struct GeminiBatchSettings: Sendable {
     package var maxBytes = 1_500_000_000
     /// Polls of a running batch: the first after `initial` seconds, then longer, at most `maximum`.
     package var poll = PollSchedule(initial: 10, multiplier: 1.5, maximum: 120)
+    /// Polls in a row that may fail (each after the client's own retries) before a waiting run gives
+    /// up on a batch: a wait of hours outlives a short outage. The journal keeps the batch either way.
+    package var failedPollsTolerated = 5
     /// After a create whose answer was lost: how long to wait before looking for the batch by its
     /// display name, and how many times.
     package var adoptionWait: Duration = .seconds(5)
