@@ -28,7 +28,14 @@ extension SubmissionJournal {
     /// (then the batch must not be created).
     func batchIntent(_ displayName: String, entries: [BatchEntry]) async throws {
         if let failure = mirror?.failure { throw failure }
-        try await appendOpen(event: "intent", detail: displayName, entries: entries)
+        do {
+            try await appendOpen(event: "intent", detail: displayName, entries: entries)
+        } catch let failure as JournalFailure where failure != writer.failure {
+            // The store refused the intent: the batch is not created, so its local lines are closed.
+            openTasks.withLock { open in for entry in entries { open[entry.key] = nil } }
+            writer.writeNow(entries.map { SubmissionJournal.line(record("end", $0.key, $0.provider, $0.job)) }.joined())
+            throw failure
+        }
     }
 
     /// Returns once every entry's `task` line (the batch's name) is on disk. A failure is kept in

@@ -22,12 +22,14 @@ extension SubmissionJournal {
         imported.filter { !(local[$0.key]?.contains(fingerprint($0)) ?? false) }.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
     }
 
-    /// Submissions this run reports as possibly paid whose record in the store is a submission: closed
-    /// there too (`end`), so no other machine reports them again.
+    /// Submissions this run reports as possibly paid (a submission without an answer, or a task too old
+    /// to resume) whose record the store holds: closed there too (`end`), so no machine reports them
+    /// again. A record the store holds for such a job is the one reported: a newer one written
+    /// elsewhere would have been taken, and an open task is not reported.
     func closeReportedInStore(imported: [Record]) {
         guard let mirror else { return }
-        let submitsInStore = Set(imported.filter { $0.event == "submit" }.map(\.key))
-        for submission in unresolved where submitsInStore.contains(submission.key) {
+        let inStore = Set(imported.map(\.key))
+        for submission in unresolved where inStore.contains(submission.key) {
             mirror.send(record("end", submission.key, submission.provider, submission.job))
         }
     }
@@ -37,8 +39,10 @@ extension SubmissionJournal {
     /// machine left open for it is taken, so it is resumed instead of paid again. Throws when the
     /// store cannot be read (then nothing may be sent).
     func lookUpInStore(key: String, provider: String) async throws {
-        guard let mirror, lookedUp.withLock({ $0.insert(key).inserted }), openTask(for: key, provider: provider) == nil,
-            let stored = try await mirror.records(for: [key]).first,
+        guard let mirror, !lookedUp.withLock({ $0.contains(key) }), openTask(for: key, provider: provider) == nil else { return }
+        let records = try await mirror.records(for: [key])
+        lookedUp.withLock { _ = $0.insert(key) }
+        guard let stored = records.first,
             !(localFingerprints[key]?.contains(SubmissionJournal.fingerprint(stored)) ?? false),
             ["task", "result", "intent"].contains(stored.event), stored.provider == provider
         else { return }

@@ -32,7 +32,7 @@ enum PushCommand {
         do { try await remote.probeWrite() } catch let error as RemoteStoreError {
             throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: .noWork)
         }
-        let publisher = RemotePublisher(client: remote, shard: nil)
+        let publisher = RemotePublisher(client: remote, shard: shard?.description)
         let failures = try await BoundedConcurrency.compactMap(count: entries.count, width: remote.policy.concurrency) {
             await publisher.publishNoting(entries[$0])
         }

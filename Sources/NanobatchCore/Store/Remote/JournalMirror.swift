@@ -16,8 +16,8 @@ package final class JournalMirror: Sendable {
         var number: Int
         var write: Task<JournalFailure?, Never>
     }
-    /// The last write queued for each job, while it is not finished.
-    private let pending = Locked<(next: Int, byKey: [String: Pending])>((0, [:]))
+    /// The last write queued for each job, and every write not finished yet.
+    private let pending = Locked<(next: Int, byKey: [String: Pending], unfinished: [Int: Task<JournalFailure?, Never>])>((0, [:], [:]))
     private let failed = Locked<JournalFailure?>(nil)
     private let written = Locked(0)
     private let slots: AsyncGate
@@ -43,44 +43,57 @@ package final class JournalMirror: Sendable {
             let write = Task { [self] in
                 _ = await previous?.value
                 let failure = await put(record)
-                pending.withLock { if $0.byKey[record.key]?.number == number { $0.byKey[record.key] = nil } }
+                pending.withLock { state in
+                    state.unfinished[number] = nil
+                    if state.byKey[record.key]?.number == number { state.byKey[record.key] = nil }
+                }
                 return failure
             }
             state.byKey[record.key] = Pending(number: number, write: write)
+            state.unfinished[number] = write
             return write
         }
     }
 
-    /// Returns once the record is in the store; throws when the store refused it.
+    /// Returns once the record is in the store; throws when the store refused it. A caller cancelled
+    /// meanwhile stops waiting: a `submit` write is then cancelled too (its request is not sent), any
+    /// other goes on (a paid task's record must reach the store), and `flush` waits for it.
     func write(_ record: SubmissionJournal.Record) async throws {
-        let write = send(record)
-        let failure = await withTaskCancellationHandler {
-            await write.value
-        } onCancel: {
-            write.cancel()
-        }
-        if let failure { throw failure }
+        if let failure = await outcome(of: [send(record)], cancelling: record.event == "submit") { throw failure }
     }
 
     /// Writes every record, `policy.concurrency` at a time; throws the first refusal once all were tried.
+    /// A cancelled caller stops waiting and leaves the writes going.
     func write(_ records: [SubmissionJournal.Record]) async throws {
-        let writes = records.map(send)
-        var first: JournalFailure?
-        await withTaskCancellationHandler {
-            for write in writes {
-                let failure = await write.value
-                if first == nil { first = failure }
+        if let failure = await outcome(of: records.map(send), cancelling: false) { throw failure }
+    }
+
+    /// The first failure of `writes` once all are done, or nil at once when the caller is cancelled.
+    private func outcome(of writes: [Task<JournalFailure?, Never>], cancelling: Bool) async -> JournalFailure? {
+        let waiting = Locked<CheckedContinuation<JournalFailure?, Never>?>(nil)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiting.withLock { $0 = continuation }
+                Task {
+                    var first: JournalFailure?
+                    for write in writes {
+                        let failure = await write.value
+                        if first == nil { first = failure }
+                    }
+                    waiting.withLock { $0.take() }?.resume(returning: first)
+                }
+                if Task.isCancelled { waiting.withLock { $0.take() }?.resume(returning: nil) }
             }
         } onCancel: {
-            for write in writes { write.cancel() }
+            if cancelling { for write in writes { write.cancel() } }
+            waiting.withLock { $0.take() }?.resume(returning: nil)
         }
-        if let first { throw first }
     }
 
     /// Waits for every queued write (before the run reports, so its records are all out); with a
-    /// `limit`, cancels those still going when it has passed (a stopped run does not hang on the store).
+    /// `limit`, cancels every write still going when it has passed (a stopped run does not hang on the store).
     func flush(within limit: Duration? = nil) async {
-        let writes = pending.withLock { $0.byKey.values.map(\.write) }
+        let writes = pending.withLock { Array($0.unfinished.values) }
         guard let limit else {
             for write in writes { _ = await write.value }
             return

@@ -218,8 +218,9 @@ import Testing
         let client = RemoteStoreClient(settings: settings, transport: SocketHTTPTransport())
         let mirror = JournalMirror(client: client, shard: nil)
         let now = Date().timeIntervalSince1970
-        // Another machine created a task for k1; k2's record is one this journal wrote and ended.
+        // Another machine created a task for k1; k2's record in the store is one this journal wrote, then ended.
         try await mirror.write(record("task", "k1", time: now - 5, detail: "t-elsewhere"))
+        try await mirror.write(record("task", "k2", time: now - 4, detail: "t-here"))
         do {
             let local = try SubmissionJournal(root: workspace.outputRoot, manifest: "m", hasResult: { _ in false }, now: { now - 4 })
             await local.taskCreated(key: "k2", provider: "api", job: "j-k2", taskID: "t-here")
@@ -238,6 +239,72 @@ import Testing
         // A store that cannot answer: an error, so nothing is sent.
         server.stop()
         await #expect(throws: (any Error).self) { try await journal.lookUpInStore(key: "k3", provider: "api") }
+    }
+
+    /// A mirror against `server` that tries each request once.
+    func quickMirror(_ server: MemoryCacheServer) throws -> JournalMirror {
+        let once = RemoteStorePolicy(
+            requestTimeout: .seconds(20),
+            retry: RetryPolicy(maxAttempts: 1, initialDelay: 0.01, multiplier: 1, maximumDelay: 0.01, jitter: 0, longestHonouredWait: 1),
+            concurrency: 4, maxImageBytes: 1 << 20, maxRecordBytes: 1 << 16)
+        let settings = RemoteStoreSettings(url: try #require(URL(string: server.url)), policy: once)
+        return JournalMirror(client: RemoteStoreClient(settings: settings, transport: SocketHTTPTransport()), shard: nil)
+    }
+
+    @Test func aTaskTooOldToResumeIsReportedOnceAndClosedInTheStore() async throws {
+        let workspace = try TestWorkspace()
+        let server = try MemoryCacheServer()
+        let mirror = try quickMirror(server)
+        let stale = record("task", "k1", time: Date().timeIntervalSince1970 - 30 * 3600, detail: "t-old")
+        try await mirror.write(stale)
+        let journal = try SubmissionJournal(
+            root: workspace.outputRoot, manifest: "m", mirror: mirror, imported: try await mirror.records(for: ["k1"]),
+            hasResult: { _ in false })
+        #expect(journal.unresolved.map(\.key) == ["k1"], "a task past its window is reported as possibly paid")
+        await mirror.flush()
+        let closed = try await mirror.records(for: ["k1"])
+        #expect(closed.map(\.event) == ["end"], "the store still holds the expired task: every machine would report it again")
+    }
+
+    @Test func aStoppedCallerStopsWaitingForATaskRecordButTheRecordStillReachesTheStore() async throws {
+        let server = try MemoryCacheServer()
+        let gate = DispatchSemaphore(value: 0)
+        server.intercept { request in
+            if request.method == "PUT" { gate.wait() }
+            return nil
+        }
+        let mirror = try quickMirror(server)
+        let now = Date().timeIntervalSince1970
+        // The job's submission is still on its way to the store; its task record waits behind it.
+        mirror.send(record("submit", "k1", time: now))
+        #expect(try await eventually { server.requests.contains { $0.method == "PUT" } })
+        let waiter = Task { try await mirror.write(record("task", "k1", time: now + 1, detail: "t-1")) }
+        waiter.cancel()
+        _ = try? await waiter.value
+        gate.signal()
+        gate.signal()
+        await mirror.flush()
+        #expect(try await mirror.records(for: ["k1"]).map(\.detail) == ["t-1"], "the paid task's record was given up with its caller")
+    }
+
+    @Test func aStoppedRunsFlushGivesUpOnAStoreThatDoesNotAnswer() async throws {
+        let server = try MemoryCacheServer()
+        let gate = DispatchSemaphore(value: 0)
+        server.intercept { request in
+            if request.method == "PUT" { gate.wait() }
+            return nil
+        }
+        defer { for _ in 0..<8 { gate.signal() } }
+        let mirror = try quickMirror(server)
+        let now = Date().timeIntervalSince1970
+        // Two records of one job: the second waits behind the first, which the store never answers.
+        mirror.send(record("task", "k1", time: now, detail: "t-1"))
+        mirror.send(record("end", "k1", time: now + 1))
+        #expect(try await eventually { server.requests.contains { $0.method == "PUT" } })
+        await mirror.flush(within: .milliseconds(200))
+        // Given up at the limit (cancelled), not when the request timed out 20 s later.
+        let reason = mirror.failure?.reason.lowercased() ?? "none"
+        #expect(reason.contains("cancel"), "\(reason)")
     }
 
     @Test func aRecordOfAnotherKindOrKeyIsRefused() throws {
