@@ -105,7 +105,7 @@ package struct NanobatchCLI: Sendable {
         case ValidateCommand.spec.name: return try ValidateCommand.execute(parsed, self)
         case PlanCommand.spec.name: return try await PlanCommand.execute(parsed, self)
         case RunCommand.spec.name: return try await RunCommand.execute(parsed, self)
-        case ExplainCommand.spec.name: return try ExplainCommand.execute(parsed, self)
+        case ExplainCommand.spec.name: return try await ExplainCommand.execute(parsed, self)
         case ReportCommand.spec.name: return try await ReportCommand.execute(parsed, self)
         case PushCommand.spec.name: return try await PushCommand.execute(parsed, self)
         case CleanCommand.spec.name: return try CleanCommand.execute(parsed, self)

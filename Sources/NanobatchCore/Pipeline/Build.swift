@@ -75,7 +75,12 @@ struct Build {
         -> (records: [SubmissionJournal.Record], keys: Set<String>)
     {
         var keys = Set(journalRecords().map(\.key))
-        for case .toMake(let key) in plan.states { keys.insert(key) }
+        // Free jobs (the offline provider) are never journaled: nothing to look up for them.
+        for (index, state) in plan.states.enumerated() {
+            guard case .toMake(let key) = state, DialectRegistry.dialect(named: plan.graph.jobs[index].dialect)?.submissionKind != .free
+            else { continue }
+            keys.insert(key)
+        }
         do {
             return (try await mirror.records(for: Array(keys)), keys)
         } catch let error as RemoteStoreError {

@@ -37,9 +37,11 @@ enum PushCommand {
             await publisher.publishNoting(entries[$0])
         }
         let pushed = publisher.publishedCount
+        let missing = share.plan.states.filter { if case .cached = $0 { return false } else { return true } }.count
         cli.console.out(
             "\(build.name): \(Plural.count(pushed, "image")) put into \(remote.settings.displayURL), "
-                + "\(entries.count - pushed - failures.count) there already, \(failures.count) failed\n")
+                + "\(entries.count - pushed - failures.count) there already, \(failures.count) failed"
+                + (missing == 0 ? "\n" : "; \(Plural.count(missing, "job")) without an image here (`run` makes or fetches them)\n"))
         if let first = failures.first {
             throw BuildFailure(
                 "put \(Plural.count(failures.count, "image")) into the remote store", because: "\(first); push again to retry",

@@ -15,10 +15,13 @@ enum ReportCommand {
         let remote = try build.remoteStore(option: parsed.options["store"], environment: cli.environment, plainHTTP: cli.plainHTTP)
         let lock = try build.lock(.noWork)
         defer { withExtendedLifetime(lock) {} }
+        cli.console.err(build.whereLine)
         var evaluated = try build.plan()
         var imported: [SubmissionJournal.Record] = []
         if let remote {
-            evaluated = try await build.restore(evaluated.graph, from: remote, fetchingImages: true, .noWork).plan
+            let restored = try await build.restore(evaluated.graph, from: remote, fetchingImages: true, .noWork)
+            evaluated = restored.plan
+            cli.console.err("remote store: \(remote.settings.displayURL) (\(Plural.count(restored.found.count, "image")) fetched)\n")
             imported = try await build.mirroredJournal(of: evaluated, from: JournalMirror(client: remote, shard: nil), .noWork).records
         }
         let store = build.store

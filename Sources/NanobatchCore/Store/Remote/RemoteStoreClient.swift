@@ -78,10 +78,24 @@ package final class RemoteStoreClient: Sendable {
 
     // MARK: Sending
 
+    /// An error page as one short line: an HTML page's title (nginx's "405 Not Allowed"), else the text without tags.
+    static func readable(_ body: String) -> String {
+        var text = body
+        if let open = text.range(of: "<title>", options: .caseInsensitive),
+            let close = text.range(of: "</title>", options: .caseInsensitive, range: open.upperBound..<text.endIndex)
+        {
+            text = String(text[open.upperBound..<close.lowerBound])
+        }
+        text = text.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
+        let words = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return words.count > 200 ? String(words.prefix(200)) + "…" : words
+    }
+
     private func expectSuccess(_ response: HTTPResponse, _ method: String, _ area: Area, _ name: String) throws {
         guard !response.isSuccess else { return }
-        let detail = redactor.record(response.body, limit: 200).trimmingCharacters(in: .whitespacesAndNewlines)
-        let refusal = [401, 403, 405].contains(response.status) && method == "PUT" ? " (the store refuses writes)" : ""
+        let detail = Self.readable(redactor.record(response.body, limit: 400))
+        var refusal = [401, 403, 405].contains(response.status) && method == "PUT" ? " (the store refuses writes)" : ""
+        if response.status == 500 && method == "PUT" { refusal = " (can the server write its store folder? see its error log)" }
         throw RemoteStoreError(
             .refused(status: response.status),
             "\(method) \(url(area, name)) answered HTTP \(response.status)\(refusal)\(detail.isEmpty ? "" : ": \(detail)")")

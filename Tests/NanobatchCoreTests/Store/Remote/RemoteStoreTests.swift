@@ -75,6 +75,47 @@ func remoteStoreManifest(prompts count: Int = 2, latencyMs: Int = 0, concurrency
         #expect(fetched.err.contains("4 images fetched"), "\(fetched.err)")
     }
 
+    /// Free jobs are never journaled, so a run does not look their journal records up.
+    @Test func aRunOfFreeJobsLooksUpNoJournalRecord() async throws {
+        let store = try MemoryCacheServer()
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("shared.json", remoteStoreManifest())
+        let made = await runCLI([
+            "run", manifest, "--output", workspace.outputRoot.path, "--store", store.url, "--quiet",
+        ])
+        #expect(made.status == 0, "\(made.err)")
+        let keys = try readIndex(workspace, manifest: "shared").jobRows.compactMap { $0["key"]?.stringValue }
+        let journalPaths = Set(keys.map { "/cache/ac/" + MirroredJournalRecord.name(for: $0) })
+        #expect(keys.count == 4)
+        let journalReads = store.requests.filter { $0.method == "GET" && journalPaths.contains($0.path) }
+        #expect(journalReads.isEmpty, "journal records of free jobs were looked up: \(journalReads.map(\.path))")
+    }
+
+    @Test func explainCountsWhatTheRemoteStoreHasAsCached() async throws {
+        let store = try MemoryCacheServer()
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("shared.json", remoteStoreManifest())
+        let made = await runCLI([
+            "run", manifest, "--output", workspace.url.appendingPathComponent("a").path, "--store", store.url, "--quiet",
+        ])
+        #expect(made.status == 0, "\(made.err)")
+        let empty = workspace.url.appendingPathComponent("b").path
+        let without = await runCLI(["explain", manifest, "--output", empty])
+        #expect(without.out.contains("4 of 4 jobs would be made"), "\(without.out)")
+        let with = await runCLI(["explain", manifest, "--output", empty, "--store", store.url])
+        #expect(with.status == 0, "\(with.err)")
+        #expect(with.out.contains("0 of 4 jobs would be made"), "\(with.out)")
+        #expect(with.err.contains("has 4 jobs not cached here"), "\(with.err)")
+    }
+
+    @Test func anErrorPageIsShownAsOneShortLine() {
+        let nginx =
+            "<html>\r\n<head><title>405 Not Allowed</title></head>\r\n<body>\r\n<center><h1>405 Not Allowed</h1></center>\r\n</body>\r\n</html>"
+        #expect(RemoteStoreClient.readable(nginx) == "405 Not Allowed")
+        #expect(RemoteStoreClient.readable("<p>no  <b>space</b>\nleft</p>") == "no space left")
+        #expect(RemoteStoreClient.readable("plain refusal") == "plain refusal")
+    }
+
     @Test func planCountsWhatTheRemoteStoreHasWithoutFetchingAnImage() async throws {
         let store = try MemoryCacheServer()
         let workspace = try TestWorkspace()
