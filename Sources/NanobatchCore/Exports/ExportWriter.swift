@@ -69,7 +69,12 @@ package struct ExportWriter {
                 seen[absolute] = rule.path
                 let groupJobs = members[group] ?? []
                 guard let (job, take) = choice(in: groupJobs) else {
-                    waiting.append("\(path): \(groupJobs.count) images and no pick yet (`nanobatch pick MANIFEST JOB`)")
+                    // A group outside a subset run may have no image at all yet: say so, not "no pick".
+                    let made = groupJobs.filter { entries[$0.index] != nil }.count
+                    waiting.append(
+                        made == 0
+                            ? "\(path): no image made yet"
+                            : "\(path): \(groupJobs.count) images and no pick yet (`nanobatch pick MANIFEST JOB`)")
                     continue
                 }
                 guard let entry = entry(of: job, take: take) else {

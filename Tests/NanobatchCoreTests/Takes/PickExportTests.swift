@@ -75,6 +75,15 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: logo))
     }
 
+    @Test func aSubsetRunSaysAGroupOutsideItHasNoImageYetNotThatItLacksAPick() async throws {
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("shop.json", Self.manifest())
+        let run = await cli(workspace, ["run", manifest, "hero/mug_"])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.err.contains("not exported: assets/hero-16x9-tote-bag.png: no image made yet"), "\(run.err)")
+        #expect(run.err.contains("not exported: assets/hero-16x9-mug.png: 2 images and no pick yet"), "\(run.err)")
+    }
+
     @Test func aPickOfATakeNotMadeIsRefused() async throws {
         let workspace = try TestWorkspace()
         let manifest = try workspace.write("shop.json", Self.manifest())

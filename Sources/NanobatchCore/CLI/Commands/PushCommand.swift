@@ -8,7 +8,10 @@ enum PushCommand {
     static let spec = CommandSpec(
         name: "push", summary: "put the images cached locally into the remote store (made before it was named, or not put there)",
         positionals: "MANIFEST [SELECTOR…]",
-        options: NanobatchCLI.outputOption.merging(["store": NanobatchCLI.storeOptionHelp]) { $1 }.merging(ShardOption.help) { $1 },
+        options: NanobatchCLI.outputOption.merging([
+            "store": NanobatchCLI.storeOptionHelp,
+            "shard": "only the images of one shard: K/N (1-based), auto/N or auto, as `run --shard` splits them",
+        ]) { $1 },
         flags: [:], minPositionals: 1, maxPositionals: nil)
 
     static func execute(_ parsed: ParsedArguments, _ cli: NanobatchCLI) async throws -> ExitCode {
