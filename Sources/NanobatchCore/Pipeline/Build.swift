@@ -55,6 +55,13 @@ struct Build {
         return RemoteStoreClient(settings: settings, transport: StandardTransport(environment: environment, plainHTTP: plainHTTP))
     }
 
+    /// Before a command writes to the remote store: it must answer and take a write, else the command stops.
+    func probe(_ remote: RemoteStoreClient, _ moment: BuildFailure.Moment) async throws {
+        do { try await remote.probeWrite() } catch let error as RemoteStoreError {
+            throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: moment)
+        }
+    }
+
     /// Restore: every job not cached locally that the remote store has is fetched, verified and
     /// committed into the local store (or, without `fetchingImages`, only counted as cached). No paid request.
     func restore(

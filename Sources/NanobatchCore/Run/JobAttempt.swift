@@ -89,7 +89,7 @@ struct JobAttempt: Sendable {
         let resumedIntent = kind == .asyncTask ? open?.batchIntent : nil
         // The mode is not in the content key: a job switched out of batch mode while its batch is open
         // would pay again. It waits for batch mode to collect it (or for the record to age out).
-        if kind != .asyncTask, let open, open.batchIntent != nil || open.taskID?.hasPrefix("batches/") == true {
+        if kind != .asyncTask, let open, open.isBatch {
             var outcome = JobOutcome(
                 status: .failed, key: key,
                 error:

@@ -21,7 +21,7 @@ extension SubmissionJournal {
 
     /// How long `task` may be resumed.
     static func resumeWindow(for task: OpenTask) -> Double {
-        task.event == "intent" || task.detail.hasPrefix("batches/") ? batchResumeWindow : resumeWindow
+        task.isBatch ? batchResumeWindow : resumeWindow
     }
 
     /// Returns once every entry's intent line is on disk; throws `JournalFailure` when it cannot be

@@ -43,6 +43,8 @@ package final class SubmissionJournal: Sendable {
         var resultLocation: String? { event == "result" ? detail : nil }
         /// The display name of a provider-side batch about to be created: find it by listing, do not create another.
         var batchIntent: String? { event == "intent" ? detail : nil }
+        /// A provider-side batch's record (its intent, or its name `batches/…`), not one job's own task.
+        var isBatch: Bool { batchIntent != nil || taskID?.hasPrefix("batches/") == true }
 
         var record: Record {
             Record(event: event, time: createdAt, key: key, provider: provider, job: job, manifest: manifest, detail: detail)

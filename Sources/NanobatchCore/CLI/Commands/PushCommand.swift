@@ -32,9 +32,7 @@ enum PushCommand {
             guard case .cached(let key, let entry) = state, seen.insert(key).inserted else { return nil }
             return entry
         }
-        do { try await remote.probeWrite() } catch let error as RemoteStoreError {
-            throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: .noWork)
-        }
+        try await build.probe(remote, .noWork)
         let publisher = RemotePublisher(client: remote, shard: shard?.description)
         let failures = try await BoundedConcurrency.compactMap(count: entries.count, width: remote.policy.concurrency) {
             await publisher.publishNoting(entries[$0])

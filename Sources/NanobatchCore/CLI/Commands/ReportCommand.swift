@@ -72,7 +72,7 @@ enum ReportCommand {
 
     /// A job whose paid work an earlier run left open: pending in a batch, or a task or result the next run fetches.
     static func openWork(_ open: SubmissionJournal.OpenTask, key: String) -> JobOutcome {
-        if open.batchIntent != nil || open.taskID?.hasPrefix("batches/") == true {
+        if open.isBatch {
             return JobOutcome(status: .pending, key: key, notes: ["in batch \(open.detail); `nanobatch run` collects it"])
         }
         return JobOutcome(

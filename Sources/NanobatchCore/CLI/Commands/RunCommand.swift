@@ -58,9 +58,7 @@ enum RunCommand {
         var mirror: JournalMirror?
         if let remote {
             // Before any paid request: the store must answer and take writes, else nothing runs.
-            do { try await remote.probeWrite() } catch let error as RemoteStoreError {
-                throw BuildFailure("use the remote store \(remote.settings.displayURL)", because: error.message, moment: .beforeWork)
-            }
+            try await build.probe(remote, .beforeWork)
             // Only the share's jobs are fetched: a shard does not download the other shards' images.
             let share = try build.select(evaluated, selectors: selectors, shard: shard)
             let only = share.isWhole ? nil : Set(share.wholeIndex)

@@ -210,13 +210,7 @@ import Testing
     @Test func aChainedJobLooksUpItsRecordBeforeItsFirstSubmission() async throws {
         let workspace = try TestWorkspace()
         let server = try MemoryCacheServer()
-        let once = RemoteStorePolicy(
-            requestTimeout: .seconds(5),
-            retry: RetryPolicy(maxAttempts: 1, initialDelay: 0.01, multiplier: 1, maximumDelay: 0.01, jitter: 0, longestHonouredWait: 1),
-            concurrency: 4, maxImageBytes: 1 << 20, maxRecordBytes: 1 << 16)
-        let settings = RemoteStoreSettings(url: try #require(URL(string: server.url)), policy: once)
-        let client = RemoteStoreClient(settings: settings, transport: SocketHTTPTransport())
-        let mirror = JournalMirror(client: client, shard: nil)
+        let mirror = try quickMirror(server)
         let now = Date().timeIntervalSince1970
         // Another machine created a task for k1; k2's record in the store is one this journal wrote, then ended.
         try await mirror.write(record("task", "k1", time: now - 5, detail: "t-elsewhere"))

@@ -75,6 +75,18 @@ func remoteStoreManifest(prompts count: Int = 2, latencyMs: Int = 0, concurrency
         #expect(fetched.err.contains("4 images fetched"), "\(fetched.err)")
     }
 
+    /// A store, and the offline manifest's 4 jobs made into it from the output root `a` of a workspace.
+    func storeFilledFromFolderA() async throws -> (MemoryCacheServer, TestWorkspace, String) {
+        let store = try MemoryCacheServer()
+        let workspace = try TestWorkspace()
+        let manifest = try workspace.write("shared.json", remoteStoreManifest())
+        let made = await runCLI([
+            "run", manifest, "--output", workspace.url.appendingPathComponent("a").path, "--store", store.url, "--quiet",
+        ])
+        #expect(made.status == 0, "\(made.err)")
+        return (store, workspace, manifest)
+    }
+
     /// Free jobs are never journaled, so a run does not look their journal records up.
     @Test func aRunOfFreeJobsLooksUpNoJournalRecord() async throws {
         let store = try MemoryCacheServer()
@@ -92,13 +104,7 @@ func remoteStoreManifest(prompts count: Int = 2, latencyMs: Int = 0, concurrency
     }
 
     @Test func explainCountsWhatTheRemoteStoreHasAsCached() async throws {
-        let store = try MemoryCacheServer()
-        let workspace = try TestWorkspace()
-        let manifest = try workspace.write("shared.json", remoteStoreManifest())
-        let made = await runCLI([
-            "run", manifest, "--output", workspace.url.appendingPathComponent("a").path, "--store", store.url, "--quiet",
-        ])
-        #expect(made.status == 0, "\(made.err)")
+        let (store, workspace, manifest) = try await storeFilledFromFolderA()
         let empty = workspace.url.appendingPathComponent("b").path
         let without = await runCLI(["explain", manifest, "--output", empty])
         #expect(without.out.contains("4 of 4 jobs would be made"), "\(without.out)")
@@ -117,13 +123,7 @@ func remoteStoreManifest(prompts count: Int = 2, latencyMs: Int = 0, concurrency
     }
 
     @Test func planCountsWhatTheRemoteStoreHasWithoutFetchingAnImage() async throws {
-        let store = try MemoryCacheServer()
-        let workspace = try TestWorkspace()
-        let manifest = try workspace.write("shared.json", remoteStoreManifest())
-        let made = await runCLI([
-            "run", manifest, "--output", workspace.url.appendingPathComponent("a").path, "--store", store.url, "--quiet",
-        ])
-        #expect(made.status == 0, "\(made.err)")
+        let (store, workspace, manifest) = try await storeFilledFromFolderA()
         let before = store.requests.count
         let empty = workspace.url.appendingPathComponent("b").path
         let plan = await runCLI(["plan", manifest, "--output", empty], environment: [RemoteStoreSettings.urlVariable: store.url])
